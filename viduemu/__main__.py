@@ -1,0 +1,3 @@
+from viduemu.cli import main
+
+main()

@@ -1,0 +1,71 @@
+"""``viduemu serve ...`` and friends."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from viduemu import __version__
+from viduemu.config import Settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="viduemu", description="An offline, faithful emulator of the Vidu API.")
+    parser.add_argument("--version", action="version", version=f"viduemu {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the emulator (every flag also reads VIDUEMU_<FLAG>)")
+    serve.add_argument("--host", help="bind address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 8000)")
+    serve.add_argument("--clock", choices=["real", "speed", "manual"], help="virtual clock mode (default real)")
+    serve.add_argument("--speed", type=float, help="clock multiple for --clock speed (e.g. 60)")
+    serve.add_argument("--state", help="SQLite file that keeps all state (default: in memory)")
+    serve.add_argument("--initial-credits", type=int, help="credits of a new account (default 1000)")
+    serve.add_argument("--seed", type=int, help="same seed, same ids and media")
+    serve.add_argument("--tls", action="store_true", default=None,
+                       help="serve https/wss with a self-signed certificate for 127.0.0.1 and localhost")
+    serve.add_argument("--tls-cert", help="PEM certificate to serve (implies TLS)")
+    serve.add_argument("--tls-key", help="PEM private key for --tls-cert")
+    serve.add_argument("--fetch-urls", action="store_true", default=None,
+                       help="fetch remote image/audio URLs to check them (default: offline checks only)")
+    serve.add_argument("--task-seconds", type=float, help="virtual seconds a task spends processing (default 30)")
+    serve.add_argument("--admin-token", help="require 'Authorization: Bearer TOKEN' on /_emulator/")
+    serve.add_argument("--log-level", choices=["critical", "error", "warning", "info", "debug"],
+                       help="log level (default info)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        overrides = {k: v for k, v in vars(args).items() if k != "command"}
+        serve(Settings.from_env(**overrides))
+
+
+def serve(settings: Settings) -> None:
+    import uvicorn
+
+    from viduemu.app import create_app
+    from viduemu.core.tls import ensure_certificate
+
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    ssl = {}
+    if settings.tls or settings.tls_cert:
+        if not settings.tls_cert:
+            settings.tls_cert, settings.tls_key = ensure_certificate(settings.state)
+        ssl = {"ssl_certfile": settings.tls_cert, "ssl_keyfile": settings.tls_key}
+    app = create_app(settings)
+    emu = app.state.emu
+    lines = [f"viduemu {__version__} serving the Vidu API on {settings.base_url}",
+             f"  clock: {emu.clock.mode}" + (f" x{emu.clock.speed:g}" if emu.clock.mode == "speed" else ""),
+             f"  state: {emu.store.location}",
+             f"  new accounts: any 'Token vda_...' key, {settings.initial_credits} credits"]
+    if ssl:
+        lines.append(f"  TLS certificate (trust this): {settings.tls_cert}")
+    print("\n".join(lines), flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
+                access_log=settings.log_level == "debug", **ssl)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""One Settings object: command-line flags > VIDUEMU_* environment variables > defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+
+
+@dataclass
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    clock: str = "real"            # real | speed | manual
+    speed: float = 1.0
+    state: str | None = None       # SQLite file; None = in memory
+    initial_credits: int = 1000    # the vendor's free trial
+    seed: int | None = None        # same seed, same ids and media
+    tls: bool = False
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    log_level: str = "info"
+    fetch_urls: bool = False       # fetch remote image/audio URLs (off: offline checks only)
+    fetch_timeout: float = 10.0
+    fetch_max_bytes: int = 50 * 1024 * 1024
+    task_seconds: float = 30.0     # virtual seconds a generation task spends processing
+    offpeak_delay: float = 3600.0  # virtual seconds an off-peak task waits before it may start
+    max_body_bytes: int = 20 * 1024 * 1024
+    admin_token: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: dict | None = None, **overrides) -> "Settings":
+        """Defaults, overlaid by VIDUEMU_<NAME> variables, overlaid by non-None ``overrides``."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            raw = environ.get(f"VIDUEMU_{f.name.upper()}")
+            if raw is not None and raw != "":
+                values[f.name] = _parse(f.type, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls or self.tls_cert else "http"
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}"
+
+
+def _parse(type_name, raw: str):
+    t = str(type_name)
+    if "bool" in t:
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if "int" in t:
+        return int(raw)
+    if "float" in t:
+        return float(raw)
+    return raw

@@ -1,0 +1,153 @@
+"""The control plane under /_emulator/ (shapes fixed by ARCHITECTURE.md; documented in docs/control-plane.md)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import FileResponse
+from starlette.routing import Route
+
+from viduemu.core.errors import ViduError
+from viduemu.core.http import emulator, endpoint, read_json, read_object
+
+control = endpoint(faults=False)
+
+
+@control
+async def health(request: Request):
+    emu = emulator(request)
+    return {"status": "ok", "version": emu.version, "clock": emu.clock.state(),
+            "state": emu.store.location}
+
+
+@control
+async def reset(request: Request):
+    emulator(request).reset()
+    return {"status": "ok"}
+
+
+@control
+async def get_clock(request: Request):
+    return emulator(request).clock.state()
+
+
+@control
+async def set_clock(request: Request):
+    """``{"mode": "real"|"speed"|"manual", "speed": X}``: switch the clock's mode."""
+    emu = emulator(request)
+    body = await read_object(request)
+    mode, speed = body.get("mode", emu.clock.mode), body.get("speed")
+    if mode not in ("real", "speed", "manual"):
+        raise ViduError("FieldInvalid", "mode must be real, speed or manual", fields="mode")
+    if speed is not None and (not _is_number(speed) or speed <= 0):
+        raise ViduError("FieldInvalid", "speed must be a positive number", fields="speed")
+    emu.clock.set_mode(mode, speed)
+    return emu.clock.state()
+
+
+@control
+async def advance(request: Request):
+    emu = emulator(request)
+    body = await read_object(request)
+    seconds = body.get("seconds")
+    if not _is_number(seconds) or not 0 <= seconds <= 10 * 365 * 86400:
+        raise ViduError("FieldInvalid", "seconds must be a number between 0 and 315360000", fields="seconds")
+    state = emu.clock.advance(float(seconds))
+    emu.save_clock()
+    return state
+
+
+@control
+async def put_account(request: Request):
+    emu = emulator(request)
+    body = await read_object(request)
+    credits = body.get("credits")
+    if not isinstance(credits, int) or isinstance(credits, bool) or credits < 0:
+        raise ViduError("FieldInvalid", "credits must be a non-negative integer", fields="credits")
+    return _account(emu.accounts.set_credits(request.path_params["api_key"], credits))
+
+
+@control
+async def get_account(request: Request):
+    account = emulator(request).accounts.get(request.path_params["api_key"])
+    if account is None:
+        raise ViduError("NotFound", "no such account")
+    return _account(account)
+
+
+def _account(account: dict) -> dict:
+    return {"api_key": account["api_key"], "credits": account["credits"], "ledger": account["ledger"]}
+
+
+@control
+async def add_fault(request: Request):
+    fault = emulator(request).faults.add(await read_json(request))
+    return {"id": fault["id"], **fault}
+
+
+@control
+async def list_faults(request: Request):
+    return {"faults": emulator(request).faults.list()}
+
+
+@control
+async def delete_fault(request: Request):
+    if not emulator(request).faults.remove(request.path_params["fault_id"]):
+        raise ViduError("NotFound", "no such fault rule")
+    return {}
+
+
+@control
+async def hangup(request: Request):
+    emu = emulator(request)
+    lives = getattr(emu, "lives", None)
+    if lives is None:
+        raise ViduError("NotFound", "live sessions are not available in this version")
+    body = await read_object(request)
+    return lives.force_hangup(request.path_params["live_id"], body.get("hangup_reason"))
+
+
+@control
+async def requests_journal(request: Request):
+    return {"requests": list(emulator(request).store.journal("requests"))}
+
+
+@control
+async def callbacks_journal(request: Request):
+    return {"callbacks": list(emulator(request).store.journal("callbacks"))}
+
+
+@control
+async def files(request: Request):
+    found = emulator(request).files.resolve(request.path_params["name"])
+    if found is None:
+        raise ViduError("NotFound", "no such file")
+    path, media_type = found
+    return FileResponse(path, media_type=media_type)
+
+
+@control
+async def openapi(request: Request):
+    return emulator(request).contracts.document
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+
+
+routes = [
+    Route("/_emulator/health", health, methods=["GET"]),
+    Route("/_emulator/reset", reset, methods=["POST"]),
+    Route("/_emulator/clock", get_clock, methods=["GET"]),
+    Route("/_emulator/clock", set_clock, methods=["PUT"]),
+    Route("/_emulator/clock/advance", advance, methods=["POST"]),
+    Route("/_emulator/accounts/{api_key}", put_account, methods=["PUT"]),
+    Route("/_emulator/accounts/{api_key}", get_account, methods=["GET"]),
+    Route("/_emulator/faults", add_fault, methods=["POST"]),
+    Route("/_emulator/faults", list_faults, methods=["GET"]),
+    Route("/_emulator/faults/{fault_id}", delete_fault, methods=["DELETE"]),
+    Route("/_emulator/lives/{live_id}/hangup", hangup, methods=["POST"]),
+    Route("/_emulator/requests", requests_journal, methods=["GET"]),
+    Route("/_emulator/callbacks", callbacks_journal, methods=["GET"]),
+    Route("/_emulator/files/{name:path}", files, methods=["GET", "HEAD"]),
+    Route("/_emulator/openapi.json", openapi, methods=["GET"]),
+]

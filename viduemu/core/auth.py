@@ -1,0 +1,41 @@
+"""Who is calling: ``Authorization: Token vda_...`` (vendor) or ``Bearer ...`` (aggregator)."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from viduemu.core.errors import ViduError
+
+VENDOR_KEY_PREFIX = "vda_"
+
+
+def _split(headers: Mapping[str, str]) -> tuple[str, str]:
+    raw = (headers.get("authorization") or "").strip()
+    scheme, _, credentials = raw.partition(" ")
+    return scheme.lower(), credentials.strip()
+
+
+def token_key(headers: Mapping[str, str]) -> str:
+    """The API key of a ``Token vda_...`` header, or 401 ``Unauthorized``."""
+    scheme, key = _split(headers)
+    if not scheme:
+        raise ViduError("Unauthorized", "missing Authorization header; expected 'Token vda_...'")
+    if scheme != "token":
+        raise ViduError("Unauthorized", "unsupported Authorization scheme; expected 'Token vda_...'")
+    if not key.startswith(VENDOR_KEY_PREFIX) or len(key) <= len(VENDOR_KEY_PREFIX) or " " in key:
+        raise ViduError("Unauthorized", "invalid API key; expected 'Token vda_...'")
+    return key
+
+
+def bearer_key(headers: Mapping[str, str]) -> str:
+    """The key of a ``Bearer <key>`` header (any non-empty key), or 401."""
+    scheme, key = _split(headers)
+    if scheme != "bearer" or not key or " " in key:
+        raise ViduError("Unauthorized", "missing or malformed Authorization header; expected 'Bearer <key>'")
+    return key
+
+
+def any_key(headers: Mapping[str, str]) -> str | None:
+    """The key whatever the scheme (for journals and fault matching), or None."""
+    _, key = _split(headers)
+    return key or None

@@ -1,0 +1,120 @@
+"""Fault rules: ``{"match": {...}, "action": {...}, "times": N}``.
+
+``match.operation`` is ``"ws.conn_init"``, ``"task.finish"`` or ``"<METHOD> <path>"`` with the
+path as in the contract (``{param}`` placeholders match any segment, whatever the name) or a
+concrete path; ``match.api_key`` narrows it. ``times`` absent = until deleted.
+"""
+
+from __future__ import annotations
+
+import re
+
+from viduemu.core.errors import REASONS, ViduError
+from viduemu.core.store import MemoryStore
+
+KIND = "faults"
+EVENT_OPERATIONS = ("ws.conn_init", "task.finish")
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+CONN_INIT_CODES = ("NOT_READY", "LIVE_CONN_INIT_FAILED")
+_PARAM = re.compile(r"\{[^/}]*\}")
+
+# action key -> validator of its value (None = fine, str = why not)
+ACTION_CHECKS = {
+    "error_code": lambda v: None if v in CONN_INIT_CODES else f"error_code must be one of {CONN_INIT_CODES}",
+    "err_code": lambda v: None if isinstance(v, str) and v else "err_code must be a non-empty string",
+    "status": lambda v: None if isinstance(v, int) and not isinstance(v, bool) and 400 <= v <= 599
+    else "status must be an integer 400..599",
+    "reason": lambda v: None if isinstance(v, str) and v else "reason must be a non-empty string",
+    "message": lambda v: None if isinstance(v, str) else "message must be a string",
+    "delay_ms": lambda v: None if isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 600_000
+    else "delay_ms must be a number 0..600000",
+}
+
+
+def _normalise(path: str) -> str:
+    return _PARAM.sub("{}", path.rstrip("/") or "/")
+
+
+def _valid_operation(op) -> bool:
+    if not isinstance(op, str):
+        return False
+    if op in EVENT_OPERATIONS:
+        return True
+    method, _, path = op.partition(" ")
+    return method in HTTP_METHODS and path.startswith("/")
+
+
+class Faults:
+    def __init__(self, store: MemoryStore, new_id):
+        self.store, self.new_id = store, new_id
+
+    def add(self, rule) -> dict:
+        if not isinstance(rule, dict):
+            raise ViduError("BadRequest", "a fault rule must be a JSON object")
+        match, action, times = rule.get("match"), rule.get("action"), rule.get("times")
+        if not isinstance(match, dict) or not _valid_operation(match.get("operation")):
+            raise ViduError("FieldInvalid", "match.operation must be 'ws.conn_init', 'task.finish', "
+                            "or '<METHOD> <path>'", fields="match.operation")
+        if "api_key" in match and not isinstance(match["api_key"], str):
+            raise ViduError("FieldInvalid", fields="match.api_key")
+        if not isinstance(action, dict) or not action:
+            raise ViduError("FieldLacking", fields="action")
+        for key, value in action.items():
+            check = ACTION_CHECKS.get(key)
+            why = f"unknown action '{key}'" if check is None else check(value)
+            if why:
+                raise ViduError("FieldInvalid", f"invalid field: action.{key} ({why})", fields=f"action.{key}")
+        if "reason" in action and "status" not in action:
+            raise ViduError("FieldLacking", "action.reason needs action.status", fields="action.status")
+        if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 1):
+            raise ViduError("FieldInvalid", "times must be a positive integer", fields="times")
+        fault = {"id": self.new_id(), "match": match, "action": action, "times": times, "hits": 0}
+        self.store.put(KIND, fault["id"], fault)
+        return fault
+
+    def list(self) -> list[dict]:
+        return list(self.store.all(KIND))
+
+    def remove(self, fault_id: str) -> bool:
+        if self.store.get(KIND, fault_id) is None:
+            return False
+        self.store.delete(KIND, fault_id)
+        return True
+
+    def take(self, operation: str, api_key: str | None, concrete_path: str | None = None) -> dict | None:
+        """The action of the oldest rule matching, consuming one of its ``times``; else None."""
+        if not self.store.count(KIND):
+            return None
+        wanted = {operation if operation in EVENT_OPERATIONS else _op_key(operation)}
+        if concrete_path is not None:
+            wanted.add(_op_key(f"{operation.partition(' ')[0]} {concrete_path}"))
+        for fault in list(self.store.all(KIND)):
+            match = fault["match"]
+            op = match["operation"]
+            if (op if op in EVENT_OPERATIONS else _op_key(op)) not in wanted:
+                continue
+            if match.get("api_key") not in (None, api_key):
+                continue
+            fault["hits"] += 1
+            if fault["times"] is not None:
+                fault["times"] -= 1
+            if fault["times"] == 0:
+                self.store.delete(KIND, fault["id"])
+            else:
+                self.store.put(KIND, fault["id"], fault)
+            return fault["action"]
+        return None
+
+
+def _op_key(op: str) -> str:
+    method, _, path = op.partition(" ")
+    return f"{method.upper()} {_normalise(path)}"
+
+
+def http_error(action: dict) -> ViduError | None:
+    """The HTTP error a fault action asks for, in the vendor envelope."""
+    if "status" not in action:
+        return None
+    status = action["status"]
+    reason = action.get("reason") or next((r for r, (s, _) in REASONS.items() if s == status), "BadRequest")
+    return ViduError(reason, action.get("message"), status=status)

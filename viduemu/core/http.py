@@ -1,0 +1,105 @@
+"""The shared HTTP plumbing of every area: one endpoint wrapper, bounded JSON bodies, JSON answers.
+
+``endpoint(handler)`` turns ``async handler(request) -> dict | (status, dict) | Response`` into a
+Starlette endpoint that applies HTTP fault rules, renders ``ViduError`` in the vendor envelope and
+tells the request journal the reason. Handlers stay short: parse, validate, call the model, render.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+from typing import Any, Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from viduemu.core.auth import any_key
+from viduemu.core.errors import ViduError
+from viduemu.core.faults import http_error
+
+log = logging.getLogger("viduemu.http")
+
+
+class JSON(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def emulator(request: Request):
+    return request.app.state.emu
+
+
+def error_response(request: Request, err: ViduError) -> JSON:
+    meta = request.scope.setdefault("viduemu", {})
+    meta["reason"] = err.reason
+    trace_id = meta.get("trace_id") or emulator(request).ids.trace_id()
+    return JSON(err.body(trace_id), status_code=err.status)
+
+
+def endpoint(handler: Callable[[Request], Awaitable[Any]] | None = None, *, faults: bool = True):
+    """Wrap a handler; ``faults=False`` for the control plane, which fault rules never touch."""
+    if handler is None:
+        return functools.partial(endpoint, faults=faults)
+
+    @functools.wraps(handler)
+    async def wrapped(request: Request) -> Response:
+        emu = emulator(request)
+        meta = request.scope.setdefault("viduemu", {})
+        meta["trace_id"] = emu.ids.trace_id()
+        try:
+            action = faults and emu.faults.take(
+                f"{request.method} {getattr(request.scope.get('route'), 'path', request.url.path)}",
+                any_key(request.headers), request.url.path)
+            if action:
+                if action.get("delay_ms"):
+                    await asyncio.sleep(action["delay_ms"] / 1000)
+                err = http_error(action)
+                if err:
+                    raise err
+            result = await handler(request)
+        except ViduError as err:
+            return error_response(request, err)
+        if isinstance(result, Response):
+            return result
+        status, body = result if isinstance(result, tuple) else (200, result)
+        return JSON(body, status_code=status)
+
+    return wrapped
+
+
+async def read_json(request: Request, *, limit: int | None = None) -> Any:
+    """The request's JSON body, read with a byte limit enforced while streaming."""
+    limit = limit or emulator(request).settings.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        raise ViduError("BadRequest", "request body is empty; a JSON object is expected")
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        raise ViduError("BadRequest", "request body is not valid JSON") from None
+
+
+async def read_object(request: Request, *, limit: int | None = None) -> dict:
+    body = await read_json(request, limit=limit)
+    if not isinstance(body, dict):
+        raise ViduError("BadRequest", "request body must be a JSON object")
+    return body
+
+
+def _too_large(limit: int) -> ViduError:
+    return ViduError("BadRequest", f"request body too large: the limit is {limit // (1024 * 1024)} MB",
+                     status=413)

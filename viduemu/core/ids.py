@@ -1,0 +1,31 @@
+"""Ids like the vendor's: numeric strings of 18 digits; deterministic under ``--seed``.
+
+Separate random streams for ids, trace ids and generation seeds, so that (for instance) an
+extra error answer does not shift the ids of the tasks that follow.
+"""
+
+from __future__ import annotations
+
+import random
+
+
+class Ids:
+    def __init__(self, seed: int | None = None):
+        self.seed = seed
+        make = (lambda salt: random.Random(f"{seed}:{salt}")) if seed is not None else (
+            lambda salt: random.SystemRandom())
+        self._ids, self._traces, self._seeds, self._nonces = (
+            make("id"), make("trace"), make("seed"), make("nonce"))
+
+    def new_id(self) -> str:
+        return str(self._ids.randrange(10**17, 10**18))
+
+    def trace_id(self) -> str:
+        return f"{self._traces.getrandbits(128):032x}"
+
+    def generation_seed(self) -> int:
+        return self._seeds.randrange(1, 2**31)
+
+    def nonce(self) -> str:
+        h = f"{self._nonces.getrandbits(128):032x}"
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{h[16:20]}-{h[20:]}"

@@ -1,0 +1,147 @@
+"""State behind one interface.
+
+Documents are JSON-able dicts grouped by ``kind`` (accounts, tasks, subjects, faults, ...)
+and keyed by a string. Reads always come from memory. ``MemoryStore`` keeps nothing else;
+``SQLiteStore`` writes every change through to a SQLite file (WAL) before the caller answers,
+and loads it back on start, so a restart loses nothing that was acknowledged.
+
+Callers mutate a document they got and then ``put`` it: that is the write.
+Journals are append-only lists with a bounded in-memory window.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import deque
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable, Iterator
+
+JOURNAL_WINDOW = 50_000
+
+
+class MemoryStore:
+    location = "memory"
+
+    def __init__(self) -> None:
+        self._docs: dict[str, dict[str, dict]] = {}
+        self._journals: dict[str, deque] = {}
+
+    # documents
+    def get(self, kind: str, key: str) -> dict | None:
+        return self._docs.get(kind, {}).get(key)
+
+    def put(self, kind: str, key: str, doc: dict) -> dict:
+        self._docs.setdefault(kind, {})[key] = doc
+        self._write(kind, key, doc)
+        return doc
+
+    def delete(self, kind: str, key: str) -> None:
+        if self._docs.get(kind, {}).pop(key, None) is not None:
+            self._write(kind, key, None)
+
+    def all(self, kind: str) -> Iterable[dict]:
+        """Documents of a kind, oldest first."""
+        return self._docs.get(kind, {}).values()
+
+    def count(self, kind: str) -> int:
+        return len(self._docs.get(kind, {}))
+
+    # journals
+    def append(self, journal: str, entry: dict) -> dict:
+        self._journals.setdefault(journal, deque(maxlen=JOURNAL_WINDOW)).append(entry)
+        self._write_journal(journal, entry)
+        return entry
+
+    def journal(self, journal: str) -> Iterator[dict]:
+        return iter(self._journals.get(journal, ()))
+
+    # meta (small key/value facts, e.g. the clock position)
+    def get_meta(self, key: str, default=None):
+        return self._docs.get("_meta", {}).get(key, {}).get("value", default)
+
+    def set_meta(self, key: str, value) -> None:
+        self.put("_meta", key, {"value": value})
+
+    @contextmanager
+    def atomic(self):
+        """Group writes so that they land together (or not at all) on disk."""
+        yield
+
+    def clear(self) -> None:
+        self._docs.clear()
+        self._journals.clear()
+        self._wipe()
+
+    def close(self) -> None:
+        pass
+
+    # persistence hooks (no-ops in memory)
+    def _write(self, kind: str, key: str, doc: dict | None) -> None:
+        pass
+
+    def _write_journal(self, journal: str, entry: dict) -> None:
+        pass
+
+    def _wipe(self) -> None:
+        pass
+
+
+class SQLiteStore(MemoryStore):
+    def __init__(self, path: str | Path) -> None:
+        super().__init__()
+        self.location = str(Path(path).resolve())
+        self._db = sqlite3.connect(self.location, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # durable against process death in WAL mode
+        self._db.execute("CREATE TABLE IF NOT EXISTS docs (kind TEXT, key TEXT, doc TEXT, "
+                         "PRIMARY KEY (kind, key))")
+        self._db.execute("CREATE TABLE IF NOT EXISTS journals (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+                         "journal TEXT, entry TEXT)")
+        self._load()
+
+    @contextmanager
+    def atomic(self):
+        if self._db.in_transaction:
+            yield
+            return
+        self._db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _load(self) -> None:
+        for kind, key, doc in self._db.execute("SELECT kind, key, doc FROM docs ORDER BY rowid"):
+            self._docs.setdefault(kind, {})[key] = json.loads(doc)
+        rows = self._db.execute(
+            "SELECT journal, entry FROM (SELECT seq, journal, entry FROM journals ORDER BY seq DESC LIMIT ?) "
+            "ORDER BY seq", (JOURNAL_WINDOW,))
+        for journal, entry in rows:
+            self._journals.setdefault(journal, deque(maxlen=JOURNAL_WINDOW)).append(json.loads(entry))
+
+    def _write(self, kind: str, key: str, doc: dict | None) -> None:
+        if doc is None:
+            self._db.execute("DELETE FROM docs WHERE kind=? AND key=?", (kind, key))
+        else:
+            self._db.execute("INSERT INTO docs (kind, key, doc) VALUES (?, ?, ?) "
+                             "ON CONFLICT (kind, key) DO UPDATE SET doc=excluded.doc",
+                             (kind, key, json.dumps(doc, separators=(",", ":"))))
+
+    def _write_journal(self, journal: str, entry: dict) -> None:
+        self._db.execute("INSERT INTO journals (journal, entry) VALUES (?, ?)",
+                         (journal, json.dumps(entry, separators=(",", ":"))))
+
+    def _wipe(self) -> None:
+        self._db.execute("DELETE FROM docs")
+        self._db.execute("DELETE FROM journals")
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def open_store(path: str | None) -> MemoryStore:
+    return SQLiteStore(path) if path else MemoryStore()
