@@ -28,6 +28,7 @@ class Emulator:
         self.accounts = Accounts(self.store, self.clock, settings.initial_credits)
         self.faults = Faults(self.store, self.ids.new_id)
         self.files = Files()
+        self.fetcher = None  # async (url, field) -> bytes when --fetch-urls is on (core/fetch.py)
         self._resume_hooks: list[Callable[[], None]] = []
         self._reset_hooks: list[Callable[[], None]] = []
         self._close_hooks: list = []
