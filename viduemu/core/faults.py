@@ -26,8 +26,8 @@ ACTION_CHECKS = {
     else "status must be an integer 400..599",
     "reason": lambda v: None if isinstance(v, str) and v else "reason must be a non-empty string",
     "message": lambda v: None if isinstance(v, str) else "message must be a string",
-    "delay_ms": lambda v: None if isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 600_000
-    else "delay_ms must be a number 0..600000",
+    "delay_ms": lambda v: None if isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 30 * 86_400_000
+    else "delay_ms must be a number of milliseconds up to 30 days",
 }
 
 
