@@ -109,6 +109,8 @@ def _wrap(text: str, font, max_width: float, max_lines: int) -> list[str]:
                 if font.getlength(line + char) > max_width and line:
                     lines.append(line)
                     line = ""
+                    if len(lines) > max_lines:
+                        break
                 line += char
             if len(lines) > max_lines:
                 break
