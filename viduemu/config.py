@@ -26,6 +26,7 @@ class Settings:
     offpeak_delay: float = 3600.0  # virtual seconds an off-peak task waits before it may start
     max_body_bytes: int = 20 * 1024 * 1024
     admin_token: str | None = None
+    media_dir: str | None = None   # where rendered task media is cached; default <state>.media or a temp dir
 
     @classmethod
     def from_env(cls, environ: dict | None = None, **overrides) -> "Settings":

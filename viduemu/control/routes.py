@@ -118,7 +118,7 @@ async def callbacks_journal(request: Request):
 
 @control
 async def files(request: Request):
-    found = emulator(request).files.resolve(request.path_params["name"])
+    found = await emulator(request).files.resolve(request.path_params["name"])
     if found is None:
         raise ViduError("NotFound", "no such file")
     path, media_type = found

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from typing import Awaitable, Callable
 
-# name (the part after the prefix) -> (file on disk, media type), rendering it if needed; None = unknown
-Resolver = Callable[[str], "tuple[Path, str] | None"]
+# name (the part after the prefix) -> (file on disk, media type), rendering it first if needed;
+# None = no such file. Async, so that a resolver can render in a thread without blocking the loop.
+Resolver = Callable[[str], Awaitable["tuple[Path, str] | None"]]
 
 
 class Files:
@@ -16,7 +17,7 @@ class Files:
     def register(self, prefix: str, resolver: Resolver) -> None:
         self._resolvers[prefix] = resolver
 
-    def resolve(self, name: str) -> tuple[Path, str] | None:
+    async def resolve(self, name: str) -> tuple[Path, str] | None:
         prefix, _, rest = name.partition("/")
         resolver = self._resolvers.get(prefix)
-        return resolver(rest) if resolver and rest else None
+        return await resolver(rest) if resolver and rest else None

@@ -1,0 +1,88 @@
+"""The outputs of finished tasks: creations filled on success, media rendered on first download.
+
+On success a task gets one creation whose ``url`` / ``cover_url`` point under
+``/_emulator/files/tasks/<task_id>/<creation_id>.mp4|.jpg`` and a ``media`` record of what the
+render needs. Nothing is rendered then: the first download renders in a worker thread (the event
+loop keeps serving) and caches the file under a content key, so concurrent first downloads
+render once and identical clips share one file. The cache is ``--media-dir`` (VIDUEMU_MEDIA_DIR),
+else ``<state file>.media/`` with ``--state``, else a temporary directory removed on close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+from pathlib import Path
+
+from viduemu.core.media import AUTO_DURATION, FPS, RENDERERS, Clip, render, resolution_size
+from viduemu.ent.tasks import KIND
+
+PREFIX = "tasks"
+DEFAULT_RESOLUTION = "1080p"   # for task kinds whose fields carry none
+DEFAULT_ASPECT_RATIO = "16:9"
+
+
+class Outputs:
+    def __init__(self, emu):
+        self.emu = emu
+        self._dir: Path | None = None
+        self._temporary = False
+        self._rendering: dict[Path, asyncio.Future] = {}
+        emu.files.register(PREFIX, self.resolve)
+        emu.on_close(self.close)
+
+    # -- the TaskEngine's on_success hook -------------------------------------
+    def on_success(self, task: dict) -> None:
+        """Give the task its creation and the record its media will be rendered from."""
+        fields = task["fields"]
+        width, height = resolution_size(fields.get("resolution") or DEFAULT_RESOLUTION,
+                                        fields.get("aspect_ratio") or DEFAULT_ASPECT_RATIO)
+        task["media"] = {"width": width, "height": height, "duration": fields.get("duration") or AUTO_DURATION,
+                         "fps": FPS, "prompt": fields.get("prompt") or "", "seed": fields.get("seed") or 0}
+        task_id, creation_id = task["task_id"], self.emu.ids.new_id()
+        base = f"/_emulator/files/{PREFIX}/{task_id}/{creation_id}"
+        task["creations"] = [{"id": creation_id, "url": f"{base}.mp4", "cover_url": f"{base}.jpg"}]
+
+    # -- the files resolver ------------------------------------------------------
+    async def resolve(self, name: str) -> tuple[Path, str] | None:
+        """``<task_id>/<creation_id>.mp4|.jpg`` of a successful task, rendered if not cached yet."""
+        task_id, _, file_name = name.partition("/")
+        creation_id, _, ext = file_name.rpartition(".")
+        suffix = f".{ext}"
+        task = self.emu.store.get(KIND, task_id)
+        if (suffix not in RENDERERS or task is None or task["state"] != "success" or "media" not in task
+                or not any(c["id"] == creation_id for c in task["creations"])):
+            return None
+        clip = Clip(**task["media"])
+        path = self._directory() / f"{clip.key()}{suffix}"
+        if not path.exists():
+            await self._render_once(clip, suffix, path)
+        return path, RENDERERS[suffix][1]
+
+    async def _render_once(self, clip: Clip, suffix: str, path: Path) -> None:
+        pending = self._rendering.get(path)
+        if pending is None:
+            pending = asyncio.ensure_future(asyncio.to_thread(render, clip, suffix, path))
+            self._rendering[path] = pending
+            pending.add_done_callback(lambda _: self._rendering.pop(path, None))
+        # shielded: a client that goes away does not cancel the render others may be waiting on
+        await asyncio.shield(pending)
+
+    def _directory(self) -> Path:
+        if self._dir is None:
+            settings = self.emu.settings
+            if settings.media_dir:
+                self._dir = Path(settings.media_dir)
+            elif settings.state:
+                self._dir = Path(f"{settings.state}.media")
+            else:
+                self._dir, self._temporary = Path(tempfile.mkdtemp(prefix="viduemu-media-")), True
+            self._dir.mkdir(parents=True, exist_ok=True)
+        return self._dir
+
+    async def close(self) -> None:
+        await asyncio.gather(*self._rendering.values(), return_exceptions=True)
+        if self._temporary and self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir, self._temporary = None, False
