@@ -286,6 +286,17 @@ async def test_edit_adds_a_job_to_the_shots_history(client):
     assert done["state"] == "success" and done["signed_url"].endswith(f"/{new_id}.mp4")
 
 
+async def test_edit_of_an_edited_job_joins_the_same_shot(client):
+    mv = await finished_mv(client)
+    url = EDIT.format(id=mv["id"])
+    first = shot_records(mv)[1]["jobs"][0]["id"]
+    second = (await client.post(url, json={"job_id": first, "prompt": "b"}, headers=AUTH)).json()["id"]
+    third = (await client.post(url, json={"job_id": second, "prompt": "c"}, headers=AUTH)).json()["id"]
+    history = shot_records(await get(client, mv["id"]))[1]["jobs"]
+    assert [j["id"] for j in history] == [first, second, third]
+    assert [j["mv_generate_video_input"]["prompt"] for j in history[1:]] == ["b", "c"]
+
+
 async def test_edit_charges_the_shots_seconds(client):
     mv = await finished_mv(client, audio_url=wav(11), lip_sync=True)
     paid = await balance(client)
