@@ -8,7 +8,7 @@ from starlette.routing import Route
 from viduemu.core.auth import token_key
 from viduemu.core.errors import ViduError
 from viduemu.core.http import emulator, endpoint, read_object
-from viduemu.ent import outputs, rules
+from viduemu.ent import mv, outputs, rules, subjects
 from viduemu.ent.tasks import TaskEngine
 from viduemu.ent.views import create_view, creations_view
 
@@ -69,4 +69,5 @@ def install(emu) -> list[Route]:
         Route("/ent/v2/tasks/{task_id}/creations", get_creations, methods=["GET"]),
         Route("/ent/v2/tasks/{task_id}/cancel", cancel, methods=["POST"]),
         Route("/ent/v2/credits", credits, methods=["GET"]),
+        *subjects.routes(emu), *mv.routes(emu),
     ]
