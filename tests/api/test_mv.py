@@ -459,3 +459,24 @@ async def test_body_must_be_a_json_object(client):
     assert_error(await client.post(PATH, content=b"[1]", headers=AUTH), 400, "BadRequest")
     r = await client.post(PATH, content=base64.b64encode(b"garbage"), headers=AUTH)
     assert_error(r, 400, "BadRequest")
+
+
+async def test_signed_urls_serve_real_mp4s_of_the_shot_and_the_whole_song(client):
+    import io
+
+    import av
+
+    mv_id = await create_id(client, audio_url=wav(10), resolution="540p", aspect_ratio="9:16")
+    await advance(client, 60)
+    mv = await get(client, mv_id)
+    assert mv["state"] == "success"
+    shot = shot_records(mv)[0]["jobs"][0]
+    for url, seconds in ((mv["signed_url"], 10), (shot["signed_url"], shot["mv_generate_video_input"]["duration"])):
+        r = await client.get(url.removeprefix("http://testserver"))
+        assert r.status_code == 200 and r.headers["content-type"] == "video/mp4"
+        with av.open(io.BytesIO(r.content)) as container:
+            stream = container.streams.video[0]
+            assert (stream.codec_context.width, stream.codec_context.height) == (540, 960)
+            assert container.duration / 1_000_000 == pytest.approx(seconds, abs=0.07)
+    pending = await create_id(client, audio_url=wav(10))
+    assert (await client.get(f"/_emulator/files/mv/{pending}/{pending}.mp4")).status_code == 404

@@ -15,8 +15,9 @@ from viduemu.core.auth import token_key
 from viduemu.core.errors import invalid
 from viduemu.core.http import emulator, endpoint, read_object
 from viduemu.core.inputs import AUDIO_FORMATS, MB, check_image, check_media
+from viduemu.core.media import FPS, Clip, resolution_size
 from viduemu.ent.media_facts import AUDIO_CONTAINERS, container
-from viduemu.ent.mv_model import MvEngine
+from viduemu.ent.mv_model import KIND, MvEngine
 from viduemu.ent.tasks import iso
 
 PATH = "/ent/v2/one-click/mv"
@@ -157,7 +158,22 @@ async def compose(request: Request):
     return {"id": job["id"]}
 
 
-def routes(emu) -> list[Route]:
+def clip(emu, mv_id: str, job_id: str) -> Clip | None:
+    """The clip a successful job's ``signed_url`` serves: its shot, or the shots it composes."""
+    mv = emu.store.get(KIND, mv_id)
+    found = mv and MvEngine.find_job(mv, job_id)
+    if not found or found[1]["state"] != "success":
+        return None
+    job = found[1]
+    shots = [MvEngine.find_job(mv, source)[1] for source in job.get("sources", ())] or [job]
+    width, height = resolution_size(mv["fields"]["resolution"], mv["fields"]["aspect_ratio"])
+    return Clip(width, height, sum(s["input"]["duration"] for s in shots), FPS,
+                " / ".join(s["input"]["prompt"] for s in shots if s["input"]["prompt"]) or mv["fields"]["prompt"],
+                int(job_id) % 2**31)
+
+
+def routes(emu, outputs) -> list[Route]:
     emu.mv = MvEngine(emu)
+    outputs.serve("mv", lambda mv_id, job_id: clip(emu, mv_id, job_id))
     return [Route(PATH, create, methods=["POST"]), Route(ITEM, get_mv, methods=["GET"]),
             Route(EDIT, edit, methods=["POST"]), Route(COMPOSE, compose, methods=["POST"])]

@@ -1,11 +1,12 @@
-"""The outputs of finished tasks: creations filled on success, media rendered on first download.
+"""The outputs of finished work: creations filled on success, media rendered on first download.
 
 On success a task gets one creation whose ``url`` / ``cover_url`` point under
 ``/_emulator/files/tasks/<task_id>/<creation_id>.mp4|.jpg`` and a ``media`` record of what the
-render needs. Nothing is rendered then: the first download renders in a worker thread (the event
-loop keeps serving) and caches the file under a content key, so concurrent first downloads
-render once and identical clips share one file. The cache is ``--media-dir`` (VIDUEMU_MEDIA_DIR),
-else ``<state file>.media/`` with ``--state``, else a temporary directory removed on close.
+render needs. Other producers (one-click MV) plug in with ``serve(prefix, lookup)``. Nothing is
+rendered at success: the first download renders in a worker thread (the event loop keeps serving)
+and caches the file under a content key, so concurrent first downloads render once and identical
+clips share one file. The cache is ``--media-dir`` (VIDUEMU_MEDIA_DIR), else
+``<state file>.media/`` with ``--state``, else a temporary directory removed on close.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 from viduemu.core.media import AUTO_DURATION, FPS, RENDERERS, Clip, render, resolution_size
 from viduemu.ent.tasks import KIND
@@ -23,14 +25,35 @@ DEFAULT_RESOLUTION = "1080p"   # for task kinds whose fields carry none
 DEFAULT_ASPECT_RATIO = "16:9"
 
 
+# ("<owner id>", "<file id>") -> the clip to render, or None when there is no such finished file
+Lookup = Callable[[str, str], "Clip | None"]
+
+
 class Outputs:
     def __init__(self, emu):
         self.emu = emu
         self._dir: Path | None = None
         self._temporary = False
         self._rendering: dict[Path, asyncio.Future] = {}
-        emu.files.register(PREFIX, self.resolve)
+        self.serve(PREFIX, self._task_clip)
         emu.on_close(self.close)
+
+    def serve(self, prefix: str, lookup: Lookup) -> None:
+        """Serve ``/_emulator/files/<prefix>/<owner>/<file>.mp4|.jpg`` for the clips ``lookup`` finds."""
+
+        async def resolve(name: str) -> tuple[Path, str] | None:
+            owner, _, file_name = name.partition("/")
+            file_id, _, ext = file_name.rpartition(".")
+            suffix = f".{ext}"
+            clip = lookup(owner, file_id) if suffix in RENDERERS else None
+            if clip is None:
+                return None
+            path = self._directory() / f"{clip.key()}{suffix}"
+            if not path.exists():
+                await self._render_once(clip, suffix, path)
+            return path, RENDERERS[suffix][1]
+
+        self.emu.files.register(prefix, resolve)
 
     # -- the TaskEngine's on_success hook -------------------------------------
     def on_success(self, task: dict) -> None:
@@ -44,21 +67,13 @@ class Outputs:
         base = f"/_emulator/files/{PREFIX}/{task_id}/{creation_id}"
         task["creations"] = [{"id": creation_id, "url": f"{base}.mp4", "cover_url": f"{base}.jpg"}]
 
-    # -- the files resolver ------------------------------------------------------
-    async def resolve(self, name: str) -> tuple[Path, str] | None:
-        """``<task_id>/<creation_id>.mp4|.jpg`` of a successful task, rendered if not cached yet."""
-        task_id, _, file_name = name.partition("/")
-        creation_id, _, ext = file_name.rpartition(".")
-        suffix = f".{ext}"
+    # -- rendering and the cache -------------------------------------------------
+    def _task_clip(self, task_id: str, creation_id: str) -> Clip | None:
         task = self.emu.store.get(KIND, task_id)
-        if (suffix not in RENDERERS or task is None or task["state"] != "success" or "media" not in task
+        if (task is None or task["state"] != "success" or "media" not in task
                 or not any(c["id"] == creation_id for c in task["creations"])):
             return None
-        clip = Clip(**task["media"])
-        path = self._directory() / f"{clip.key()}{suffix}"
-        if not path.exists():
-            await self._render_once(clip, suffix, path)
-        return path, RENDERERS[suffix][1]
+        return Clip(**task["media"])
 
     async def _render_once(self, clip: Clip, suffix: str, path: Path) -> None:
         pending = self._rendering.get(path)

@@ -64,10 +64,11 @@ async def credits(request: Request):
 
 
 def install(emu) -> list[Route]:
-    emu.ent = TaskEngine(emu, on_success=outputs.Outputs(emu).on_success)
+    media = outputs.Outputs(emu)
+    emu.ent = TaskEngine(emu, on_success=media.on_success)
     return [generation(kind) for kind in rules.TABLES] + [
         Route("/ent/v2/tasks/{task_id}/creations", get_creations, methods=["GET"]),
         Route("/ent/v2/tasks/{task_id}/cancel", cancel, methods=["POST"]),
         Route("/ent/v2/credits", credits, methods=["GET"]),
-        *subjects.routes(emu), *mv.routes(emu),
+        *subjects.routes(emu), *mv.routes(emu, media),
     ]
