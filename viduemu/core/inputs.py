@@ -120,50 +120,97 @@ async def check_image(value, field: str, *, max_decoded: int = 10 * MB, fetcher=
     return Asset("url", data, check_image_bytes(data, field))
 
 
-def probe_duration(data: bytes, field: str, kind: str) -> float:
-    """Duration in seconds of audio/video bytes, measured by decoding the container (PyAV)."""
+# FFmpeg's demuxer name (sniffed from the bytes) -> our format name; one demuxer reads MP4, MOV and M4A.
+_MP4_FAMILY = "mov,mp4,m4a,3gp,3g2,mj2"
+CONTAINERS = {
+    "audio": {"mp3": "mp3", "wav": "wav", "aac": "aac", _MP4_FAMILY: "m4a"},
+    "video": {_MP4_FAMILY: "mp4", "avi": "avi"},
+}
+
+
+@dataclass
+class Probe:
+    format: str
+    duration: float
+    size: tuple[int, int] | None  # first video stream's frame, if any
+
+
+def probe(data: bytes, field: str, kind: str) -> Probe:
+    """Container format, duration and frame size of audio/video bytes, read by PyAV.
+
+    A container outside ``CONTAINERS[kind]`` or unreadable bytes are ``FieldInvalid``."""
     import av
 
     try:
         with av.open(io.BytesIO(data), mode="r") as container:
+            name = container.format.name
             streams = container.streams.audio if kind == "audio" else container.streams.video
             if not streams:
                 raise ValueError(f"no {kind} stream")
-            if container.duration:
-                return container.duration / 1_000_000
-            stream = streams[0]
-            if stream.duration and stream.time_base:
-                return float(stream.duration * stream.time_base)
-            # No header duration (e.g. raw AAC): decode the packets and sum them.
-            last = 0.0
-            for packet in container.demux(stream):
-                if packet.pts is not None and packet.duration is not None:
-                    last = max(last, float((packet.pts + packet.duration) * stream.time_base))
-            if last <= 0:
-                raise ValueError("unknown duration")
-            return last
-    except ViduError:
-        raise
+            videos = container.streams.video
+            size = (videos[0].codec_context.width, videos[0].codec_context.height) if videos else None
+            duration = _duration(container, streams[0])
     except Exception:
         raise ViduError("FieldInvalid", f"invalid field: {field} (not a readable {kind} file)",
                         fields=field) from None
+    fmt = CONTAINERS[kind].get(name)
+    if fmt is None:
+        allowed = ", ".join(sorted(set(CONTAINERS[kind].values())))
+        raise ViduError("FieldInvalid", f"invalid field: {field} ({kind} format must be one of {allowed})",
+                        fields=field)
+    return Probe(fmt, duration, size)
+
+
+def _duration(container, stream) -> float:
+    if container.duration:
+        return container.duration / 1_000_000
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    # No header duration (e.g. raw AAC): sum the packets.
+    last = 0.0
+    for packet in container.demux(stream):
+        if packet.pts is not None and packet.duration is not None:
+            last = max(last, float((packet.pts + packet.duration) * stream.time_base))
+    if last <= 0:
+        raise ValueError("unknown duration")
+    return last
+
+
+def check_frame(size: tuple[int, int] | None, field: str) -> None:
+    """A video's frame follows the image rules: at least 128x128, within 1:4..4:1."""
+    if not size or min(size) <= 0:
+        raise ViduError("FieldInvalid", f"invalid field: {field} (no video stream)", fields=field)
+    width, height = size
+    if min(width, height) < MIN_SIDE or max(width, height) / min(width, height) > MAX_RATIO:
+        raise ViduError("PageSizeOutOfRange", f"{field}: video is {width}x{height}; at least "
+                        f"{MIN_SIDE}x{MIN_SIDE} and within 1:4..4:1 is required", fields=field)
 
 
 async def check_media(value, field: str, kind: str, formats: dict, *, max_decoded: int = 20 * MB,
                       fetcher=None) -> tuple[Asset, float | None]:
-    """Check an audio or video input; returns the asset and its measured duration (None if unknown)."""
+    """Check an audio or video input; returns the asset and its measured duration (None if unknown).
+
+    With bytes (a data URI, or a fetched URL) the container is sniffed and must be one of
+    ``formats``; a video's frame must pass ``check_frame``. An unfetched URL is judged by its
+    extension alone."""
     if not isinstance(value, str) or not value.strip():
         raise ViduError("FieldLacking", fields=field)
     if value.startswith("data:"):
         mime, data = decode_data_uri(value, field, max_decoded)
         if not mime.startswith(f"{kind}/"):
             raise ViduError("FieldInvalid", f"invalid field: {field} (expected data:{kind}/...)", fields=field)
-        return Asset("data", data, None), probe_duration(data, field, kind)
-    ext = _url_extension(value, field)
-    if ext is not None and ext not in formats:
-        raise ViduError("FieldInvalid", f"invalid field: {field} (supported: {', '.join(sorted(formats))})",
-                        fields=field)
-    if fetcher is None:
-        return Asset("url", None, formats.get(ext or "")), None
-    data = await fetcher(value, field)
-    return Asset("url", data, formats.get(ext or "")), probe_duration(data, field, kind)
+    else:
+        ext = _url_extension(value, field)
+        if ext is not None and ext not in formats:
+            raise ViduError("FieldInvalid", f"invalid field: {field} (supported: {', '.join(sorted(formats))})",
+                            fields=field)
+        if fetcher is None:
+            return Asset("url", None, formats.get(ext or "")), None
+        data = await fetcher(value, field)
+    found = probe(data, field, kind)
+    if found.format not in formats.values():
+        raise ViduError("FieldInvalid", f"invalid field: {field} ({kind} format must be one of "
+                        f"{', '.join(sorted(set(formats.values())))})", fields=field)
+    if kind == "video":
+        check_frame(found.size, field)
+    return Asset("data" if value.startswith("data:") else "url", data, found.format), found.duration

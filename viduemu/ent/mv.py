@@ -16,7 +16,6 @@ from viduemu.core.errors import invalid
 from viduemu.core.http import emulator, endpoint, read_object
 from viduemu.core.inputs import AUDIO_FORMATS, MB, check_image, check_media
 from viduemu.core.media import FPS, Clip, resolution_size
-from viduemu.ent.media_facts import AUDIO_CONTAINERS, container
 from viduemu.ent.mv_model import KIND, MvEngine
 from viduemu.ent.tasks import iso
 
@@ -66,10 +65,8 @@ def _stored_image(value: str) -> str:
 
 async def measure_audio(emu, value) -> tuple[float, bool]:
     """(seconds, measured?) of ``audio_url``: decoded from the data when we have bytes."""
-    asset, seconds = await check_media(value, "audio_url", "audio", AUDIO_FORMATS,
+    _, seconds = await check_media(value, "audio_url", "audio", AUDIO_FORMATS,
                                        max_decoded=AUDIO_MAX_DECODED, fetcher=emu.fetcher)
-    if asset.data is not None:
-        container(asset.data, "audio_url", "audio", AUDIO_CONTAINERS)
     if seconds is None:
         return float(UNMEASURED_AUDIO_SECONDS), False
     low, high = AUDIO_SECONDS

@@ -19,7 +19,6 @@ from viduemu.core.auth import token_key
 from viduemu.core.errors import ViduError, invalid
 from viduemu.core.http import emulator, endpoint, read_object
 from viduemu.core.inputs import MB, VIDEO_FORMATS, check_image, check_media
-from viduemu.ent.media_facts import VIDEO_CONTAINERS, check_frame_size, container
 
 KIND = "subjects"
 PATH, ITEM_PATH = "/ent/v2/subjects", "/ent/v2/subjects/{id}"
@@ -45,10 +44,7 @@ async def check_media_fields(emu, body: dict) -> None:
         await check_image(image, f"images.{i}", max_decoded=IMAGE_MAX_DECODED, fetcher=emu.fetcher)
     for i, video in enumerate(body.get("videos") or ()):
         field = f"videos.{i}"
-        asset, seconds = await check_media(video, field, "video", VIDEO_FORMATS, fetcher=emu.fetcher)
-        if asset.data is not None:
-            _, size = container(asset.data, field, "video", VIDEO_CONTAINERS)
-            check_frame_size(size, field)
+        _, seconds = await check_media(video, field, "video", VIDEO_FORMATS, fetcher=emu.fetcher)
         # An unfetched URL cannot be measured offline: it is accepted (docs/decisions.md).
         if seconds is not None and seconds > VIDEO_MAX_SECONDS + DURATION_SLACK:
             raise invalid(field, f"the video is {seconds:.2f} s; at most {VIDEO_MAX_SECONDS:g} s is supported")
