@@ -41,7 +41,8 @@ class Receiver:
                     time.sleep(outer.delay)
                 self.send_response(status)
                 for k, v in headers.items():
-                    self.send_header(k, v)
+                    if v is not None:  # None: leave the header out
+                        self.send_header(k, v)
                 if "Content-Length" not in headers:
                     self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

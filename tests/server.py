@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -16,36 +17,48 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class Server:
+    """``verify`` is what httpx should trust for https (None: not known yet, keep waiting)."""
+
     def __init__(self, *args: str, port: int | None = None, env: dict | None = None, scheme: str = "http",
-                 verify=True):
+                 verify=True, headers: dict | None = None):
         self.port = port or free_port()
-        self.args = ["--port", str(self.port), *args] if "--port" not in args else list(args)
+        self.args = ["--port", str(self.port), *args]
         self.env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", **(env or {})}
         self.url = f"{scheme}://127.0.0.1:{self.port}"
-        self.verify = verify
+        self.verify, self.headers = verify, headers or {}
         self.proc: subprocess.Popen | None = None
+        self.output: list[str] = []
         self.ready_after: float | None = None
 
-    def start(self, timeout: float = 15.0) -> "Server":
-        started = time.perf_counter()
+    def spawn(self) -> "Server":
+        self._started = time.perf_counter()
         self.proc = subprocess.Popen([sys.executable, "-m", "viduemu", "serve", *self.args], cwd=ROOT,
                                      env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        deadline = started + timeout
+        self._reader = threading.Thread(target=lambda: self.output.extend(self.proc.stdout), daemon=True)
+        self._reader.start()
+        return self
+
+    def wait_ready(self, timeout: float = 15.0) -> "Server":
+        """Poll /_emulator/health until it answers 200; ``ready_after`` = seconds since spawn."""
+        deadline = self._started + timeout
         while time.perf_counter() < deadline:
             if self.proc.poll() is not None:
-                raise AssertionError(f"server exited {self.proc.returncode}: {self.proc.stdout.read()}")
-            try:
-                if httpx.get(self.url + "/_emulator/health", timeout=1, verify=self.verify,
-                             headers=self.health_headers).status_code == 200:
-                    self.ready_after = time.perf_counter() - started
-                    return self
-            except httpx.HTTPError:
-                pass
+                self._reader.join(2)
+                raise AssertionError(f"server exited {self.proc.returncode}: {''.join(self.output)}")
+            if self.verify is not None:
+                try:
+                    r = httpx.get(self.url + "/_emulator/health", timeout=1, verify=self.verify, headers=self.headers)
+                    if r.status_code == 200:
+                        self.ready_after = time.perf_counter() - self._started
+                        return self
+                except httpx.HTTPError:
+                    pass
             time.sleep(0.01)
         self.stop()
-        raise AssertionError("server did not become ready")
+        raise AssertionError(f"server did not become ready: {''.join(self.output)}")
 
-    health_headers: dict = {}
+    def start(self, timeout: float = 15.0) -> "Server":
+        return self.spawn().wait_ready(timeout)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown hooks, no flushing."""
@@ -61,7 +74,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        return self.proc.stdout.read()
+        self._reader.join(5)
+        return "".join(self.output)
 
     def __enter__(self) -> "Server":
         return self.start()
