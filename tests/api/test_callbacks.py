@@ -187,3 +187,29 @@ async def test_reset_drops_pending_callbacks(client):
     await advance(client, 3600)
     await asyncio.sleep(0.1)
     assert await journal(client) == []
+
+
+async def test_an_unusable_callback_url_fails_its_attempts_without_harm(client):
+    task = await create(client, "notaurl")
+    await advance(client, 1)
+    entries = await journal_len(client, 1)
+    assert entries[0]["status"] is None and entries[0]["error"]
+    r = await client.get(f"/ent/v2/tasks/{task['task_id']}/creations", headers=AUTH)
+    assert r.status_code == 200 and r.json()["state"] == "processing"
+
+
+@pytest.mark.slow
+def test_served_emulator_delivers_callbacks_on_its_running_clock():
+    from tests.server import Server
+
+    with Receiver() as rx, Server("--clock", "speed", "--speed", "100", "--task-seconds", "30") as server:
+        import httpx
+
+        url = rx.url + "/cb?x=1"
+        r = httpx.post(server.url + "/ent/v2/img2video", json={**IMG, "callback_url": url}, headers=AUTH)
+        assert r.status_code == 200
+        deadline = time.monotonic() + 10
+        while len(rx.requests) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert [q["body"]["state"] for q in rx.requests] == ["processing", "success"]
+        assert all(verify("POST", url, q["headers"], KEY) for q in rx.requests)
