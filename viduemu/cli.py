@@ -9,6 +9,8 @@ import sys
 from viduemu import __version__
 from viduemu.config import Settings
 
+CHOICES = {"clock": ("real", "speed", "manual"), "log_level": ("critical", "error", "warning", "info", "debug")}
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="viduemu", description="An offline, faithful emulator of the Vidu API.")
@@ -17,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the emulator (every flag also reads VIDUEMU_<FLAG>)")
     serve.add_argument("--host", help="bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8000)")
-    serve.add_argument("--clock", choices=["real", "speed", "manual"], help="virtual clock mode (default real)")
+    serve.add_argument("--clock", choices=CHOICES["clock"], help="virtual clock mode (default real)")
     serve.add_argument("--speed", type=float, help="clock multiple for --clock speed (e.g. 60)")
     serve.add_argument("--state", help="SQLite file that keeps all state (default: in memory)")
     serve.add_argument("--initial-credits", type=int, help="credits of a new account (default 1000)")
@@ -30,39 +32,60 @@ def build_parser() -> argparse.ArgumentParser:
                        help="fetch remote image/audio URLs to check them (default: offline checks only)")
     serve.add_argument("--task-seconds", type=float, help="virtual seconds a task spends processing (default 30)")
     serve.add_argument("--admin-token", help="require 'Authorization: Bearer TOKEN' on /_emulator/")
-    serve.add_argument("--log-level", choices=["critical", "error", "warning", "info", "debug"],
-                       help="log level (default info)")
+    serve.add_argument("--log-level", choices=CHOICES["log_level"], help="log level (default info)")
     return parser
+
+
+def settings_from(args: argparse.Namespace, environ: dict | None = None) -> Settings:
+    """The Settings of ``viduemu serve``: flags > VIDUEMU_* variables of ``environ`` > defaults.
+
+    Values from the environment get the same checks as flags; a bad one stops with a usage error."""
+    overrides = {k: v for k, v in vars(args).items() if k != "command"}
+    try:
+        settings = Settings.from_env(environ, **overrides)
+    except ValueError as exc:
+        raise SystemExit(f"viduemu: a VIDUEMU_* variable has a bad value: {exc}") from None
+    for name, allowed in CHOICES.items():
+        if getattr(settings, name) not in allowed:
+            raise SystemExit(f"viduemu: VIDUEMU_{name.upper()} must be one of {', '.join(allowed)}")
+    if bool(settings.tls_cert) != bool(settings.tls_key):
+        raise SystemExit("viduemu: --tls-cert and --tls-key go together")
+    return settings
 
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
-        overrides = {k: v for k, v in vars(args).items() if k != "command"}
-        serve(Settings.from_env(**overrides))
+        serve(settings_from(args))
+
+
+def banner(settings: Settings, emu) -> str:
+    lines = [f"viduemu {__version__} serving the Vidu API on {settings.base_url}",
+             f"  clock: {emu.clock.mode}" + (f" x{emu.clock.speed:g}" if emu.clock.mode == "speed" else ""),
+             f"  state: {emu.store.location}",
+             f"  new accounts: any 'Token vda_...' key, {settings.initial_credits} credits"]
+    if settings.tls_cert:
+        lines.append(f"  TLS certificate (trust this): {settings.tls_cert}")
+    if settings.admin_token:
+        lines.append("  control plane: /_emulator/ needs 'Authorization: Bearer <admin token>'")
+    if settings.fetch_urls:
+        lines.append("  remote URLs: fetched and checked (--fetch-urls)")
+    return "\n".join(lines)
 
 
 def serve(settings: Settings) -> None:
     import uvicorn
 
     from viduemu.app import create_app
-    from viduemu.core.tls import ensure_certificate
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    ssl = {}
-    if settings.tls or settings.tls_cert:
-        if not settings.tls_cert:
-            settings.tls_cert, settings.tls_key = ensure_certificate(settings.state)
-        ssl = {"ssl_certfile": settings.tls_cert, "ssl_keyfile": settings.tls_key}
+    if settings.tls and not settings.tls_cert:
+        from viduemu.core.tls import ensure_certificate
+
+        settings.tls_cert, settings.tls_key = ensure_certificate(settings.state)
+    ssl = {"ssl_certfile": settings.tls_cert, "ssl_keyfile": settings.tls_key} if settings.tls_cert else {}
     app = create_app(settings)
-    emu = app.state.emu
-    lines = [f"viduemu {__version__} serving the Vidu API on {settings.base_url}",
-             f"  clock: {emu.clock.mode}" + (f" x{emu.clock.speed:g}" if emu.clock.mode == "speed" else ""),
-             f"  state: {emu.store.location}",
-             f"  new accounts: any 'Token vda_...' key, {settings.initial_credits} credits"]
-    if ssl:
-        lines.append(f"  TLS certificate (trust this): {settings.tls_cert}")
-    print("\n".join(lines), flush=True)
+    print(banner(settings, app.state.emu), flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
                 access_log=settings.log_level == "debug", **ssl)
 

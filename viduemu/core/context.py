@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Callable
 
@@ -14,6 +15,8 @@ from viduemu.core.files import Files
 from viduemu.core.ids import Ids
 from viduemu.core.store import open_store
 
+CLOCK_SAVE_EVERY = 60.0  # virtual seconds
+
 
 class Emulator:
     version = __version__
@@ -24,14 +27,43 @@ class Emulator:
         start = self.store.get_meta("clock_now")
         # Virtual time never runs backwards across a restart of a persisted state.
         self.clock = Clock(settings.clock, settings.speed, start=max(start or 0, time.time()))
-        self.ids = Ids(settings.seed)
+        self._resume_hooks: list[Callable[[], None]] = []
+        self._reset_hooks: list[Callable[[], None]] = []
+        self._close_hooks: list = []
+        self.ids = self._new_ids(fresh=False)
         self.accounts = Accounts(self.store, self.clock, settings.initial_credits)
         self.faults = Faults(self.store, self.ids.new_id)
         self.files = Files()
         self.fetcher = None  # async (url, field) -> bytes when --fetch-urls is on (core/fetch.py)
-        self._resume_hooks: list[Callable[[], None]] = []
-        self._reset_hooks: list[Callable[[], None]] = []
-        self._close_hooks: list = []
+        if settings.fetch_urls:
+            from viduemu.core.fetch import Fetcher
+
+            self.fetcher = Fetcher(settings.fetch_timeout, settings.fetch_max_bytes)
+            self.on_close(self.fetcher.aclose)
+        self._arm_clock_saver()
+
+    def _new_ids(self, fresh: bool) -> Ids:
+        """Ids for this run. Each start on a persisted state is a new "boot": under --seed, the ids of a
+        later boot come from a seed derived from (seed, boot), so they never repeat stored ids."""
+        boot = 0 if fresh else self.store.get_meta("boot", -1) + 1
+        self.store.set_meta("boot", boot)
+        seed = self.settings.seed
+        if seed is not None and boot:
+            seed = int.from_bytes(hashlib.sha256(f"{seed}:boot:{boot}".encode()).digest()[:8], "big")
+        return Ids(seed)
+
+    def _arm_clock_saver(self) -> None:
+        """With --state, note the clock's position every virtual minute in real/speed mode, so a
+        killed server resumes close to where virtual time was (manual mode saves on each advance)."""
+        if self.store.location == "memory":
+            return
+
+        def save() -> None:
+            if self.clock.mode != "manual":
+                self.save_clock()
+            self.clock.call_later(CLOCK_SAVE_EVERY, save)
+
+        self.clock.call_later(CLOCK_SAVE_EVERY, save)
 
     def on_resume(self, hook: Callable[[], None]) -> None:
         """Register an area's hook that re-arms its timers from stored state (start and reset)."""
@@ -48,11 +80,12 @@ class Emulator:
     def reset(self) -> None:
         self.clock.clear()
         self.store.clear()
-        self.ids = Ids(self.settings.seed)
+        self.ids = self._new_ids(fresh=True)
         self.accounts = Accounts(self.store, self.clock, self.settings.initial_credits)
         self.faults = Faults(self.store, self.ids.new_id)
         for hook in self._reset_hooks:
             hook()
+        self._arm_clock_saver()
 
     async def aclose(self) -> None:
         for hook in self._close_hooks:

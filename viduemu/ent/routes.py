@@ -9,6 +9,7 @@ from viduemu.core.auth import token_key
 from viduemu.core.errors import ViduError
 from viduemu.core.http import emulator, endpoint, read_object
 from viduemu.ent import mv, outputs, rules, subjects
+from viduemu.ent.callbacks import Callbacks
 from viduemu.ent.tasks import TaskEngine
 from viduemu.ent.views import create_view, creations_view
 
@@ -65,7 +66,8 @@ async def credits(request: Request):
 
 def install(emu) -> list[Route]:
     media = outputs.Outputs(emu)
-    emu.ent = TaskEngine(emu, on_success=media.on_success)
+    emu.callbacks = Callbacks(emu)
+    emu.ent = TaskEngine(emu, on_change=emu.callbacks.on_change, on_success=media.on_success)
     return [generation(kind) for kind in rules.TABLES] + [
         Route("/ent/v2/tasks/{task_id}/creations", get_creations, methods=["GET"]),
         Route("/ent/v2/tasks/{task_id}/cancel", cancel, methods=["POST"]),
