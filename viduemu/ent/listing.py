@@ -137,9 +137,10 @@ def listed_view(task: dict, base_url: str) -> dict:
     fields = task["fields"]
     view = {"id": task["task_id"], "key_id": key_id(task["api_key"]), "type": task["type"],
             "state": task["state"], "err_code": task["err_code"], "model": _model(task),
-            "prompt": fields.get("prompt", ""), "images": list(fields.get("images", [])),
-            "duration": fields.get("duration", 0), "resolution": fields.get("resolution", ""),
-            "aspect_ratio": fields.get("aspect_ratio", ""), "credits": task["credits"],
+            "prompt": fields.get("prompt") or "",
+            "images": [i for i in fields.get("images") or [] if isinstance(i, str)],
+            "duration": int(fields.get("duration") or 0), "resolution": fields.get("resolution") or "",
+            "aspect_ratio": fields.get("aspect_ratio") or "", "credits": task["credits"],
             "off_peak": task["off_peak"], "created_at": iso(task["created_at"]),
             "creations": [_creation(c, base_url) for c in task["creations"]]}
     if fields.get("template"):
