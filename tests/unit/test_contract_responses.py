@@ -27,7 +27,8 @@ def creations(**changes):
 
 
 def test_the_vendor_example_answers_pass(contracts):
-    contracts.validate_response("GET", "/ent/v2/tasks/123/creations", 200, JSON, creations())
+    contracts.validate_response("GET", "/ent/v2/tasks/123/creations", 200,
+                                {"Content-Type": "application/json; charset=utf-8"}, creations())
     contracts.validate_response("POST", "/ent/v2/tasks/1/cancel", 400, JSON, envelope(400, "BadRequest"))
     contracts.validate_response("POST", "/ent/v2/tasks/1/cancel", 200, JSON, b"{}")
 

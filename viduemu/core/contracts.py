@@ -120,7 +120,8 @@ class Contracts:
         does not know only as 404/405 in the envelope; anything else is a violation.
         """
         method = method.upper()
-        content_type = (headers.get("content-type") or "").split(";")[0].strip().lower()
+        content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+        content_type = content_type.split(";")[0].strip().lower()
         where = f"{method} {path} -> {status}"
         template = self.match_path(path)
         op = self.document["paths"][template].get(method.lower()) if template else None
