@@ -1,4 +1,8 @@
-"""Shared fixtures: the real app behind an in-process ASGI transport, on a manual clock."""
+"""Shared fixtures: the real app behind an in-process ASGI transport, on a manual clock.
+
+Every response the ``client`` fixture receives is checked against contracts/openapi.yaml (a shape,
+status or content type the contract does not describe fails the test where the request was made).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import pytest
 
 from viduemu.app import create_app
 from viduemu.config import Settings
+from viduemu.core.contracts import Contracts
 
 KEY = "vda_test_key"
 AUTH = {"Authorization": f"Token {KEY}"}
@@ -24,10 +29,28 @@ async def app(settings):
     await app.state.emu.aclose()
 
 
+@pytest.fixture(scope="session")
+def contracts() -> Contracts:
+    return Contracts()
+
+
+def contract_checker(contracts: Contracts):
+    """An httpx response hook that fails on any answer the contract does not describe."""
+
+    async def check(response: httpx.Response) -> None:
+        await response.aread()
+        request = response.request
+        contracts.validate_response(request.method, request.url.path, response.status_code,
+                                    response.headers, response.content)
+
+    return check
+
+
 @pytest.fixture
-async def client(app):
+async def client(app, contracts):
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
+                                 event_hooks={"response": [contract_checker(contracts)]}) as c:
         yield c
 
 

@@ -3,10 +3,15 @@
 Request bodies are validated against the operation's schema; the first failure becomes a vendor
 error that names the field. What a schema cannot say (model x duration x resolution tables,
 conditional defaults) lives in each area's rule tables.
+
+Responses are checked against the same document (``validate_response``): the test suite runs it on
+every answer it sees, and the live contract suite on the real service's answers.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -14,6 +19,8 @@ from pathlib import Path
 import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
 from viduemu.core.errors import ViduError
 
@@ -38,6 +45,7 @@ class Contracts:
         self.path = path or contract_path("openapi.yaml")
         self.document = yaml.safe_load(self.path.read_text(encoding="utf-8"))
         self._validators: dict[tuple[str, str], Draft202012Validator | None] = {}
+        self._response_validators: dict[int, Draft202012Validator] = {}  # by id() of a schema in the document
 
     @cached_property
     def _components(self) -> dict:
@@ -61,6 +69,135 @@ class Contracts:
         error = next(iter(sorted(validator.iter_errors(body), key=_error_rank)), None)
         if error is not None:
             raise to_vendor_error(error)
+
+    # -- responses -----------------------------------------------------------
+    @cached_property
+    def _registry(self) -> Registry:
+        return Registry().with_resource(DOCUMENT_URI, Resource(self.document, DRAFT202012))
+
+    @cached_property
+    def _templates(self) -> list[tuple[re.Pattern, str]]:
+        """Path templates as regexes, literal paths before templated ones (``/x/list`` beats ``/x/{id}``).
+
+        A parameter marked ``x-multi-segment: true`` may span several segments (file paths).
+        """
+        compiled = []
+        for template in sorted(self.document.get("paths", {}), key=lambda p: (p.count("{"), -len(p))):
+            greedy = self._multi_segment_params(template)
+            pattern = "".join(
+                ("(.+)" if part[1:-1] in greedy else "([^/]+)") if _PARAM.fullmatch(part) else re.escape(part)
+                for part in re.split(r"(\{[^/}]*\})", template))
+            compiled.append((re.compile(f"^{pattern}$"), template))
+        return compiled
+
+    def _multi_segment_params(self, template: str) -> set[str]:
+        item = self.document["paths"][template]
+        params = list(item.get("parameters", [])) + [
+            p for method, op in item.items() if method in HTTP_METHODS for p in op.get("parameters", [])]
+        return {p["name"] for p in map(self._deref, params) if p.get("in") == "path" and p.get("x-multi-segment")}
+
+    def match_path(self, path: str) -> str | None:
+        """The contract's path template that a concrete request path falls under, or None."""
+        return next((template for pattern, template in self._templates if pattern.match(path)), None)
+
+    def operations(self) -> list[tuple[str, str, dict]]:
+        """Every HTTP operation of the contract as ``(METHOD, path template, operation)``."""
+        return [(method.upper(), path, op) for path, item in self.document.get("paths", {}).items()
+                for method, op in item.items() if method in HTTP_METHODS]
+
+    def _deref(self, node: dict) -> dict:
+        while isinstance(node, dict) and "$ref" in node:
+            node = self._registry.resolver(DOCUMENT_URI).lookup(node["$ref"]).contents
+        return node
+
+    def validate_response(self, method: str, path: str, status: int, headers, body: bytes) -> None:
+        """Raise ``ContractViolation`` unless the contract describes this answer exactly.
+
+        The operation is found by matching ``path`` against the path templates; the response by
+        status code, then ``2XX``-style ranges, then ``default``; a JSON body must match its schema,
+        any other body must carry one of the declared media types. An answer for a path the contract
+        does not know is allowed only as the vendor envelope of 404 ``NotFound``, and for a method it
+        does not know only as 404/405 in the envelope; anything else is a violation.
+        """
+        method = method.upper()
+        content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+        content_type = content_type.split(";")[0].strip().lower()
+        where = f"{method} {path} -> {status}"
+        template = self.match_path(path)
+        op = self.document["paths"][template].get(method.lower()) if template else None
+        if op is None and method == "HEAD" and template:
+            op = self.document["paths"][template].get("get")
+        if op is None:
+            allowed = {404: "NotFound"} if template is None else {404: "NotFound", 405: "MethodNotAllowed"}
+            body_json = _json(body, where) if content_type == "application/json" else None
+            if status not in allowed or not isinstance(body_json, dict) or body_json.get("reason") != allowed[status]:
+                raise ContractViolation(f"{where}: the contract does not describe {method} "
+                                        f"{template or path} (only a {'/'.join(map(str, allowed))} "
+                                        f"envelope may answer it)")
+            self._check_schema(ERROR_SCHEMA, body_json, where)
+            return
+        responses = op.get("responses", {})
+        response = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX") or responses.get("default")
+        if response is None:
+            raise ContractViolation(f"{where}: status {status} is not among the documented responses "
+                                    f"{sorted(responses)} of {method} {template}")
+        response = self._deref(response)
+        content = response.get("content") or {}
+        if method == "HEAD" or status in (204, 304):
+            return
+        if not content:
+            if body:
+                raise ContractViolation(f"{where}: the contract documents no body, got {len(body)} bytes")
+            return
+        media = content.get(content_type) or next(
+            (m for t, m in content.items() if t.endswith("/*") and content_type.startswith(t[:-1])), None)
+        if media is None and "*/*" not in content:
+            raise ContractViolation(f"{where}: content type {content_type!r} is not one of {sorted(content)}")
+        if content_type == "application/json":
+            body_json = _json(body, where)
+            schema = (media or {}).get("schema")
+            if schema is not None:
+                self._check_schema(schema, body_json, where)
+            if status >= 400 and isinstance(body_json, dict) and body_json.get("code") != status:
+                raise ContractViolation(f"{where}: envelope code {body_json.get('code')!r} differs from the "
+                                        f"HTTP status")
+
+    def _check_schema(self, schema: dict, instance, where: str) -> None:
+        validator = self._response_validators.get(id(schema))
+        if validator is None:
+            validator = Draft202012Validator(_rebase(schema), registry=self._registry)
+            self._response_validators[id(schema)] = validator
+        error = next(iter(sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.path)))), None)
+        if error is not None:
+            at = "/".join(map(str, error.absolute_path)) or "(body)"
+            raise ContractViolation(f"{where}: body at {at}: {_short(error)}")
+
+
+DOCUMENT_URI = "urn:viduemu:openapi"
+ERROR_SCHEMA = {"$ref": "#/components/schemas/Error"}
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+_PARAM = re.compile(r"\{[^/}]*\}")
+
+
+class ContractViolation(AssertionError):
+    """An answer the contract does not describe (raised by ``Contracts.validate_response``)."""
+
+
+def _rebase(node):
+    """The schema with its local ``#/...`` references pointed into the OpenAPI document."""
+    if isinstance(node, dict):
+        return {k: (DOCUMENT_URI + v if k == "$ref" and isinstance(v, str) and v.startswith("#") else _rebase(v))
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [_rebase(v) for v in node]
+    return node
+
+
+def _json(body: bytes, where: str):
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise ContractViolation(f"{where}: the body is not JSON although the content type says so") from None
 
 
 def _error_rank(error: ValidationError):

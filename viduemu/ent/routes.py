@@ -8,7 +8,7 @@ from starlette.routing import Route
 from viduemu.core.auth import token_key
 from viduemu.core.errors import ViduError
 from viduemu.core.http import emulator, endpoint, read_object
-from viduemu.ent import mv, outputs, rules, subjects
+from viduemu.ent import listing, mv, outputs, rules, subjects
 from viduemu.ent.callbacks import Callbacks
 from viduemu.ent.tasks import TaskEngine
 from viduemu.ent.views import create_view, creations_view
@@ -48,29 +48,12 @@ async def get_creations(request: Request):
     return creations_view(task, _base(request))
 
 
-@endpoint
-async def cancel(request: Request):
-    emu = emulator(request)
-    api_key = _caller(request)
-    emu.ent.cancel(api_key, request.path_params["task_id"])
-    return {}
-
-
-@endpoint
-async def credits(request: Request):
-    emu = emulator(request)
-    api_key = _caller(request)
-    account = emu.accounts.ensure(api_key)
-    return {"remains": [{"type": "test", "credit_remain": account["credits"], **emu.ent.figures(api_key)}]}
-
-
 def install(emu) -> list[Route]:
     media = outputs.Outputs(emu)
     emu.callbacks = Callbacks(emu)
     emu.ent = TaskEngine(emu, on_change=emu.callbacks.on_change, on_success=media.on_success)
     return [generation(kind) for kind in rules.TABLES] + [
         Route("/ent/v2/tasks/{task_id}/creations", get_creations, methods=["GET"]),
-        Route("/ent/v2/tasks/{task_id}/cancel", cancel, methods=["POST"]),
-        Route("/ent/v2/credits", credits, methods=["GET"]),
+        *listing.routes(),
         *subjects.routes(emu), *mv.routes(emu, media),
     ]
