@@ -162,3 +162,8 @@ async def test_credit_insufficient_creates_nothing(client, emu, kind):
 def test_the_sweep_covers_every_endpoint():
     assert {c[1] for c in CASES} == set(KINDS)
     assert len({c[0] for c in CASES}) == len(CASES)
+
+
+async def test_empty_callback_url_means_none(client, emu):
+    task = (await create(client, "text2video", {**GOOD["text2video"], "callback_url": ""})).json()
+    assert emu.store.get("tasks", task["task_id"])["callback_url"] is None
