@@ -48,7 +48,8 @@ async def accept(emu, api_key: str, kind: str, body: dict) -> Order:
         raise unwanted("bgm", f"{body['model']} does not support bgm")
     off_peak = bool(body.get("off_peak", False))
     if off_peak and audio != rule.off_peak_audio:
-        raise invalid("off_peak", f"{body['model']} supports off_peak only with audio={str(rule.off_peak_audio).lower()}")
+        needed = "true" if rule.off_peak_audio else "false"
+        raise invalid("off_peak", f"{body['model']} supports off_peak only with audio={needed}")
     callback_url = body.get("callback_url") or None
     if callback_url is not None:
         _check_callback_url(callback_url)
@@ -62,8 +63,10 @@ async def accept(emu, api_key: str, kind: str, body: dict) -> Order:
         first_image = None
     else:
         first_image = await _check_images_and_videos(emu, endpoint, rule, body, fields)
-    for name in endpoint.extra_echo:
-        fields[name] = body.get(name, rules.DEFAULT_STYLE if name == "style" else "")
+        if not endpoint.ratio_from_image:
+            first_image = None
+    for name, default in endpoint.extra_echo.items():
+        fields[name] = body.get(name, default)
     fields.update({
         "duration": duration,
         "seed": _int(body.get("seed"), 0) or emu.ids.generation_seed(),

@@ -135,17 +135,19 @@ class Endpoint:
     models: dict[str, ModelRule]
     prompt_required: bool
     image_limit: int                     # decoded bytes of one base64 image
-    extra_echo: tuple[str, ...] = ()     # endpoint-specific request fields echoed in the answer
+    extra_echo: dict[str, str] = field(default_factory=dict)   # endpoint-specific echoed fields: default
     subjects: dict[str, ModelRule] | None = None
     same_size_images: tuple[float, float] | None = None   # pixel-area ratio bounds of image 0 / image 1
+    ratio_from_image: bool = False       # default aspect_ratio follows the first frame (else 16:9)
 
 
 ENDPOINTS: dict[str, Endpoint] = {
     # "character2video": the type a proxy capture shows for reference2video (WN §1.4).
     "reference2video": Endpoint("character2video", REFERENCE_IMAGES, True, 10 * MB, subjects=REFERENCE_SUBJECTS),
-    "img2video": Endpoint("img2video", IMG2VIDEO, False, 20 * MB),
-    "text2video": Endpoint("text2video", TEXT2VIDEO, True, 20 * MB, extra_echo=("style",)),
-    "start-end2video": Endpoint("start-end2video", START_END2VIDEO, False, 20 * MB, same_size_images=(0.8, 1.25)),
+    "img2video": Endpoint("img2video", IMG2VIDEO, False, 20 * MB, ratio_from_image=True),
+    "text2video": Endpoint("text2video", TEXT2VIDEO, True, 20 * MB, extra_echo={"style": "general"}),
+    "start-end2video": Endpoint("start-end2video", START_END2VIDEO, False, 20 * MB, same_size_images=(0.8, 1.25),
+                                ratio_from_image=True),
 }
 
 
@@ -155,6 +157,5 @@ REFERENCE_BUDGET_SECONDS = 13.0
 DURATION_TOLERANCE = 0.1     # container rounding of a measured duration
 VIDEO_LIMIT = 20 * MB        # decoded bytes of one base64 video (VD note 5)
 MAX_SUBJECT_IMAGES = 3       # per subject (VD)
-DEFAULT_STYLE = "general"
 DEFAULT_MOVEMENT = "auto"
 DEFAULT_ASPECT_RATIO = "16:9"
