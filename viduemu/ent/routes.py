@@ -6,9 +6,8 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from viduemu.core.auth import token_key
-from viduemu.core.errors import ViduError
 from viduemu.core.http import emulator, endpoint, read_object
-from viduemu.ent import listing, mv, outputs, rules, subjects
+from viduemu.ent import checks, listing, mv, outputs, pricing, rules, subjects
 from viduemu.ent.callbacks import Callbacks
 from viduemu.ent.tasks import TaskEngine
 from viduemu.ent.views import create_view, creations_view
@@ -25,6 +24,7 @@ def _caller(request: Request) -> str:
 
 
 def generation(kind: str):
+    """POST /ent/v2/<kind>: contract, then the rule tables (checks.py), then price and create."""
     path = f"/ent/v2/{kind}"
 
     @endpoint
@@ -33,9 +33,10 @@ def generation(kind: str):
         api_key = _caller(request)
         body = await read_object(request)
         emu.contracts.validate_request("post", path, body)
-        fields = rules.normalise(kind, body, emu.ids.generation_seed())
-        task = emu.ent.create(api_key, kind, fields, rules.price(kind, fields),
-                              off_peak=bool(body.get("off_peak")), callback_url=body.get("callback_url"))
+        order = await checks.accept(emu, api_key, kind, body)
+        task = emu.ent.create(api_key, order.task_type, order.fields,
+                              pricing.price(order.fields, order.off_peak, order.facts),
+                              off_peak=order.off_peak, callback_url=order.callback_url)
         return create_view(task)
 
     return Route(path, create, methods=["POST"])
@@ -52,7 +53,7 @@ def install(emu) -> list[Route]:
     media = outputs.Outputs(emu)
     emu.callbacks = Callbacks(emu)
     emu.ent = TaskEngine(emu, on_change=emu.callbacks.on_change, on_success=media.on_success)
-    return [generation(kind) for kind in rules.TABLES] + [
+    return [generation(kind) for kind in rules.ENDPOINTS] + [
         Route("/ent/v2/tasks/{task_id}/creations", get_creations, methods=["GET"]),
         *listing.routes(),
         *subjects.routes(emu), *mv.routes(emu, media),

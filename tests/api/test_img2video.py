@@ -1,0 +1,108 @@
+"""POST /ent/v2/img2video: one test per documented rule (wire notes §1.3, the CN doc copy, vidu-mcp)."""
+
+import pytest
+
+from tests.api.generation_support import URL_IMAGE, create, created, png
+from tests.api.generation_support import plenty_of_credits  # noqa: F401 (a fixture)
+from tests.conftest import assert_error
+from viduemu.ent import pricing
+
+pytestmark = pytest.mark.usefixtures("plenty_of_credits")
+KIND = "img2video"
+
+
+def body(model="viduq2-pro", **extra):
+    return {"model": model, "images": [png()], "prompt": "The astronaut waved and the camera moved up.", **extra}
+
+
+async def refused(client, payload, reason, field):
+    return assert_error(await create(client, KIND, payload), 400, reason, field)
+
+
+async def test_mcp_img2video_request_is_accepted(client):
+    task = await created(client, KIND, {"model": "viduq1", "images": [png()], "prompt": "", "duration": 5,
+                                        "seed": 0, "resolution": "1080p", "movement_amplitude": "auto",
+                                        "bgm": False})
+    assert task["type"] == "img2video" and task["images"] == [png()] and task["duration"] == 5
+
+
+async def test_exactly_one_image(client):
+    await refused(client, body(images=[png(), png()]), "FieldItemCountOutOfRange", "images")
+    await refused(client, body(images=[]), "FieldItemCountOutOfRange", "images")
+    await refused(client, {"model": "viduq1", "prompt": "x"}, "FieldLacking", "images")
+
+
+async def test_prompt_is_optional(client):
+    task = await created(client, KIND, {"model": "viduq1", "images": [URL_IMAGE]})
+    assert task["prompt"] == ""
+
+
+async def test_prompt_at_most_2000_characters_5000_on_q3(client):
+    await created(client, KIND, body("viduq1", prompt="a" * 2000))
+    await refused(client, body("viduq1", prompt="a" * 2001), "FieldInvalid", "prompt")
+    await created(client, KIND, body("viduq3-pro", prompt="a" * 5000))
+
+
+ROWS = [  # model, durations accepted, refused, default duration, resolutions accepted, refused, default
+    ("viduq3-pro", (1, 16), (0, 17), 5, ("540p", "720p", "1080p", "2K"), ("360p",), "720p"),
+    ("viduq3-turbo", (1, 16), (17,), 5, ("540p", "2K"), ("360p",), "720p"),
+    ("viduq2-pro-fast", (1, 10), (0, 11), 5, ("720p", "1080p"), ("540p",), "720p"),
+    ("viduq2-pro", (1, 10), (0, 11), 5, ("540p", "720p", "1080p"), ("360p", "2K"), "720p"),
+    ("viduq2-turbo", (1, 10), (11,), 5, ("540p", "720p", "1080p"), ("360p",), "720p"),
+    ("viduq1", (5,), (4,), 5, ("1080p",), ("720p",), "1080p"),
+    ("viduq1-classic", (5,), (8,), 5, ("1080p",), ("720p",), "1080p"),
+    ("vidu2.0", (4, 8), (5,), 4, ("360p", "720p", "1080p"), ("540p",), "360p"),
+    ("vidu1.5", (4, 8), (5,), 4, ("360p", "720p", "1080p"), ("540p",), "360p"),
+]
+
+
+@pytest.mark.parametrize("model,ok,bad,default,res_ok,res_bad,res_default", ROWS, ids=[r[0] for r in ROWS])
+async def test_durations_and_resolutions_per_model(client, model, ok, bad, default, res_ok, res_bad, res_default):
+    task = await created(client, KIND, body(model))
+    assert (task["duration"], task["resolution"]) == (default, res_default)
+    for duration in ok:
+        assert (await created(client, KIND, body(model, duration=duration)))["duration"] == duration
+    for duration in bad:
+        await refused(client, body(model, duration=duration), "FieldInvalid", "duration")
+    for resolution in res_ok:
+        assert (await created(client, KIND, body(model, resolution=resolution)))["resolution"] == resolution
+    for resolution in res_bad:
+        await refused(client, body(model, resolution=resolution), "FieldInvalid", "resolution")
+
+
+@pytest.mark.parametrize("model", ["vidu2.0", "vidu1.5"])
+async def test_8_seconds_is_720p_only(client, model):
+    assert (await created(client, KIND, body(model, duration=8)))["resolution"] == "720p"
+    await refused(client, body(model, duration=8, resolution="360p"), "FieldInvalid", "resolution")
+
+
+async def test_plain_viduq2_is_not_an_img2video_model(client):
+    await refused(client, body("viduq2"), "FieldInvalid", "model")
+
+
+async def test_aspect_ratio_follows_the_first_frame(client):
+    assert (await created(client, KIND, body(images=[png(180, 320)])))["aspect_ratio"] == "9:16"
+    assert (await created(client, KIND, body(images=[png(320, 180)])))["aspect_ratio"] == "16:9"
+    assert (await created(client, KIND, body(images=[URL_IMAGE])))["aspect_ratio"] == "16:9"
+
+
+async def test_audio_default_false_true_on_q3(client):
+    assert (await created(client, KIND, body()))["audio"] is False
+    assert (await created(client, KIND, body("viduq3-pro")))["audio"] is True
+    assert (await created(client, KIND, body(audio=True, voice_id="Tina")))["audio"] is True
+
+
+async def test_audio_does_not_allow_off_peak(client):
+    assert (await created(client, KIND, body(off_peak=True)))["off_peak"] is True
+    await refused(client, body(audio=True, off_peak=True), "FieldInvalid", "off_peak")
+
+
+async def test_is_rec_costs_10_more_credits(client):
+    plain = (await created(client, KIND, body(duration=5)))["credits"]
+    assert (await created(client, KIND, body(duration=5, is_rec=True)))["credits"] == plain + pricing.IS_REC_CREDITS
+
+
+async def test_credits_follow_model_duration_and_resolution(client):
+    for model, duration, resolution in (("viduq1", 5, "1080p"), ("vidu2.0", 8, "720p"), ("viduq2-pro", 3, "1080p")):
+        task = await created(client, KIND, body(model, duration=duration, resolution=resolution))
+        assert task["credits"] == pricing.base_credits(model, duration, resolution)

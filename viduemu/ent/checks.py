@@ -1,0 +1,253 @@
+"""Apply the rule tables of ``rules.py`` to a generation request that passed the contract.
+
+``accept(emu, api_key, kind, body)`` answers an ``Order`` (the task's type, its echo fields,
+off-peak and callback) or raises the vendor error naming the field. Cheap table checks run first,
+media checks (decoding images, probing videos) last; nothing here changes state.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from dataclasses import dataclass
+
+from viduemu.core.errors import ViduError, count_out_of_range, invalid, lacking, unwanted
+from viduemu.core.inputs import VIDEO_FORMATS, check_image, check_media, image_size
+from viduemu.ent import rules
+from viduemu.ent.rules import Endpoint, ModelRule
+
+SUBJECTS_KIND = "subjects"   # documents of POST /ent/v2/subjects (store kind)
+
+
+@dataclass
+class Order:
+    task_type: str
+    fields: dict        # echoed in the create answer, stored on the task
+    off_peak: bool
+    callback_url: str | None
+    facts: dict         # what pricing needs beyond the echo (e.g. is_rec)
+
+
+async def accept(emu, api_key: str, kind: str, body: dict) -> Order:
+    endpoint = rules.ENDPOINTS[kind]
+    subjects_form = "subjects" in body
+    rule = _model_rule(endpoint, body, subjects_form)
+    _check_prompt(rule, body)
+    duration = _int(body.get("duration"), rule.default_duration)
+    if duration not in rule.durations:
+        raise invalid("duration", f"{body['model']} supports {_spell(rule.durations)}")
+    resolutions, default_resolution = rule.resolutions_for(duration)
+    resolution = body.get("resolution", default_resolution)
+    if resolution not in resolutions:
+        raise invalid("resolution", f"{body['model']} at {duration} s supports {', '.join(resolutions)}")
+    aspect_ratio = body.get("aspect_ratio")
+    if aspect_ratio is not None:
+        _check_aspect_ratio(rule, aspect_ratio)
+    audio = body.get("audio", rule.audio_default)
+    audio_type = rules.AUDIO_TYPES[body.get("audio_type", rules.DEFAULT_AUDIO_TYPE)] if audio else ""
+    if body.get("bgm") and not rule.bgm:
+        raise unwanted("bgm", f"{body['model']} does not support bgm")
+    off_peak = bool(body.get("off_peak", False))
+    if off_peak and audio != rule.off_peak_audio:
+        needed = "true" if rule.off_peak_audio else "false"
+        raise invalid("off_peak", f"{body['model']} supports off_peak only with audio={needed}")
+    callback_url = body.get("callback_url") or None
+    if callback_url is not None:
+        _check_callback_url(callback_url)
+
+    fields: dict = {"model": body["model"], "prompt": body.get("prompt", "")}
+    if subjects_form:
+        if "images" in body:
+            raise unwanted("images", "the subjects form takes images inside subjects")
+        fields["subjects"] = body["subjects"]
+        await _check_subjects(emu, api_key, endpoint, rule, body["subjects"])
+        first_image = None
+    else:
+        first_image = await _check_images_and_videos(emu, endpoint, rule, body, fields)
+        if not endpoint.ratio_from_image:
+            first_image = None
+    for name, default in endpoint.extra_echo.items():
+        fields[name] = body.get(name, default)
+    fields.update({
+        "duration": duration,
+        "seed": _int(body.get("seed"), 0) or emu.ids.generation_seed(),
+        "aspect_ratio": aspect_ratio or _default_aspect_ratio(rule, first_image),
+        "resolution": resolution,
+        "bgm": bool(body.get("bgm", False)),
+        "audio": audio,
+        "audio_type": audio_type,
+        "movement_amplitude": body.get("movement_amplitude", rules.DEFAULT_MOVEMENT),
+        "payload": body.get("payload", ""),
+    })
+    facts = {"is_rec": bool(body.get("is_rec", False)), "audio_default": rule.audio_default}
+    return Order(endpoint.task_type, fields, off_peak, callback_url, facts)
+
+
+# -- table checks ---------------------------------------------------------------
+def _model_rule(endpoint: Endpoint, body: dict, subjects_form: bool) -> ModelRule:
+    model = body["model"]
+    if subjects_form and endpoint.subjects is None:
+        raise unwanted("subjects")
+    if subjects_form and model in rules.SUBJECTLESS_MODELS:
+        raise unwanted("subjects", f"{model} does not support subjects")
+    table = endpoint.subjects if subjects_form else endpoint.models
+    rule = table.get(model)
+    if rule is None:
+        raise ViduError("FieldInvalid", f"model is not supported: {model} (supported: {', '.join(table)})",
+                        fields="model")
+    return rule
+
+
+def _check_prompt(rule: ModelRule, body: dict) -> None:
+    prompt = body.get("prompt", "")
+    if len(prompt) > rule.max_prompt:
+        raise invalid("prompt", f"{body['model']} takes at most {rule.max_prompt} characters")
+
+
+def _check_aspect_ratio(rule: ModelRule, value: str) -> None:
+    if rule.aspect_ratios is not None:
+        if value not in rule.aspect_ratios:
+            raise invalid("aspect_ratio", f"supported: {', '.join(rule.aspect_ratios)}")
+        return
+    width, _, height = value.partition(":")
+    w, h = int(width), int(height)    # the contract's pattern guarantees two positive integers
+    if max(w, h) / min(w, h) > rules.MAX_ANY_RATIO:
+        raise invalid("aspect_ratio", "must be within 1:4..4:1")
+
+
+def _check_callback_url(url: str) -> None:
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise invalid("callback_url", "expected an http(s) URL")
+
+
+def _int(value, default: int) -> int:
+    return default if value is None else int(value)
+
+
+def _spell(values: tuple[int, ...]) -> str:
+    if len(values) > 2 and values == tuple(range(values[0], values[-1] + 1)):
+        return f"{values[0]}-{values[-1]} s"
+    return ", ".join(str(v) for v in values) + " s"
+
+
+def _default_aspect_ratio(rule: ModelRule, first_image) -> str:
+    """16:9, or for a decoded first image the nearest ratio the model offers (the output follows it)."""
+    if first_image is None or rule.aspect_ratios is None:
+        return rules.DEFAULT_ASPECT_RATIO
+    width, height = first_image
+
+    def distance(ratio: str) -> float:
+        w, _, h = ratio.partition(":")
+        return abs(int(w) / int(h) - width / height)
+
+    return min(rule.aspect_ratios, key=distance)
+
+
+# -- media checks -----------------------------------------------------------------
+async def _check_images_and_videos(emu, endpoint: Endpoint, rule: ModelRule, body: dict,
+                                   fields: dict) -> tuple[int, int] | None:
+    """Counts, then each image and video; answers the first image's size when it was decoded."""
+    images, videos = body.get("images"), body.get("videos")
+    if rule.images is None:
+        if images is not None:
+            raise unwanted("images", f"{body['model']} on this endpoint takes no images")
+        return None
+    if videos is not None and rule.images_with_videos is None:
+        raise unwanted("videos", f"{body['model']} does not support reference videos")
+    if images is None and not videos:
+        raise lacking("images")
+    low, high = rule.images_with_videos if videos else rule.images
+    count = len(images or [])
+    if (images is not None and count == 0) or not low <= count <= high:
+        raise count_out_of_range("images", f"{body['model']} takes {_count(low, high)} images"
+                                 + (" with videos" if videos else ""))
+    sizes = []
+    for index, value in enumerate(images or []):
+        asset = await check_image(value, f"images.{index}", max_decoded=endpoint.image_limit, fetcher=emu.fetcher)
+        sizes.append(image_size(asset.data, f"images.{index}") if asset.data is not None else None)
+    if endpoint.same_size_images and len(sizes) == 2 and None not in sizes:
+        _check_similar_sizes(endpoint.same_size_images, sizes)
+    if images is not None:
+        fields["images"] = images
+    if videos:
+        await _check_videos(emu, videos, count)
+        fields["videos"] = videos
+    return sizes[0] if sizes else None
+
+
+def _count(low: int, high: int) -> str:
+    return str(high) if low == high else f"{max(low, 1)}-{high}"
+
+
+def _check_similar_sizes(bounds: tuple[float, float], sizes: list[tuple[int, int]]) -> None:
+    (w0, h0), (w1, h1) = sizes
+    ratio = (w0 * h0) / (w1 * h1)
+    if not bounds[0] <= ratio <= bounds[1]:
+        raise invalid("images.1", f"start and end images must have similar resolutions "
+                      f"(start/end pixel ratio {ratio:.2f} is outside {bounds[0]}-{bounds[1]})")
+
+
+async def _check_videos(emu, videos: list, image_count: int) -> None:
+    limit = rules.MAX_VIDEO_SECONDS.get(len(videos))
+    if limit is None:
+        raise count_out_of_range("videos", "at most 2 videos")
+    total = 0.0
+    for index, value in enumerate(videos):
+        field = f"videos.{index}"
+        _asset, seconds = await check_media(value, field, "video", VIDEO_FORMATS, max_decoded=rules.VIDEO_LIMIT,
+                                            fetcher=emu.fetcher)
+        if seconds is None:
+            continue   # an unfetched URL: its length is unknown offline
+        if seconds > limit + rules.DURATION_TOLERANCE:
+            raise invalid(field, f"{seconds:.1f} s is too long: at most 1 video of 8 s or 2 videos of 5 s")
+        total += seconds
+    if total + image_count > rules.REFERENCE_BUDGET_SECONDS + rules.DURATION_TOLERANCE:
+        raise invalid("videos", f"reference videos ({total:.1f} s) and images (1 s each) share "
+                      f"{rules.REFERENCE_BUDGET_SECONDS:.0f} s")
+
+
+async def _check_subjects(emu, api_key: str, endpoint: Endpoint, rule: ModelRule, subjects: list) -> None:
+    image_total = video_subjects = inline_video_subjects = 0
+    for index, subject in enumerate(subjects):
+        where = f"subjects.{index}"
+        stored = _library_subject(emu, api_key, subject, where)
+        if stored is not None:
+            image_total += len(stored.get("images") or [])
+            video_subjects += bool(stored.get("videos"))
+            continue
+        if not (subject.get("name") or subject.get("id")):
+            raise lacking(f"{where}.name")
+        images = subject.get("images")
+        if not images:
+            raise lacking(f"{where}.images")
+        for i, value in enumerate(images):
+            await check_image(value, f"{where}.images.{i}", max_decoded=endpoint.image_limit, fetcher=emu.fetcher)
+        image_total += len(images)
+        if subject.get("videos"):
+            if rule.inline_video_subjects == 0:
+                raise unwanted(f"{where}.videos", "only viduq2-pro takes video subjects")
+            for i, value in enumerate(subject["videos"]):
+                await check_media(value, f"{where}.videos.{i}", "video", VIDEO_FORMATS,
+                                  max_decoded=rules.VIDEO_LIMIT, fetcher=emu.fetcher)
+            video_subjects += 1
+            inline_video_subjects += 1
+    if image_total > rule.subject_images:
+        raise count_out_of_range("subjects", f"at most {rule.subject_images} subject images in all "
+                                 f"({image_total} given)")
+    if video_subjects > rule.video_subjects or inline_video_subjects > rule.inline_video_subjects:
+        raise count_out_of_range("subjects", f"at most {rule.video_subjects} video subjects "
+                                 f"({rule.inline_video_subjects} given inline)")
+
+
+def _library_subject(emu, api_key: str, subject: dict, where: str) -> dict | None:
+    """The stored subject a subject entry refers to: ``server_id``, or ``id`` given without images."""
+    if "server_id" in subject:
+        ref, field = subject["server_id"], f"{where}.server_id"
+    elif "id" in subject and "images" not in subject:
+        ref, field = subject["id"], f"{where}.id"
+    else:
+        return None
+    stored = emu.store.get(SUBJECTS_KIND, str(ref))
+    if stored is None or stored.get("api_key") != api_key:
+        raise invalid(field, f"no subject {ref} in this account's library")
+    return stored
