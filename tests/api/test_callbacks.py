@@ -216,3 +216,24 @@ def test_served_emulator_delivers_callbacks_on_its_running_clock():
             time.sleep(0.02)
         assert [q["body"]["state"] for q in rx.requests] == ["processing", "success"]
         assert all(verify("POST", url, q["headers"], KEY) for q in rx.requests)
+
+
+async def test_one_click_mv_reports_its_states_to_its_callback_url_signed(client):
+    from tests.api.mvsubj_support import png, wav
+    from viduemu.core.signature import verify
+
+    with Receiver() as rx:
+        body = {"images": [png()], "audio_url": wav(10), "callback_url": rx.url + "/mv-hook"}
+        r = await client.post("/ent/v2/one-click/mv", json=body, headers=AUTH)
+        assert r.status_code == 200, r.text
+        mv_id = r.json()["id"]
+        await advance(client, 1)
+        await wait_for(lambda: len(rx.requests) == 1, what="processing callback")
+        await advance(client, 60)
+        await wait_for(lambda: len(rx.requests) == 2, what="success callback")
+        states = [q["body"]["state"] for q in rx.requests]
+        assert states == ["processing", "success"]
+        final = rx.requests[-1]["body"]
+        assert final["id"] == mv_id and final["type"] == "mv" and final["signed_url"]
+        assert all(verify("POST", rx.url + "/mv-hook", q["headers"], AUTH["Authorization"].split()[1])
+                   for q in rx.requests)

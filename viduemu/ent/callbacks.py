@@ -1,7 +1,8 @@
-"""Task callbacks: on ``processing``, ``success`` and ``failed``, POST the task's creations-shaped
-body to its ``callback_url``, signed as the vendor documents (core/signature.py).
+"""Callbacks: on ``processing``, ``success`` and ``failed``, POST the task's creations-shaped
+body (an MV's GET shape for one-click MV) to its ``callback_url``, signed as the vendor documents
+(core/signature.py).
 
-Each task has an outbox (a stored document, so pending deliveries survive a restart); only its head
+Each task (or MV, or MV job with its own ``callback_url``) has an outbox (a stored document, so pending deliveries survive a restart); only its head
 is in flight, so a task's callbacks arrive in order. An attempt runs as an asyncio task, so delivery
 never blocks a request or the clock. A transport error or a non-2xx answer is a failure, retried
 after 5, 30 and 120 virtual seconds (4 attempts in all), then the callback is dropped. Every
@@ -16,6 +17,7 @@ import json
 import logging
 
 from viduemu.core import signature
+from viduemu.ent.mv import mv_view
 from viduemu.ent.views import creations_view
 
 log = logging.getLogger("viduemu.callbacks")
@@ -40,18 +42,31 @@ class Callbacks:
     def store(self):
         return self.emu.store
 
-    # -- the TaskEngine hook ----------------------------------------------------
+    # -- the engines' hooks -------------------------------------------------------
     def on_change(self, task: dict) -> None:
-        url = task.get("callback_url")
-        if not url or task["state"] not in NOTIFY_STATES:
+        """The TaskEngine hook."""
+        if task["state"] in NOTIFY_STATES:
+            self.notify(task["task_id"], task["api_key"], task.get("callback_url"),
+                        creations_view(task, self.emu.settings.base_url))
+
+    def on_mv_change(self, mv: dict, job: dict | None) -> None:
+        """The MvEngine hook: the MV's own changes go to its callback_url; an edit or compose job
+        that was given a callback_url of its own reports there. The body is the MV's GET shape."""
+        owner = job if job is not None and job.get("callback_url") else (mv if job is None else None)
+        if owner is not None and owner["state"] in NOTIFY_STATES:
+            self.notify(owner["id"], mv["api_key"], owner.get("callback_url"),
+                        mv_view(mv, self.emu.settings.base_url))
+
+    def notify(self, ref: str, api_key: str, url: str | None, body: dict) -> None:
+        """Queue ``body`` for ``url`` in the outbox of ``ref`` (deliveries of one ref stay in order)."""
+        if not url:
             return
-        task_id = task["task_id"]
-        box = self.store.get(KIND, task_id) or {"task_id": task_id, "api_key": task["api_key"], "url": url,
-                                                "pending": [], "attempt": 0, "next_at": None}
-        box["pending"].append(creations_view(task, self.emu.settings.base_url))
-        self.store.put(KIND, task_id, box)
+        box = self.store.get(KIND, ref) or {"task_id": ref, "api_key": api_key, "url": url,
+                                            "pending": [], "attempt": 0, "next_at": None}
+        box["pending"].append(body)
+        self.store.put(KIND, ref, box)
         if len(box["pending"]) == 1:
-            self._start(task_id)
+            self._start(ref)
 
     # -- delivery ------------------------------------------------------------------
     def _start(self, task_id: str) -> None:

@@ -169,8 +169,8 @@ def clip(emu, mv_id: str, job_id: str) -> Clip | None:
                 int(job_id) % 2**31)
 
 
-def routes(emu, outputs) -> list[Route]:
-    emu.mv = MvEngine(emu)
+def routes(emu, outputs, callbacks) -> list[Route]:
+    emu.mv = MvEngine(emu, on_change=callbacks.on_mv_change)
     outputs.serve("mv", lambda mv_id, job_id: clip(emu, mv_id, job_id))
     return [Route(PATH, create, methods=["POST"]), Route(ITEM, get_mv, methods=["GET"]),
             Route(EDIT, edit, methods=["POST"]), Route(COMPOSE, compose, methods=["POST"])]

@@ -56,5 +56,5 @@ def install(emu) -> list[Route]:
     return [generation(kind) for kind in rules.ENDPOINTS] + [
         Route("/ent/v2/tasks/{task_id}/creations", get_creations, methods=["GET"]),
         *listing.routes(),
-        *subjects.routes(emu), *mv.routes(emu, media),
+        *subjects.routes(emu), *mv.routes(emu, media, emu.callbacks),
     ]
