@@ -120,8 +120,9 @@ def machine() -> str:
                 if line.startswith("model name")), platform.processor())
     mem_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
                       if line.startswith("MemTotal:")))
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     return (f"nproc {os.cpu_count()}, {cpu}, {mem_kb / 1024 / 1024:.1f} GiB RAM, "
-            f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}")
+            f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M')}, load average {load}")
 
 
 def table(headers: list[str], rows: list[list]) -> str:
