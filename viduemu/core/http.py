@@ -13,6 +13,7 @@ import json
 import logging
 from typing import Any, Awaitable, Callable
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -27,7 +28,12 @@ class JSON(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        # orjson is ~40x faster than json.dumps on the large echoes (data-URI images) of a create answer;
+        # what it cannot encode (ints past 64 bits, lone surrogates, non-str keys) goes the slow way.
+        try:
+            return orjson.dumps(content)
+        except TypeError:
+            return json.dumps(content, separators=(",", ":")).encode("ascii")
 
 
 def emulator(request: Request):
@@ -52,9 +58,10 @@ def endpoint(handler: Callable[[Request], Awaitable[Any]] | None = None, *, faul
         meta = request.scope.setdefault("viduemu", {})
         meta["trace_id"] = emu.ids.trace_id()
         try:
+            path = request.scope["path"]  # not request.url: building a URL object costs on every call
             action = faults and emu.faults.take(
-                f"{request.method} {getattr(request.scope.get('route'), 'path', request.url.path)}",
-                any_key(request.headers), request.url.path)
+                f"{request.method} {getattr(request.scope.get('route'), 'path', path)}",
+                any_key(request.headers), path)
             if action:
                 if action.get("delay_ms"):
                     await asyncio.sleep(action["delay_ms"] / 1000)
