@@ -9,7 +9,7 @@ free ports, prepares a finished task, warms each server up, then runs the same w
   POST /ent/v2/reference2video, 256x256 PNG data URI, the vendor MCP server's default body
        (falls back to /ent/v2/img2video with the same PNG when reference2video is not served yet)
 and prints a table (server, endpoint, req/s, p50, p99, ratio). The servers alternate over 3 rounds
-(--rounds) and the median round is shown. Targets: ratio >= 2, our p99 < 10 ms.
+(--rounds) and the median round is shown. Targets: ratio >= 2 on both, our GET p99 < 10 ms.
 """
 
 from __future__ import annotations
@@ -139,8 +139,10 @@ def main() -> int:
                  "requests / non-2xx"], rows))
     for note in notes:
         print("note:", note)
-    ok = all(float(r[5][:-1]) >= 2 and float(r[4].split()[0]) < 10 for r in rows if r[0] == "viduemu")
-    print("targets (ratio >= 2x, viduemu p99 < 10 ms):", "met" if ok else "NOT met")
+    ours_rows = [r for r in rows if r[0] == "viduemu"]
+    ok = (all(float(r[5][:-1]) >= 2 for r in ours_rows)
+          and all(float(r[4].split()[0]) < 10 for r in ours_rows if r[1].startswith("GET")))
+    print("targets (issue 2: ratio >= 2x on both; GET creations p99 < 10 ms):", "met" if ok else "NOT met")
     return 0 if ok else 1
 
 

@@ -103,3 +103,24 @@ async def test_audio_duration_is_measured_from_the_data():
 async def test_unreadable_audio_is_field_invalid():
     assert await reason_of(check_media(data_uri(b"\x00" * 64, "audio/wav"), "audio_url", "audio",
                                        AUDIO_FORMATS)) == "FieldInvalid"
+
+
+def _jpeg_with_big_comment(size=(300, 200), comment_bytes=70_000) -> bytes:
+    data = image_bytes(size, "JPEG")
+    segments, rest = [], comment_bytes
+    while rest > 0:  # COM segments carry at most 65533 bytes each
+        n = min(rest, 65533)
+        segments.append(b"\xff\xfe" + (n + 2).to_bytes(2, "big") + b"c" * n)
+        rest -= n
+    return data[:2] + b"".join(segments) + data[2:]  # after SOI, before the frame header
+
+
+async def test_a_jpeg_whose_frame_header_lies_beyond_the_decoded_head_is_still_measured():
+    asset = await check_image(data_uri(_jpeg_with_big_comment(), "image/jpeg"), "images.0")
+    assert asset.format == "jpeg" and asset.size == (300, 200)
+
+
+async def test_base64_without_padding_or_with_inner_padding_is_broken():
+    good = base64.b64encode(image_bytes()).decode()
+    for broken in (good.rstrip("=") + "A", "AA=A" + good, good + "===="):
+        assert await reason_of(check_image("data:image/png;base64," + broken, "f")) == "FieldInvalid"

@@ -95,6 +95,10 @@ async def read_json(request: Request, *, limit: int | None = None) -> Any:
     if not raw.strip():
         raise ViduError("BadRequest", "request body is empty; a JSON object is expected")
     try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass  # orjson refuses some valid JSON (integers beyond 64 bits): let the standard parser judge
+    try:
         return json.loads(raw)
     except (ValueError, RecursionError):
         raise ViduError("BadRequest", "request body is not valid JSON") from None

@@ -28,12 +28,33 @@ class Asset:
     """What we know of an input: its bytes (None for an unfetched URL) and its sniffed format."""
 
     source: str            # "data" | "url"
-    data: bytes | None
+    data: bytes | None     # audio/video bytes when read (images keep only their facts)
     format: str | None
+    size: tuple[int, int] | None = None  # an image's (width, height), when its bytes were read
 
 
-def decode_data_uri(value: str, field: str, max_decoded: int) -> tuple[str, bytes]:
-    """(declared MIME type, decoded bytes) of ``data:<mime>;base64,<payload>``."""
+def stored_form(value):
+    """What state keeps of an input: a URL as given, a data URI as its type only (``data:image/png``),
+    so thousands of stored tasks do not each hold megabytes of base64. Other values pass through."""
+    if isinstance(value, str) and value.startswith("data:"):
+        return value.split(";", 1)[0].split(",", 1)[0]
+    if isinstance(value, list):
+        return [stored_form(v) for v in value]
+    if isinstance(value, dict):
+        return {k: stored_form(v) for k, v in value.items()}
+    return value
+
+
+_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+HEAD_CHARS = 16 * 1024  # base64 characters decoded to read an image's header (12 KB of bytes)
+
+
+def decode_data_uri(value: str, field: str, max_decoded: int, *, head_only: bool = False) -> tuple[str, bytes]:
+    """(declared MIME type, decoded bytes) of ``data:<mime>;base64,<payload>``.
+
+    The whole payload is always checked as strict base64 and its decoded size computed from its
+    length; with ``head_only`` only its first ``HEAD_CHARS`` characters are decoded (an image's
+    header is all its checks need, and decoding megabytes per request would be the hot path)."""
     header, sep, payload = value.partition(",")
     if not sep or not header.endswith(";base64"):
         raise ViduError("FieldInvalid", f"invalid field: {field} (expected data:<type>;base64,<data>)", fields=field)
@@ -42,11 +63,19 @@ def decode_data_uri(value: str, field: str, max_decoded: int) -> tuple[str, byte
     if (len(payload) // 4) * 3 > max_decoded + 3:
         raise _too_big(field, max_decoded)
     try:
-        data = base64.b64decode(payload, validate=True)
-    except (binascii.Error, ValueError):
-        raise ViduError("FieldInvalid", f"invalid field: {field} (broken base64)", fields=field) from None
-    if len(data) >= max_decoded:
+        raw = payload.encode("ascii")
+    except UnicodeEncodeError:
+        raw = b"!"
+    body = raw.rstrip(b"=")
+    padding = len(raw) - len(body)
+    if len(raw) % 4 or padding > 2 or body.translate(None, _B64_ALPHABET):
+        raise ViduError("FieldInvalid", f"invalid field: {field} (broken base64)", fields=field)
+    if len(raw) // 4 * 3 - padding >= max_decoded:
         raise _too_big(field, max_decoded)
+    try:
+        data = binascii.a2b_base64(raw[:HEAD_CHARS] if head_only else raw, strict_mode=True)
+    except binascii.Error:
+        raise ViduError("FieldInvalid", f"invalid field: {field} (broken base64)", fields=field) from None
     return mime, data
 
 
@@ -79,6 +108,8 @@ def sniff_image(data: bytes) -> str | None:
 
 
 def image_size(data: bytes, field: str) -> tuple[int, int]:
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR":  # IHDR is always the first chunk
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -88,7 +119,8 @@ def image_size(data: bytes, field: str) -> tuple[int, int]:
         raise ViduError("ImageFormatInvalid", f"invalid image: {field} (cannot be decoded)", fields=field) from None
 
 
-def check_image_bytes(data: bytes, field: str) -> str:
+def check_image_bytes(data: bytes, field: str) -> tuple[str, tuple[int, int]]:
+    """(format, (width, height)) of image bytes that pass every documented image rule."""
     fmt = sniff_image(data)
     if fmt is None:
         raise _wrong_format(field, IMAGE_FORMATS)
@@ -99,7 +131,7 @@ def check_image_bytes(data: bytes, field: str) -> str:
     if max(width, height) / min(width, height) > MAX_RATIO:
         raise ViduError("PageSizeOutOfRange", f"{field}: aspect ratio {width}:{height} is outside 1:4..4:1",
                         fields=field)
-    return fmt
+    return fmt, (width, height)
 
 
 async def check_image(value, field: str, *, max_decoded: int = 10 * MB, fetcher=None) -> Asset:
@@ -107,17 +139,24 @@ async def check_image(value, field: str, *, max_decoded: int = 10 * MB, fetcher=
     if not isinstance(value, str) or not value.strip():
         raise ViduError("FieldLacking", fields=field)
     if value.startswith("data:"):
-        mime, data = decode_data_uri(value, field, max_decoded)
+        mime, head = decode_data_uri(value, field, max_decoded, head_only=True)
         if mime.split("/")[-1] not in IMAGE_FORMATS or not mime.startswith("image/"):
             raise _wrong_format(field, IMAGE_FORMATS)
-        return Asset("data", data, check_image_bytes(data, field))
+        try:
+            return Asset("data", None, *check_image_bytes(head, field))
+        except ViduError as err:
+            if err.reason != "ImageFormatInvalid" or len(head) < HEAD_CHARS // 4 * 3:
+                raise
+        # A header longer than the head (e.g. a JPEG with large metadata): read it all.
+        data = decode_data_uri(value, field, max_decoded)[1]
+        return Asset("data", None, *check_image_bytes(data, field))
     ext = _url_extension(value, field)
     if ext is not None and ext not in IMAGE_FORMATS:
         raise _wrong_format(field, IMAGE_FORMATS)
     if fetcher is None:
         return Asset("url", None, IMAGE_FORMATS.get(ext or ""))
     data = await fetcher(value, field)
-    return Asset("url", data, check_image_bytes(data, field))
+    return Asset("url", data, *check_image_bytes(data, field))
 
 
 # FFmpeg's demuxer name (sniffed from the bytes) -> our format name; one demuxer reads MP4, MOV and M4A.

@@ -11,7 +11,7 @@ import urllib.parse
 from dataclasses import dataclass
 
 from viduemu.core.errors import ViduError, count_out_of_range, invalid, lacking, unwanted
-from viduemu.core.inputs import VIDEO_FORMATS, check_image, check_media, image_size
+from viduemu.core.inputs import VIDEO_FORMATS, check_image, check_media
 from viduemu.ent import rules
 from viduemu.ent.rules import Endpoint, ModelRule
 
@@ -164,7 +164,7 @@ async def _check_images_and_videos(emu, endpoint: Endpoint, rule: ModelRule, bod
     sizes = []
     for index, value in enumerate(images or []):
         asset = await check_image(value, f"images.{index}", max_decoded=endpoint.image_limit, fetcher=emu.fetcher)
-        sizes.append(image_size(asset.data, f"images.{index}") if asset.data is not None else None)
+        sizes.append(asset.size)
     if endpoint.same_size_images and len(sizes) == 2 and None not in sizes:
         _check_similar_sizes(endpoint.same_size_images, sizes)
     if images is not None:

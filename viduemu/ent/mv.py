@@ -14,7 +14,7 @@ from starlette.routing import Route
 from viduemu.core.auth import token_key
 from viduemu.core.errors import invalid
 from viduemu.core.http import emulator, endpoint, read_object
-from viduemu.core.inputs import AUDIO_FORMATS, MB, check_image, check_media
+from viduemu.core.inputs import AUDIO_FORMATS, MB, check_image, check_media, stored_form
 from viduemu.core.media import FPS, Clip, resolution_size
 from viduemu.ent.mv_model import KIND, MvEngine
 from viduemu.ent.tasks import iso
@@ -56,11 +56,6 @@ def shot_inputs(fields: dict, seconds: int) -> list[dict]:
     theme = fields["prompt"].strip() or "a music video following the song"
     return [{"duration": length, "prompt": f"Shot {i + 1} of {len(lengths)}: {theme}", "lyric_text": "",
              "signed_images": []} for i, length in enumerate(lengths)]
-
-
-def _stored_image(value: str) -> str:
-    # A data URI is not kept (up to 10 MB each): only its type, so the document stays small.
-    return value.split(";", 1)[0] if value.startswith("data:") else value
 
 
 async def measure_audio(emu, value) -> tuple[float, bool]:
@@ -120,8 +115,8 @@ async def create(request: Request):
         await check_image(image, f"images.{i}", max_decoded=IMAGE_MAX_DECODED, fetcher=emu.fetcher)
     seconds, measured = await measure_audio(emu, body["audio_url"])
     fields = {**DEFAULTS, **{k: body[k] for k in DEFAULTS if k in body},
-              "images": [_stored_image(v) for v in body["images"]],
-              "audio": {"url": _stored_image(body["audio_url"]), "seconds": seconds, "measured": measured}}
+              "images": stored_form(body["images"]),
+              "audio": {"url": stored_form(body["audio_url"]), "seconds": seconds, "measured": measured}}
     billed = math.ceil(seconds - DURATION_SLACK)
     mv = emu.mv.create(api_key, fields, shot_inputs(fields, billed), billed * rate(fields),
                        body.get("callback_url"))

@@ -7,6 +7,7 @@ from starlette.routing import Route
 
 from viduemu.core.auth import token_key
 from viduemu.core.http import emulator, endpoint, read_object
+from viduemu.core.inputs import stored_form
 from viduemu.ent import checks, listing, mv, outputs, pricing, rules, subjects
 from viduemu.ent.callbacks import Callbacks
 from viduemu.ent.tasks import TaskEngine
@@ -23,6 +24,9 @@ def _caller(request: Request) -> str:
     return key
 
 
+INPUTS = ("images", "videos", "subjects")
+
+
 def generation(kind: str):
     """POST /ent/v2/<kind>: contract, then the rule tables (checks.py), then price and create."""
     path = f"/ent/v2/{kind}"
@@ -34,10 +38,11 @@ def generation(kind: str):
         body = await read_object(request)
         emu.contracts.validate_request("post", path, body)
         order = await checks.accept(emu, api_key, kind, body)
-        task = emu.ent.create(api_key, order.task_type, order.fields,
+        task = emu.ent.create(api_key, order.task_type, stored_form(order.fields),
                               pricing.price(order.fields, order.off_peak, order.facts),
                               off_peak=order.off_peak, callback_url=order.callback_url)
-        return create_view(task)
+        # The answer echoes the inputs as given; the task keeps only their stored form.
+        return {**create_view(task), **{k: order.fields[k] for k in INPUTS if k in order.fields}}
 
     return Route(path, create, methods=["POST"])
 
