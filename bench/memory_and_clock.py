@@ -94,7 +94,7 @@ def main() -> int:
         finished = s.rss()
         states = s.states(ids[:: max(1, len(ids) // 500)])
         ok &= finished < 100 and took < 1.0
-        rows.append([f"VmRSS at rest", f"{at_rest:.1f} MB", "", ""])
+        rows.append(["VmRSS at rest", f"{at_rest:.1f} MB", "", ""])
         rows.append([f"VmRSS after creating {len(ids)} tasks", f"{created:.1f} MB", "", ""])
         rows.append([f"advance 48 h over {len(ids)} tasks (one key)", f"{took * 1000:.0f} ms", "< 1 s",
                      f"sampled states: {states}"])

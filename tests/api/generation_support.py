@@ -12,7 +12,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from PIL import Image
 
-from tests.conftest import AUTH, KEY
+from tests.conftest import AUTH, KEY, assert_error
 from viduemu.core.contracts import Contracts
 
 
@@ -100,3 +100,20 @@ async def state_of(client, emu, key: str = KEY) -> tuple:
     journal = (await client.get("/_emulator/requests")).json()["requests"]
     ok_creates = sum(1 for e in journal if e["method"] == "POST" and e["status"] == 200)
     return account.get("credits"), len(account.get("ledger", [])), emu.store.count("tasks"), ok_creates
+
+
+async def check_model_row(client, kind: str, body, row) -> None:
+    """One rule-table row: (model, durations accepted, refused, default, resolutions accepted, refused,
+    default). ``body(model, **fields)`` builds an otherwise valid request for ``kind``."""
+    model, ok, bad, default, res_ok, res_bad, res_default = row
+    task = await created(client, kind, body(model))
+    assert (task["duration"], task["resolution"]) == (default, res_default)
+    for duration in ok:
+        assert (await created(client, kind, body(model, duration=duration)))["duration"] == duration
+    for duration in bad:
+        assert_error(await create(client, kind, body(model, duration=duration)), 400, "FieldInvalid", "duration")
+    for resolution in res_ok:
+        assert (await created(client, kind, body(model, resolution=resolution)))["resolution"] == resolution
+    for resolution in res_bad:
+        assert_error(await create(client, kind, body(model, resolution=resolution)), 400, "FieldInvalid",
+                     "resolution")

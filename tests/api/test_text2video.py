@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.api.generation_support import create, created, png
+from tests.api.generation_support import check_model_row, create, created, png
 from tests.api.generation_support import plenty_of_credits  # noqa: F401 (a fixture)
 from tests.conftest import assert_error
 
@@ -55,18 +55,9 @@ ROWS = [  # model, durations accepted, refused, default, resolutions accepted, r
 ]
 
 
-@pytest.mark.parametrize("model,ok,bad,default,res_ok,res_bad,res_default", ROWS, ids=[r[0] for r in ROWS])
-async def test_durations_and_resolutions_per_model(client, model, ok, bad, default, res_ok, res_bad, res_default):
-    task = await created(client, KIND, body(model))
-    assert (task["duration"], task["resolution"]) == (default, res_default)
-    for duration in ok:
-        assert (await created(client, KIND, body(model, duration=duration)))["duration"] == duration
-    for duration in bad:
-        await refused(client, body(model, duration=duration), "FieldInvalid", "duration")
-    for resolution in res_ok:
-        assert (await created(client, KIND, body(model, resolution=resolution)))["resolution"] == resolution
-    for resolution in res_bad:
-        await refused(client, body(model, resolution=resolution), "FieldInvalid", "resolution")
+@pytest.mark.parametrize("row", ROWS, ids=[r[0] for r in ROWS])
+async def test_durations_and_resolutions_per_model(client, row):
+    await check_model_row(client, KIND, body, row)
 
 
 async def test_vidu2_0_is_not_a_text2video_model(client):

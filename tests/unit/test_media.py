@@ -6,7 +6,8 @@ import av
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from viduemu.core.media import ASPECT_RATIOS, FPS, SHORT_SIDE, Clip, render_cover, render_video, resolution_size
+from viduemu.core.media import ASPECT_RATIOS, FPS, SHORT_SIDE, Clip, resolution_size
+from viduemu.core.render import render_cover, render_video
 
 
 @pytest.mark.parametrize("resolution, aspect_ratio, size", [

@@ -17,7 +17,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from viduemu.core.auth import any_key
+from viduemu.core.auth import any_key, token_key
 from viduemu.core.errors import ViduError
 from viduemu.core.faults import http_error
 
@@ -38,6 +38,18 @@ class JSON(Response):
 
 def emulator(request: Request):
     return request.app.state.emu
+
+
+def caller(request: Request) -> str:
+    """The API key of a vendor (``Token vda_...``) request; its account exists from first use."""
+    key = token_key(request.headers)
+    emulator(request).accounts.ensure(key)
+    return key
+
+
+def base_url(request: Request) -> str:
+    """Where this client reached us (media URLs in answers are built on it)."""
+    return str(request.base_url).rstrip("/")
 
 
 def error_response(request: Request, err: ViduError) -> JSON:

@@ -7,7 +7,6 @@ are checked. Every failure is a vendor error naming the field.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import io
 import urllib.parse

@@ -14,9 +14,8 @@ import json
 from starlette.requests import Request
 from starlette.routing import Route
 
-from viduemu.core.auth import token_key
 from viduemu.core.errors import ViduError, invalid
-from viduemu.core.http import emulator, endpoint, read_json
+from viduemu.core.http import caller, emulator, endpoint, read_json
 from viduemu.ent.tasks import iso
 
 STATES = ("created", "queueing", "processing", "success", "failed")
@@ -25,12 +24,6 @@ DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 10, 100
 PACKAGE_VALIDITY = 365 * 86400.0
 # The vendor's doc spells the pager "paper"; both spellings are read, the documented one first.
 PAGE_PARAMS = (("paper.page", "pager.page"), ("paper.pagesz", "pager.pagesz"))
-
-
-def _caller(request: Request) -> str:
-    key = token_key(request.headers)
-    emulator(request).accounts.ensure(key)
-    return key
 
 
 def key_id(api_key: str) -> str:
@@ -159,7 +152,7 @@ def _creation(creation: dict, base_url: str) -> dict:
 @endpoint
 async def list_tasks(request: Request):
     emu = emulator(request)
-    api_key = _caller(request)
+    api_key = caller(request)
     size = _page_size(request)
     start = _page_start(request, size)
     checks = _filters(request, emu.clock.now())
@@ -179,7 +172,7 @@ async def list_tasks(request: Request):
 async def cancel_task(request: Request):
     """Body ``{"id": ...}`` (the vendor's curl), ``{}`` or none at all; the task in the path wins."""
     emu = emulator(request)
-    api_key = _caller(request)
+    api_key = caller(request)
     body = await _optional_object(request)
     if "id" in body and not isinstance(body["id"], str):
         raise invalid("id", "a task id string is expected")
@@ -202,7 +195,7 @@ async def _optional_object(request: Request) -> dict:
 @endpoint
 async def get_credits(request: Request):
     emu = emulator(request)
-    api_key = _caller(request)
+    api_key = caller(request)
     raw = request.query_params.get("show_detail", "false").strip().lower()
     if raw not in ("true", "false", "1", "0", ""):
         raise invalid("show_detail", "true or false")

@@ -11,9 +11,8 @@ import math
 from starlette.requests import Request
 from starlette.routing import Route
 
-from viduemu.core.auth import token_key
 from viduemu.core.errors import invalid
-from viduemu.core.http import emulator, endpoint, read_object
+from viduemu.core.http import base_url, caller, emulator, endpoint, read_object
 from viduemu.core.inputs import AUDIO_FORMATS, MB, check_image, check_media, stored_form
 from viduemu.core.media import FPS, Clip, resolution_size
 from viduemu.ent.mv_model import KIND, MvEngine
@@ -95,20 +94,10 @@ def mv_view(mv: dict, base: str) -> dict:
 
 
 # -- handlers -----------------------------------------------------------------------
-def _caller(request: Request) -> str:
-    key = token_key(request.headers)
-    emulator(request).accounts.ensure(key)
-    return key
-
-
-def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
-
-
 @endpoint
 async def create(request: Request):
     emu = emulator(request)
-    api_key = _caller(request)
+    api_key = caller(request)
     body = await read_object(request)
     emu.contracts.validate_request("post", PATH, body)
     for i, image in enumerate(body["images"]):
@@ -126,14 +115,14 @@ async def create(request: Request):
 @endpoint
 async def get_mv(request: Request):
     emu = emulator(request)
-    mv = emu.mv.get(_caller(request), request.path_params["id"], by_job=True)
-    return mv_view(mv, _base(request))
+    mv = emu.mv.get(caller(request), request.path_params["id"], by_job=True)
+    return mv_view(mv, base_url(request))
 
 
 @endpoint
 async def edit(request: Request):
     emu = emulator(request)
-    mv = emu.mv.get(_caller(request), request.path_params["id"])
+    mv = emu.mv.get(caller(request), request.path_params["id"])
     body = await read_object(request)
     emu.contracts.validate_request("post", EDIT, body)
     job = emu.mv.edit(mv, body["job_id"], body["prompt"], rate(mv["fields"]), body.get("callback_url"))
@@ -143,7 +132,7 @@ async def edit(request: Request):
 @endpoint
 async def compose(request: Request):
     emu = emulator(request)
-    mv = emu.mv.get(_caller(request), request.path_params["id"])
+    mv = emu.mv.get(caller(request), request.path_params["id"])
     body = await read_object(request)
     emu.contracts.validate_request("post", COMPOSE, body)
     job = emu.mv.compose(mv, body["job_ids"], body.get("callback_url"))

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from viduemu.core.media import AUTO_DURATION, FPS, RENDERERS, Clip, render, resolution_size
+from viduemu.core.media import AUTO_DURATION, FPS, MEDIA_TYPES, Clip, render, resolution_size
 from viduemu.ent.tasks import KIND
 
 PREFIX = "tasks"
@@ -45,13 +45,13 @@ class Outputs:
             owner, _, file_name = name.partition("/")
             file_id, _, ext = file_name.rpartition(".")
             suffix = f".{ext}"
-            clip = lookup(owner, file_id) if suffix in RENDERERS else None
+            clip = lookup(owner, file_id) if suffix in MEDIA_TYPES else None
             if clip is None:
                 return None
             path = self._directory() / f"{clip.key()}{suffix}"
             if not path.exists():
                 await self._render_once(clip, suffix, path)
-            return path, RENDERERS[suffix][1]
+            return path, MEDIA_TYPES[suffix]
 
         self.emu.files.register(prefix, resolve)
 

@@ -5,23 +5,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.routing import Route
 
-from viduemu.core.auth import token_key
-from viduemu.core.http import emulator, endpoint, read_object
+from viduemu.core.http import base_url, caller, emulator, endpoint, read_object
 from viduemu.core.inputs import stored_form
 from viduemu.ent import checks, listing, mv, outputs, pricing, rules, subjects
 from viduemu.ent.callbacks import Callbacks
 from viduemu.ent.tasks import TaskEngine
 from viduemu.ent.views import create_view, creations_view
-
-
-def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
-
-
-def _caller(request: Request) -> str:
-    key = token_key(request.headers)
-    emulator(request).accounts.ensure(key)
-    return key
 
 
 INPUTS = ("images", "videos", "subjects")
@@ -34,7 +23,7 @@ def generation(kind: str):
     @endpoint
     async def create(request: Request):
         emu = emulator(request)
-        api_key = _caller(request)
+        api_key = caller(request)
         body = await read_object(request)
         emu.contracts.validate_request("post", path, body)
         order = await checks.accept(emu, api_key, kind, body)
@@ -50,8 +39,8 @@ def generation(kind: str):
 @endpoint
 async def get_creations(request: Request):
     emu = emulator(request)
-    task = emu.ent.get(_caller(request), request.path_params["task_id"])
-    return creations_view(task, _base(request))
+    task = emu.ent.get(caller(request), request.path_params["task_id"])
+    return creations_view(task, base_url(request))
 
 
 def install(emu) -> list[Route]:

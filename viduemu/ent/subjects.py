@@ -15,9 +15,8 @@ import binascii
 from starlette.requests import Request
 from starlette.routing import Route
 
-from viduemu.core.auth import token_key
 from viduemu.core.errors import ViduError, invalid
-from viduemu.core.http import emulator, endpoint, read_object
+from viduemu.core.http import caller, emulator, endpoint, read_object
 from viduemu.core.inputs import MB, VIDEO_FORMATS, check_image, check_media
 
 KIND = "subjects"
@@ -29,12 +28,6 @@ DURATION_SLACK = 0.05           # container rounding (an encoder's 5 s clip may 
 OWNERSHIPS = ("private", "system")
 DEFAULT_COUNT, MAX_COUNT = 20, 100
 EDITABLE = ("name", "images", "videos", "voice_id", "style", "description")
-
-
-def _caller(request: Request) -> str:
-    key = token_key(request.headers)
-    emulator(request).accounts.ensure(key)
-    return key
 
 
 # -- checks -------------------------------------------------------------------
@@ -107,7 +100,7 @@ def _subject_ids(request: Request) -> set[str]:
 @endpoint
 async def create(request: Request):
     emu = emulator(request)
-    api_key = _caller(request)
+    api_key = caller(request)
     body = await read_object(request)
     emu.contracts.validate_request("post", PATH, body)
     await check_media_fields(emu, body)
@@ -125,7 +118,7 @@ async def create(request: Request):
 @endpoint
 async def list_subjects(request: Request):
     emu = emulator(request)
-    api_key = _caller(request)
+    api_key = caller(request)
     query = request.query_params
     ownership = query.get("ownership") or "private"
     if ownership not in OWNERSHIPS:
@@ -152,7 +145,7 @@ async def list_subjects(request: Request):
 @endpoint
 async def edit(request: Request):
     emu = emulator(request)
-    api_key = _caller(request)
+    api_key = caller(request)
     subject = _owned(emu, api_key, request.path_params["id"])
     body = await read_object(request)
     emu.contracts.validate_request("put", ITEM_PATH, body)

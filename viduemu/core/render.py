@@ -1,0 +1,218 @@
+"""Drawing and encoding of a ``Clip`` (see core/media.py): PyAV + Pillow, loaded on first use."""
+
+from __future__ import annotations
+
+import colorsys
+import math
+import os
+import random
+import unicodedata
+from fractions import Fraction
+
+import av
+from PIL import Image, ImageDraw, ImageFont
+
+from viduemu.core.media import X264_OPTIONS, Clip
+
+# -- drawing ---------------------------------------------------------------
+
+def _yuv(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
+    """BT.601 limited range, as swscale converts the background."""
+    r, g, b = (c / 255 for c in rgb)
+    return (round(16 + 65.481 * r + 128.553 * g + 24.966 * b),
+            round(128 - 37.797 * r - 74.203 * g + 112.0 * b),
+            round(128 + 112.0 * r - 93.786 * g - 18.214 * b))
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.load_default(size=size)  # bundled with Pillow: the same glyphs on every machine
+
+
+def _clean(prompt: str) -> str:
+    text = "".join(c if unicodedata.category(c)[0] != "C" or c == "\n" else " " for c in prompt)
+    return text.strip() or "(no prompt)"
+
+
+def _wrap(text: str, font, max_width: float, max_lines: int) -> list[str]:
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if font.getlength(candidate) <= max_width:
+                line = candidate
+                continue
+            if line:
+                lines.append(line)
+            line = ""
+            for char in word:  # a word wider than the line is broken anywhere
+                if font.getlength(line + char) > max_width and line:
+                    lines.append(line)
+                    line = ""
+                    if len(lines) > max_lines:
+                        break
+                line += char
+            if len(lines) > max_lines:
+                break
+        lines.append(line)
+        if len(lines) > max_lines:
+            break
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][: max(0, len(lines[-1]) - 1)] + "…"
+    return lines
+
+
+class _Layout:
+    """The static picture and the places where each frame draws."""
+
+    def __init__(self, clip: Clip):
+        w, h = clip.width, clip.height
+        s = min(w, h)
+        rng = random.Random(clip.seed)
+        hue = rng.random()
+        top = tuple(round(255 * c) for c in colorsys.hsv_to_rgb(hue, 0.65, 0.55))
+        bottom = tuple(round(255 * c) for c in colorsys.hsv_to_rgb((hue + 0.18) % 1, 0.75, 0.25))
+        ball_rgb = tuple(round(255 * c) for c in colorsys.hsv_to_rgb((hue + 0.5) % 1, 0.8, 1.0))
+        self.ball_yuv = _yuv(ball_rgb)
+        self.bar_yuv = _yuv((255, 255, 255))
+        # the ball's path: a Lissajous figure whose frequencies and phases come from the seed
+        self.freq = (0.11 + 0.1 * rng.random(), 0.17 + 0.1 * rng.random())
+        self.phase = (2 * math.pi * rng.random(), 2 * math.pi * rng.random())
+
+        self.margin = m = max(4, s // 24)
+        self.radius = max(2, s // 18)
+        self.bar = (m, h - m - max(2, s // 90) // 2 * 2, w - 2 * m, max(2, s // 90) // 2 * 2)  # x, y, w, h
+
+        image = Image.composite(Image.new("RGB", (w, h), bottom), Image.new("RGB", (w, h), top),
+                                Image.linear_gradient("L").resize((w, h)))
+        draw = ImageDraw.Draw(image)
+        small, big = _font(max(8, s // 28)), _font(max(10, s // 14))
+
+        # frame counter: a black panel at the top right whose digits each frame pastes into the Y plane
+        digits = _font(max(8, s // 20))
+        self.cell_w = math.ceil(max(digits.getlength(c) for c in "0123456789/"))
+        ascent, descent = digits.getmetrics()
+        self.cell_h = ascent + descent
+        self.width_digits = len(str(clip.frames))
+        chars = 2 * self.width_digits + 1
+        pad = max(2, s // 80)
+        px = w - m - chars * self.cell_w - 2 * pad
+        py = m
+        draw.rectangle((px, py, w - m, py + self.cell_h + 2 * pad), fill=(0, 0, 0))
+        self.counter_at = (px + pad, py + pad)
+        self.glyphs = {c: self._glyph(c, digits) for c in "0123456789/"}
+
+        # the header at the top left: the longest form that fits beside the counter
+        headers = (f"viduemu  ·  seed {clip.seed}  ·  {w}x{h}  ·  {clip.duration:g} s  ·  {clip.fps} fps",
+                   f"seed {clip.seed}  ·  {w}x{h}  ·  {clip.duration:g} s", f"seed {clip.seed}")
+        room = px - 2 * m
+        header = next((text for text in headers if small.getlength(text) <= room), "")
+        draw.text((m, m), header, font=small, fill=(235, 235, 235))
+
+        # the prompt, centred in the space between the header and the progress bar
+        line_h = sum(big.getmetrics())
+        top_y, bottom_y = py + self.cell_h + 2 * pad + m, self.bar[1] - m
+        max_lines = max(1, (bottom_y - top_y) // line_h)
+        lines = _wrap(_clean(clip.prompt), big, w - 2 * m, max_lines)
+        y = top_y + (bottom_y - top_y - len(lines) * line_h) // 2
+        for line in lines:
+            x = (w - big.getlength(line)) / 2
+            draw.text((x + max(1, s // 300), y + max(1, s // 300)), line, font=big, fill=(0, 0, 0))
+            draw.text((x, y), line, font=big, fill=(255, 255, 255))
+            y += line_h
+        bx, by, bw, bh = self.bar
+        draw.rectangle((bx, by, bx + bw - 1, by + bh - 1), fill=(40, 40, 40))
+
+        frame = av.VideoFrame.from_image(image).reformat(format="yuv420p")
+        self.planes = [bytes(p) for p in frame.planes]
+        self.strides = [p.line_size for p in frame.planes]
+
+    def _glyph(self, char: str, font) -> list[bytes]:
+        cell = Image.new("L", (self.cell_w, self.cell_h), 0)
+        ImageDraw.Draw(cell).text((0, 0), char, font=font, fill=255)
+        limited = cell.point(lambda v: 16 + v * 219 // 255).tobytes()
+        return [limited[r * self.cell_w:(r + 1) * self.cell_w] for r in range(self.cell_h)]
+
+
+def _fill(plane: memoryview, stride: int, x0: int, x1: int, y: int, value: int) -> None:
+    if x1 > x0:
+        plane[y * stride + x0:y * stride + x1] = bytes((value,)) * (x1 - x0)
+
+
+def _draw_frame(frame: av.VideoFrame, layout: _Layout, clip: Clip, index: int) -> None:
+    """Background, ball, progress bar and counter for frame ``index`` (0-based)."""
+    w, h = clip.width, clip.height
+    planes = []
+    for plane, bg, stride in zip(frame.planes, layout.planes, layout.strides):
+        view = memoryview(plane)
+        if plane.line_size == stride:
+            view[:] = bg
+        else:  # another allocation alignment: copy row by row
+            for row in range(plane.height):
+                view[row * plane.line_size:row * plane.line_size + plane.width] = bg[row * stride:row * stride + plane.width]
+        planes.append((view, plane.line_size))
+    (y_plane, y_stride), (u_plane, u_stride), (v_plane, v_stride) = planes
+
+    # the ball
+    t = index / clip.fps
+    m, r = layout.margin, layout.radius
+    cx = m + r + (w - 2 * (m + r)) * (0.5 + 0.5 * math.sin(2 * math.pi * layout.freq[0] * t + layout.phase[0]))
+    cy = m + r + (h - 2 * (m + r)) * (0.5 + 0.5 * math.sin(2 * math.pi * layout.freq[1] * t + layout.phase[1]))
+    cx, cy = round(cx), round(cy)
+    by, bu, bv = layout.ball_yuv
+    for dy in range(-r, r + 1):
+        half = int(math.sqrt(r * r - dy * dy))
+        _fill(y_plane, y_stride, max(0, cx - half), min(w, cx + half + 1), min(h - 1, max(0, cy + dy)), by)
+    rc = r // 2
+    for dy in range(-rc, rc + 1):
+        half = int(math.sqrt(rc * rc - dy * dy))
+        row = min((h + 1) // 2 - 1, max(0, cy // 2 + dy))
+        lo, hi = max(0, cx // 2 - half), min((w + 1) // 2, cx // 2 + half + 1)
+        _fill(u_plane, u_stride, lo, hi, row, bu)
+        _fill(v_plane, v_stride, lo, hi, row, bv)
+
+    # the progress bar
+    bx, bar_y, bw, bh = layout.bar
+    filled = bx + round(bw * (index + 1) / clip.frames)
+    white = layout.bar_yuv
+    for row in range(bar_y, bar_y + bh):
+        _fill(y_plane, y_stride, bx, filled, row, white[0])
+    for row in range(bar_y // 2, (bar_y + bh) // 2):
+        _fill(u_plane, u_stride, bx // 2, filled // 2, row, white[1])
+        _fill(v_plane, v_stride, bx // 2, filled // 2, row, white[2])
+
+    # the frame counter "0001/0080"
+    n = layout.width_digits
+    text = f"{index + 1:0{n}d}/{clip.frames:0{n}d}"
+    x0, y0 = layout.counter_at
+    for row in range(layout.cell_h):
+        line = b"".join(layout.glyphs[c][row] for c in text)
+        start = (y0 + row) * y_stride + x0
+        y_plane[start:start + len(line)] = line
+
+
+# -- rendering -------------------------------------------------------------
+
+def render_video(clip: Clip, path: str | os.PathLike) -> None:
+    """Write the MP4 (H.264, yuv420p, ``clip.fps``) of exactly ``clip.frames`` frames to ``path``."""
+    layout = _Layout(clip)
+    with av.open(os.fspath(path), mode="w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=clip.fps, options=dict(X264_OPTIONS))
+        stream.width, stream.height, stream.pix_fmt = clip.width, clip.height, "yuv420p"
+        stream.codec_context.time_base = Fraction(1, clip.fps)
+        for index in range(clip.frames):
+            frame = av.VideoFrame(clip.width, clip.height, "yuv420p")
+            _draw_frame(frame, layout, clip, index)
+            frame.pts, frame.time_base = index, Fraction(1, clip.fps)
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+
+
+def render_cover(clip: Clip, path: str | os.PathLike) -> None:
+    """Write the JPEG cover: the video's first frame, same size."""
+    frame = av.VideoFrame(clip.width, clip.height, "yuv420p")
+    _draw_frame(frame, _Layout(clip), clip, 0)
+    frame.to_image().save(os.fspath(path), format="JPEG", quality=90)
+
+
