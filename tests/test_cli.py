@@ -28,6 +28,11 @@ SAMPLES = {
     "tls_key": (["--tls-cert", "c.pem", "--tls-key", "k.pem"], "l.pem", "l.pem"),
     "fetch_urls": (["--fetch-urls"], "off", False),
     "task_seconds": (["--task-seconds", "3"], "4", 4.0),
+    "media_dir": (["--media-dir", "m1"], "m2", "m2"),
+    "live_duration": (["--live-duration", "60"], "90", 90),
+    "live_warmup": (["--live-warmup", "1"], "2", 2.0),
+    "live_idle_timeout": (["--live-idle-timeout", "10"], "20", 20.0),
+    "live_reconnect_grace": (["--live-reconnect-grace", "5"], "6", 6.0),
     "admin_token": (["--admin-token", "T1"], "T2", "T2"),
     "log_level": (["--log-level", "debug"], "warning", "warning"),
 }

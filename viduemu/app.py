@@ -17,10 +17,11 @@ from viduemu.core.errors import ViduError
 from viduemu.core.http import error_response
 from viduemu.core.journal import RequestJournal
 from viduemu.ent import routes as ent
+from viduemu.live import routes as live
 
 log = logging.getLogger("viduemu")
 
-AREAS = (ent,)  # each: install(emu) -> list of routes
+AREAS = (ent, live)  # each: install(emu) -> list of routes
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

@@ -31,6 +31,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--fetch-urls", action="store_true", default=None,
                        help="fetch remote image/audio URLs to check them (default: offline checks only)")
     serve.add_argument("--task-seconds", type=float, help="virtual seconds a task spends processing (default 30)")
+    serve.add_argument("--media-dir", help="where rendered task media is cached (default <state>.media or a temp dir)")
+    serve.add_argument("--live-duration", type=int, help="a live session's maximum on_live seconds (default 600)")
+    serve.add_argument("--live-warmup", type=float,
+                       help="video mode: seconds after creation that conn_init answers NOT_READY (default 3)")
+    serve.add_argument("--live-idle-timeout", type=float,
+                       help="seconds after which a never-connected live session expires (default 120)")
+    serve.add_argument("--live-reconnect-grace", type=float,
+                       help="seconds an on_live session waits for its dropped client (default 30)")
     serve.add_argument("--admin-token", help="require 'Authorization: Bearer TOKEN' on /_emulator/")
     serve.add_argument("--log-level", choices=CHOICES["log_level"], help="log level (default info)")
     return parser
@@ -83,11 +91,23 @@ def serve(settings: Settings) -> None:
         from viduemu.core.tls import ensure_certificate
 
         settings.tls_cert, settings.tls_key = ensure_certificate(settings.state)
-    ssl = {"ssl_certfile": settings.tls_cert, "ssl_keyfile": settings.tls_key} if settings.tls_cert else {}
     app = create_app(settings)
     print(banner(settings, app.state.emu), flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
-                access_log=settings.log_level == "debug", **ssl)
+    uvicorn.Server(server_config(app, settings)).run()
+
+
+def server_config(app, settings: Settings):
+    """The uvicorn configuration of ``viduemu serve`` (tests start servers with the same one)."""
+    import uvicorn
+
+    from viduemu.core.ws import VirtualPingProtocol
+
+    ssl = {"ssl_certfile": settings.tls_cert, "ssl_keyfile": settings.tls_key} if settings.tls_cert else {}
+    # WebSocket pings follow the virtual clock (core/ws.py), so uvicorn's wall-clock keepalive is off.
+    return uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level,
+                          access_log=settings.log_level == "debug", ws=VirtualPingProtocol,
+                          ws_ping_interval=None, ws_ping_timeout=None, ws_max_size=settings.ws_max_frame,
+                          **ssl)
 
 
 if __name__ == "__main__":

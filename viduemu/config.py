@@ -24,6 +24,14 @@ class Settings:
     fetch_max_bytes: int = 50 * 1024 * 1024
     task_seconds: float = 30.0     # virtual seconds a generation task spends processing
     offpeak_delay: float = 3600.0  # virtual seconds an off-peak task waits before it may start
+    live_duration: int = 600               # a live session's maximum on_live seconds ("600 s")
+    live_warmup: float = 3.0               # video mode: seconds after creation answered NOT_READY
+    live_idle_timeout: float = 120.0       # a never-connected session expires after this
+    live_reconnect_grace: float = 30.0     # an on_live session whose client dropped waits this long
+    heartbeat_interval: float = 5.0        # "the server pings every 5 s"
+    heartbeat_timeout: float = 15.0        # "respond within 15"
+    heartbeat_wall_slack: float = 1.0      # real seconds a ping must go unanswered before silence counts
+    ws_max_frame: int = 64 * 1024          # frames over this are refused (close 1009)
     max_body_bytes: int = 20 * 1024 * 1024
     admin_token: str | None = None
     media_dir: str | None = None   # where rendered task media is cached; default <state>.media or a temp dir

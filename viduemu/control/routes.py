@@ -135,6 +135,14 @@ async def callbacks_journal(request: Request):
 
 
 @control
+async def ws_journal(request: Request):
+    """Every signaling message in and out (``?live_id=`` narrows it), oldest first."""
+    live_id = request.query_params.get("live_id")
+    entries = emulator(request).store.journal("ws")
+    return {"messages": [e for e in entries if live_id is None or e["live_id"] == live_id]}
+
+
+@control
 async def files(request: Request):
     found = await emulator(request).files.resolve(request.path_params["name"])
     if found is None:
@@ -166,6 +174,7 @@ routes = [
     Route("/_emulator/lives/{live_id}/hangup", hangup, methods=["POST"]),
     Route("/_emulator/requests", requests_journal, methods=["GET"]),
     Route("/_emulator/callbacks", callbacks_journal, methods=["GET"]),
+    Route("/_emulator/ws", ws_journal, methods=["GET"]),
     Route("/_emulator/files/{name:path}", files, methods=["GET", "HEAD"]),
     Route("/_emulator/openapi.json", openapi, methods=["GET"]),
 ]

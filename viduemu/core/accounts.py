@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from viduemu.core.clock import Clock
 from viduemu.core.errors import ViduError
 from viduemu.core.store import MemoryStore
 
 KIND = "accounts"
+
+
+def creator_id(api_key: str) -> str:
+    """A stable 18-digit creator (user) id per key, as the vendor shows the account's user id."""
+    digest = int.from_bytes(hashlib.sha256(api_key.encode()).digest()[:8], "big")
+    return str(10**17 + digest % (9 * 10**17))
 
 
 class Accounts:

@@ -19,10 +19,10 @@ them from stored state after a restart):
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from typing import Callable
 
+from viduemu.core.accounts import creator_id
 from viduemu.core.errors import REASONS, ViduError, invalid
 
 log = logging.getLogger("viduemu.mv")
@@ -31,12 +31,6 @@ KIND = "mv"
 START_AFTER = 1.0          # virtual seconds a job stays "created"
 COMPOSE_SECONDS = 10.0     # virtual seconds a compose job spends "processing"
 TERMINAL = ("success", "failed")
-
-
-def creator_id(api_key: str) -> str:
-    """A stable 18-digit creator id per key (the vendor shows the account's user id)."""
-    digest = int.from_bytes(hashlib.sha256(api_key.encode()).digest()[:8], "big")
-    return str(10**17 + digest % (9 * 10**17))
 
 
 def file_path(mv_id: str, job_id: str) -> str:

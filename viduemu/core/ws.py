@@ -1,0 +1,53 @@
+"""WebSocket pings on the virtual clock.
+
+ASGI has no way to send a ping, and uvicorn's own keepalive runs on wall time. This uvicorn
+protocol (the websockets sans-I/O one) adds the extension ``viduemu.heartbeat`` to each WebSocket
+scope: the app calls ``ping(payload)`` when *its* clock says so, sets ``on_heard`` to learn of
+every frame the peer sends below ASGI (pongs and pings), and calls ``drop(code, reason)`` to cut a
+peer that stopped answering (a close frame, then the TCP connection closes without waiting for
+the close handshake a silent peer would never complete). Under an in-process test client the
+extension is absent and the app simply cannot ping.
+"""
+
+from __future__ import annotations
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+EXTENSION = "viduemu.heartbeat"
+
+
+class VirtualPingProtocol(WebSocketsSansIOProtocol):
+    def handle_connect(self, event) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)
+        if scope is not None and scope.get("type") == "websocket":
+            # The ASGI task is created but has not run yet: it sees the extension from its start.
+            scope["extensions"][EXTENSION] = {"ping": self._ping, "drop": self._drop, "on_heard": None}
+
+    def _ping(self, payload: bytes) -> None:
+        if self.transport.is_closing() or self.close_sent:
+            return
+        self.conn.send_ping(payload)
+        self.transport.write(b"".join(self.conn.data_to_send()))
+
+    def _drop(self, code: int, reason: str) -> None:
+        if self.transport.is_closing():
+            return
+        if not self.close_sent:
+            self.close_sent = True
+            self.conn.send_close(code, reason)
+            self.transport.write(b"".join(self.conn.data_to_send()))
+        self.transport.close()
+
+    def _heard(self) -> None:
+        ext = self.scope["extensions"].get(EXTENSION) if hasattr(self, "scope") else None
+        if ext and ext["on_heard"]:
+            ext["on_heard"]()
+
+    def handle_ping(self) -> None:
+        super().handle_ping()
+        self._heard()
+
+    def handle_pong(self, event) -> None:
+        super().handle_pong(event)
+        self._heard()

@@ -1,0 +1,236 @@
+"""The signaling WebSocket ``/live/ws/live/connect?live_id=...`` (wire notes §2.6).
+
+Envelope ``{"type", "live_id", "seq_id", "payload"}``. The client sends 1 ``conn_init``,
+5 ``hangup``, 7 ``audio_interrupted``, 99 ``text_msg``; the server answers 2 ``conn_init_ack``,
+6 forced ``hangup``, and 0 ``error`` for a frame it cannot take (the connection stays up).
+
+Heartbeats run on the virtual clock: every ``heartbeat_interval`` the server pings (through the
+``viduemu.heartbeat`` extension of core/ws.py); a client that has sent nothing for
+``heartbeat_timeout`` *and* has left a ping unanswered for ``heartbeat_wall_slack`` real seconds
+is dropped. The second condition is what lets a healthy client survive one
+``POST /_emulator/clock/advance`` of 600 s: virtual time races ahead of the network, and silence
+is only judged once the client has really had time to answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from viduemu.core.auth import token_key
+from viduemu.core.errors import ViduError
+from viduemu.core.http import JSON
+from viduemu.core.ws import EXTENSION
+from viduemu.live.sessions import HANGUP_REASONS, KIND
+
+log = logging.getLogger("viduemu.signaling")
+
+JOURNAL = "ws"
+CONN_INIT, CONN_INIT_ACK, HANGUP, FORCED_HANGUP, AUDIO_INTERRUPTED, TEXT_MSG, ERROR = 1, 2, 5, 6, 7, 99, 0
+CLOSE_NORMAL, CLOSE_TOO_BIG, CLOSE_SILENT, CLOSE_REPLACED = 1000, 1009, 4000, 4001
+
+
+def _caller(ws: WebSocket) -> str:
+    """Header auth, or the ``authorization`` query parameter browsers must use."""
+    header = ws.headers.get("authorization")
+    return token_key({"authorization": header if header else ws.query_params.get("authorization", "")})
+
+
+async def endpoint(ws: WebSocket) -> None:
+    emu = ws.app.state.emu
+    live_id = ws.query_params.get("live_id", "")
+    try:
+        api_key = _caller(ws)
+        if not live_id:
+            raise ViduError("FieldLacking", fields="live_id")
+        emu.lives.get(api_key, live_id)  # 404 unknown, 403 another key's
+    except ViduError as err:
+        await _refuse(ws, emu, err)
+        return
+    await Signaling(emu, ws, live_id, api_key).run()
+
+
+async def _refuse(ws: WebSocket, emu, err: ViduError) -> None:
+    body = err.body(emu.ids.trace_id())
+    if "websocket.http.response" in ws.scope.get("extensions", {}):
+        await ws.send_denial_response(JSON(body, status_code=err.status))
+    else:
+        await ws.close(code=1008, reason=f"{err.status} {err.reason}")
+
+
+class Signaling:
+    """One client connection to one session."""
+
+    def __init__(self, emu, ws: WebSocket, live_id: str, api_key: str):
+        self.emu, self.ws, self.live_id, self.api_key = emu, ws, live_id, api_key
+        self.settings = emu.settings
+        self.closed = False
+        self.seq = 0
+        self.heard_at = emu.clock.now()          # virtual time of the last frame from the client
+        self.unanswered_since: float | None = None  # wall time of the oldest unanswered ping
+        self._ping = self._drop = None
+        self._beat_timer = None
+        self._tasks: set[asyncio.Task] = set()
+
+    # -- the connection's life ------------------------------------------------------
+    async def run(self) -> None:
+        await self.ws.accept()
+        ext = self.ws.scope.get("extensions", {}).get(EXTENSION)
+        if ext is not None:
+            ext["on_heard"] = self._heard
+            self._ping, self._drop = ext["ping"], ext["drop"]
+            self._beat_timer = self.emu.clock.call_later(self.settings.heartbeat_interval, self._beat)
+        try:
+            while not self.closed:
+                message = await self.ws.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                self._heard()
+                await self._take(message)
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            pass
+        finally:
+            self._finish()
+
+    def _finish(self) -> None:
+        self.closed = True
+        if self._beat_timer is not None:
+            self._beat_timer.cancel()
+        self.emu.lives.detach(self.live_id, self)
+
+    async def _close(self, code: int, reason: str = "") -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            await self.ws.close(code=code, reason=reason)
+        except (RuntimeError, OSError):
+            pass
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- heartbeats ------------------------------------------------------------------
+    def _heard(self) -> None:
+        self.heard_at = self.emu.clock.now()
+        self.unanswered_since = None
+
+    def _beat(self) -> None:
+        if self.closed:
+            return
+        silent_for = self.emu.clock.now() - self.heard_at
+        if (silent_for >= self.settings.heartbeat_timeout and self.unanswered_since is not None
+                and time.monotonic() - self.unanswered_since >= self.settings.heartbeat_wall_slack):
+            self._journal("out", {"close": CLOSE_SILENT, "reason": "heartbeat timeout"})
+            self.closed = True
+            self.emu.lives.detach(self.live_id, self)
+            self._drop(CLOSE_SILENT, f"heartbeat timeout: nothing received for {silent_for:g} s")
+            return
+        self._ping(str(self.seq).encode())
+        if self.unanswered_since is None:
+            self.unanswered_since = time.monotonic()
+        self._beat_timer = self.emu.clock.call_later(self.settings.heartbeat_interval, self._beat)
+
+    # -- messages ---------------------------------------------------------------------
+    async def send(self, type_: int, payload: dict, seq_id: int | None = None) -> None:
+        if self.closed:
+            return
+        if seq_id is None:
+            self.seq += 1
+            seq_id = self.seq
+        message = {"type": type_, "live_id": self.live_id, "seq_id": seq_id, "payload": payload}
+        self._journal("out", message)
+        try:
+            await self.ws.send_text(json.dumps(message, ensure_ascii=False, separators=(",", ":")))
+        except (RuntimeError, OSError, WebSocketDisconnect):
+            self.closed = True
+
+    async def error(self, code: str, message: str, seq_id: int | None = None) -> None:
+        await self.send(ERROR, {"error": {"code": code, "message": message}}, seq_id)
+
+    async def _take(self, frame: dict) -> None:
+        text = frame.get("text")
+        if text is None:
+            await self.error("BINARY_NOT_SUPPORTED", "send JSON text frames")
+            return
+        if len(text) > self.settings.ws_max_frame:
+            self._journal("in", {"oversize": len(text)})
+            await self._close(CLOSE_TOO_BIG, f"frame over {self.settings.ws_max_frame} bytes")
+            return
+        try:
+            message = json.loads(text)
+        except (ValueError, RecursionError):
+            self._journal("in", {"raw": text[:200]})
+            await self.error("INVALID_JSON", "the frame is not JSON")
+            return
+        self._journal("in", message)
+        if not isinstance(message, dict) or type(message.get("type")) is not int:
+            await self.error("INVALID_MESSAGE", "expected {\"type\": int, \"live_id\", \"seq_id\", \"payload\"}")
+            return
+        seq_id = message.get("seq_id") if type(message.get("seq_id")) is int else None
+        payload = message.get("payload") if isinstance(message.get("payload"), dict) else None
+        handler = self.HANDLERS.get(message["type"])
+        if handler is None:
+            await self.error("UNKNOWN_TYPE", f"unknown message type {message['type']}", seq_id)
+            return
+        if payload is None:
+            await self.error("INVALID_MESSAGE", "payload must be an object", seq_id)
+            return
+        await handler(self, payload, seq_id)
+
+    async def _conn_init(self, payload: dict, seq_id: int | None) -> None:
+        init = payload.get("conn_init")
+        if not isinstance(init, dict) or init.get("version") != 1 or type(init.get("version")) is not int:
+            await self.error("INVALID_MESSAGE", "conn_init must be {\"conn_init\": {\"version\": 1}}", seq_id)
+            return
+        ok, code, why = self.emu.lives.conn_init(self.live_id, self.api_key)
+        if ok:
+            previous = self.emu.lives.attach(self.live_id, self)
+            if previous is not None:
+                previous.replaced()
+            await self.send(CONN_INIT_ACK, {"conn_init_ack": {"success": True}}, seq_id)
+            return
+        await self.send(CONN_INIT_ACK, {"conn_init_ack": {"success": False, "error_code": code,
+                                                          "error_msg": why}}, seq_id)
+        if code == "LIVE_CONN_INIT_FAILED":
+            await self._close(CLOSE_NORMAL, "connection initialization failed")
+
+    async def _hangup(self, payload: dict, seq_id: int | None) -> None:
+        hangup = payload.get("hangup")
+        reason = hangup.get("hangup_reason", "user_end") if isinstance(hangup, dict) else None
+        if reason not in HANGUP_REASONS:
+            await self.error("INVALID_MESSAGE", "hangup must be {\"hangup\": {\"hangup_reason\": \"user_end\"}}",
+                             seq_id)
+            return
+        self.emu.lives.detach(self.live_id, self)  # a hangup is not a drop: no reconnect wait
+        self.emu.lives.hangup(self.live_id, reason, notify=False)
+        await self._close(CLOSE_NORMAL, "hung up")
+
+    async def _note(self, payload: dict, seq_id: int | None) -> None:
+        """audio_interrupted and text_msg: accepted (the character's side arrives with the RTC issue)."""
+
+    HANDLERS = {CONN_INIT: _conn_init, HANGUP: _hangup, AUDIO_INTERRUPTED: _note, TEXT_MSG: _note}
+
+    # -- what the session tells its connection ------------------------------------------
+    def hangup(self, reason: str) -> None:
+        """Forced hangup (type 6) then close: called from timers and the control plane."""
+        async def go():
+            await self.send(FORCED_HANGUP, {"hangup": {"hangup_reason": reason}})
+            await self._close(CLOSE_NORMAL, reason)
+        self._spawn(go())
+
+    def replaced(self) -> None:
+        self._spawn(self._close(CLOSE_REPLACED, "replaced by a newer connection to this session"))
+
+    def _journal(self, direction: str, message) -> None:
+        self.emu.journal(JOURNAL, {"at": self.emu.clock.now(), "live_id": self.live_id, "dir": direction,
+                                   "message": message})
+
+
+__all__ = ["endpoint", "Signaling", "KIND"]
