@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse
 from starlette.routing import Route
 
+from viduemu.core import asyncapi as asyncapi_contract
 from viduemu.core.errors import ViduError
 from viduemu.core.http import emulator, endpoint, read_json, read_object
 
@@ -148,6 +149,11 @@ async def openapi(request: Request):
     return emulator(request).contracts.document
 
 
+@control
+async def asyncapi(request: Request):
+    return asyncapi_contract.default().document
+
+
 def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
 
@@ -168,4 +174,5 @@ routes = [
     Route("/_emulator/callbacks", callbacks_journal, methods=["GET"]),
     Route("/_emulator/files/{name:path}", files, methods=["GET", "HEAD"]),
     Route("/_emulator/openapi.json", openapi, methods=["GET"]),
+    Route("/_emulator/asyncapi.json", asyncapi, methods=["GET"]),
 ]
