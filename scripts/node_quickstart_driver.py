@@ -27,6 +27,7 @@ import time
 from contextlib import ExitStack
 
 import httpx
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from viduemu.core.asyncapi import MessageViolation, validate
@@ -97,7 +98,7 @@ class Page:
             raw = self.socket.recv(timeout=max(0.01, deadline - time.monotonic()))
         except TimeoutError:
             raise Failed(f"no proxy event within the time limit; events so far:\n    {self._log()}") from None
-        except Exception:  # the proxy closed the page's socket
+        except ConnectionClosed:  # the proxy closed the page's socket
             return None
         event = json.loads(raw)
         self.events.append(event)

@@ -48,8 +48,7 @@ def plugin(tmp_path_factory):
     folder = vendor.export(repo, "plugins/dify", tmp_path_factory.mktemp("vendor"))
     sys.path.insert(0, str(folder))
     try:
-        yield {"folder": folder, "commit": vendor.commit(repo),
-               "client": importlib.import_module("provider.vidu_client"),
+        yield {"folder": folder, "client": importlib.import_module("provider.vidu_client"),
                "common": importlib.import_module("tools.common")}
     finally:
         sys.path.remove(str(folder))

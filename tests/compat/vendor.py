@@ -38,15 +38,9 @@ def export(repo: Path, folder: str, into: Path) -> Path:
     return into / folder
 
 
-def commit(repo: Path) -> str:
-    git_dir = [f"--git-dir={repo}"] if not (repo / ".git").exists() else ["-C", str(repo)]
-    done = subprocess.run(["git", *git_dir, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    return done.stdout.strip() or "unknown"
-
-
 def _git_has(candidate: Path) -> bool:
     if not candidate.is_dir():
         return False
     done = subprocess.run(["git", f"--git-dir={candidate}", "cat-file", "-e",
-                           "HEAD:plugins/dify/provider/vidu_client.py"], capture_output=True)
+                           "HEAD:plugins/dify/provider/vidu_client.py"], check=False, capture_output=True)
     return done.returncode == 0
