@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse
 from starlette.routing import Route
 
+from viduemu.core import asyncapi as asyncapi_contract
 from viduemu.core.errors import ViduError
 from viduemu.core.http import emulator, endpoint, read_json, read_object
 
@@ -156,6 +157,11 @@ async def openapi(request: Request):
     return emulator(request).contracts.document
 
 
+@control
+async def asyncapi(request: Request):
+    return asyncapi_contract.default().document
+
+
 def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
 
@@ -177,4 +183,5 @@ routes = [
     Route("/_emulator/ws", ws_journal, methods=["GET"]),
     Route("/_emulator/files/{name:path}", files, methods=["GET", "HEAD"]),
     Route("/_emulator/openapi.json", openapi, methods=["GET"]),
+    Route("/_emulator/asyncapi.json", asyncapi, methods=["GET"]),
 ]
