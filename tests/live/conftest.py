@@ -15,6 +15,7 @@ import websockets
 
 from tests.conftest import AUTH, contract_checker
 from viduemu.app import create_app
+from viduemu.core import asyncapi
 from viduemu.cli import server_config
 from viduemu.config import Settings
 
@@ -78,11 +79,17 @@ async def server(live_settings, contracts):
 
 
 async def send(ws, type_: int, payload: dict, seq_id: int = 1, live_id: str = "") -> None:
-    await ws.send(json.dumps({"type": type_, "live_id": live_id, "seq_id": seq_id, "payload": payload}))
+    """Send a client message, itself checked against the contract (tests send what clients send)."""
+    message = {"type": type_, "live_id": live_id, "seq_id": seq_id, "payload": payload}
+    asyncapi.validate("receive", message)
+    await ws.send(json.dumps(message))
 
 
 async def recv(ws, timeout: float = 5.0) -> dict:
-    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+    """The next server message, checked against contracts/asyncapi.yaml."""
+    message = json.loads(await asyncio.wait_for(ws.recv(), timeout))
+    asyncapi.validate("send", message)
+    return message
 
 
 async def conn_init(ws, live_id: str, seq_id: int = 1) -> dict:

@@ -256,3 +256,30 @@ async def test_a_frame_over_64_kib_is_refused_with_close_1009(server):
         assert ws.close_code == 1009
     async with server.connect(live_id) as ws:  # the server is fine
         assert (await conn_init(ws, live_id))["payload"]["conn_init_ack"]["success"] is True
+
+
+def test_the_server_handles_every_client_message_the_contract_names():
+    from viduemu.core import asyncapi
+    from viduemu.live.signaling import Signaling
+
+    assert set(asyncapi.default().types("receive")) == set(Signaling.HANDLERS)
+
+
+async def test_every_server_message_seen_in_the_journal_matches_the_contract(server):
+    from viduemu.core import asyncapi
+
+    live_id = (await server.create("video"))["live"]["id"]
+    async with server.connect(live_id) as ws:
+        await conn_init(ws, live_id)          # NOT_READY
+        await ws.send("nonsense")
+        await recv(ws)                        # error
+    await server.advance(5)
+    async with server.connect(live_id) as ws:
+        await conn_init(ws, live_id)          # success
+        await server.http.post(f"/_emulator/lives/{live_id}/hangup", json={"hangup_reason": "sip_closed"})
+        await recv(ws)                        # forced hangup
+    sent = [e["message"] for e in (await server.http.get(f"/_emulator/ws?live_id={live_id}")).json()["messages"]
+            if e["dir"] == "out" and "type" in e["message"]]
+    assert {m["type"] for m in sent} == {0, 2, 6}
+    for message in sent:
+        asyncapi.validate("send", message)

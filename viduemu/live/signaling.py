@@ -21,11 +21,12 @@ import time
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from viduemu.core import asyncapi
 from viduemu.core.auth import token_key
 from viduemu.core.errors import ViduError
 from viduemu.core.http import JSON
 from viduemu.core.ws import EXTENSION
-from viduemu.live.sessions import HANGUP_REASONS, KIND
+from viduemu.live.sessions import KIND
 
 log = logging.getLogger("viduemu.signaling")
 
@@ -155,9 +156,10 @@ class Signaling:
         await self.send(ERROR, {"error": {"code": code, "message": message}}, seq_id)
 
     async def _take(self, frame: dict) -> None:
+        """Check a client frame against contracts/asyncapi.yaml, then hand it to its handler."""
         text = frame.get("text")
         if text is None:
-            await self.error("BINARY_NOT_SUPPORTED", "send JSON text frames")
+            await self.error("INVALID_MESSAGE", "send JSON text frames, not binary ones")
             return
         if len(text) > self.settings.ws_max_frame:
             self._journal("in", {"oversize": len(text)})
@@ -170,25 +172,15 @@ class Signaling:
             await self.error("INVALID_JSON", "the frame is not JSON")
             return
         self._journal("in", message)
-        if not isinstance(message, dict) or type(message.get("type")) is not int:
-            await self.error("INVALID_MESSAGE", "expected {\"type\": int, \"live_id\", \"seq_id\", \"payload\"}")
+        seq_id = message.get("seq_id") if isinstance(message, dict) and type(message.get("seq_id")) is int else None
+        try:
+            asyncapi.validate("receive", message)
+        except asyncapi.MessageViolation as violation:
+            await self.error(violation.code, str(violation), seq_id)
             return
-        seq_id = message.get("seq_id") if type(message.get("seq_id")) is int else None
-        payload = message.get("payload") if isinstance(message.get("payload"), dict) else None
-        handler = self.HANDLERS.get(message["type"])
-        if handler is None:
-            await self.error("UNKNOWN_TYPE", f"unknown message type {message['type']}", seq_id)
-            return
-        if payload is None:
-            await self.error("INVALID_MESSAGE", "payload must be an object", seq_id)
-            return
-        await handler(self, payload, seq_id)
+        await self.HANDLERS[message["type"]](self, message["payload"], seq_id)
 
     async def _conn_init(self, payload: dict, seq_id: int | None) -> None:
-        init = payload.get("conn_init")
-        if not isinstance(init, dict) or init.get("version") != 1 or type(init.get("version")) is not int:
-            await self.error("INVALID_MESSAGE", "conn_init must be {\"conn_init\": {\"version\": 1}}", seq_id)
-            return
         ok, code, why = self.emu.lives.conn_init(self.live_id, self.api_key)
         if ok:
             previous = self.emu.lives.attach(self.live_id, self)
@@ -202,12 +194,7 @@ class Signaling:
             await self._close(CLOSE_NORMAL, "connection initialization failed")
 
     async def _hangup(self, payload: dict, seq_id: int | None) -> None:
-        hangup = payload.get("hangup")
-        reason = hangup.get("hangup_reason", "user_end") if isinstance(hangup, dict) else None
-        if reason not in HANGUP_REASONS:
-            await self.error("INVALID_MESSAGE", "hangup must be {\"hangup\": {\"hangup_reason\": \"user_end\"}}",
-                             seq_id)
-            return
+        reason = payload["hangup"]["hangup_reason"]
         self.emu.lives.detach(self.live_id, self)  # a hangup is not a drop: no reconnect wait
         self.emu.lives.hangup(self.live_id, reason, notify=False)
         await self._close(CLOSE_NORMAL, "hung up")
