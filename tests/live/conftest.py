@@ -4,6 +4,7 @@ loop, a manual clock, and real WebSocket clients (the `websockets` library)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 from dataclasses import dataclass, replace
@@ -59,11 +60,12 @@ def live_settings() -> Settings:
     return Settings(clock="manual", seed=99, heartbeat_wall_slack=0.2, log_level="warning")
 
 
-@pytest.fixture
-async def server(live_settings, contracts):
+@contextlib.asynccontextmanager
+async def running(settings: Settings, contracts):
+    """A real server for ``settings`` on a free port, until the block ends (a graceful shutdown)."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))  # our own socket: no window for another process to take the port
-    settings = replace(live_settings, port=sock.getsockname()[1])
+    settings = replace(settings, port=sock.getsockname()[1])
     app = create_app(settings)
     srv = uvicorn.Server(server_config(app, settings))
     task = asyncio.get_running_loop().create_task(srv.serve(sockets=[sock]))
@@ -72,10 +74,19 @@ async def server(live_settings, contracts):
             task.result()
         await asyncio.sleep(0.01)
     base = f"http://127.0.0.1:{settings.port}"
-    async with httpx.AsyncClient(base_url=base, event_hooks={"response": [contract_checker(contracts)]}) as http:
-        yield Running(base, f"ws://127.0.0.1:{settings.port}", http, app.state.emu)
-    srv.should_exit = True
-    await asyncio.wait_for(task, 10)
+    try:
+        async with httpx.AsyncClient(base_url=base,
+                                     event_hooks={"response": [contract_checker(contracts)]}) as http:
+            yield Running(base, f"ws://127.0.0.1:{settings.port}", http, app.state.emu)
+    finally:
+        srv.should_exit = True
+        await asyncio.wait_for(task, 10)
+
+
+@pytest.fixture
+async def server(live_settings, contracts):
+    async with running(live_settings, contracts) as srv:
+        yield srv
 
 
 async def send(ws, type_: int, payload: dict, seq_id: int = 1, live_id: str = "") -> None:
