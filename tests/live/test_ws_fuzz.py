@@ -452,17 +452,9 @@ async def test_broken_framing_is_closed_with_a_clear_code_and_nothing_else_is_to
         for logger in watched:
             logger.removeHandler(errors)
     gc.collect()
-    records = [r for r in errors.records if not _uvicorn_utf8_record(r)]  # see the test below
-    assert not records, [errors.format(r) for r in records]
+    assert not errors.records, [errors.format(r) for r in errors.records]
 
 
-def _uvicorn_utf8_record(record: logging.LogRecord) -> bool:
-    return record.name == "uvicorn.error" and record.getMessage().startswith("Invalid UTF-8 sequence")
-
-
-@pytest.mark.xfail(strict=True, reason="uvicorn's sans-I/O protocol logs a client's invalid UTF-8 as a server "
-                                       "ERROR with a traceback (websockets_sansio_impl.py); core/ws.py can close "
-                                       "1007 quietly before it does")
 async def test_a_client_sending_invalid_utf8_does_not_log_a_server_error(server):
     errors = ErrorLog()
     logging.getLogger("uvicorn").addHandler(errors)

@@ -39,6 +39,19 @@ class VirtualPingProtocol(WebSocketsSansIOProtocol):
             self.transport.write(b"".join(self.conn.data_to_send()))
         self.transport.close()
 
+    def send_receive_event_to_app(self) -> None:
+        # A client's invalid UTF-8 is the client's fault: close 1007 without logging a server error
+        # (uvicorn would log it with a traceback, so any client could fill the server's log).
+        if self.curr_msg_data_type == "text" and not self.close_sent:
+            try:
+                (self.frames[0] if len(self.frames) == 1 else b"".join(self.frames)).decode()
+            except UnicodeDecodeError:
+                self.frames = []
+                self.conn.fail(1007, "invalid UTF-8 in a text frame")
+                self.handle_parser_exception()
+                return
+        super().send_receive_event_to_app()
+
     def _heard(self) -> None:
         ext = self.scope["extensions"].get(EXTENSION) if hasattr(self, "scope") else None
         if ext and ext["on_heard"]:

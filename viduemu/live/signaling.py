@@ -32,7 +32,7 @@ log = logging.getLogger("viduemu.signaling")
 
 JOURNAL = "ws"
 CONN_INIT, CONN_INIT_ACK, HANGUP, FORCED_HANGUP, AUDIO_INTERRUPTED, TEXT_MSG, ERROR = 1, 2, 5, 6, 7, 99, 0
-CLOSE_NORMAL, CLOSE_TOO_BIG, CLOSE_SILENT, CLOSE_REPLACED = 1000, 1009, 4000, 4001
+CLOSE_NORMAL, CLOSE_TOO_BIG, CLOSE_INTERNAL, CLOSE_SILENT, CLOSE_REPLACED = 1000, 1009, 1011, 4000, 4001
 
 
 def _caller(ws: WebSocket) -> str:
@@ -92,8 +92,11 @@ class Signaling:
                     break
                 self._heard()
                 await self._take(message)
-        except (WebSocketDisconnect, RuntimeError, OSError):
+        except (WebSocketDisconnect, OSError):
             pass
+        except Exception:  # a bug of ours: say so in the log, and tell the client with 1011
+            log.exception("signaling handler failed on session %s", self.live_id)
+            await self._close(CLOSE_INTERNAL, "internal error")
         finally:
             self._finish()
 
