@@ -5,6 +5,7 @@ against contracts/openapi.yaml.)"""
 from __future__ import annotations
 
 import base64
+
 import httpx
 import pytest
 
