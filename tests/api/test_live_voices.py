@@ -64,9 +64,10 @@ async def test_a_new_account_lists_no_voices(client):
     assert r.status_code == 200 and r.json() == {"voices": []}
 
 
-async def test_system_voices_are_not_listed(client):
-    await cloned(client, "brand01")
-    assert await listed(client) == ["brand01"]
+async def test_only_clones_are_listed_oldest_first(client):
+    await cloned(client, "zeta")
+    await cloned(client, "alpha")
+    assert await listed(client) == ["zeta", "alpha"]   # no system voice (Tina, ...) among them
 
 
 async def test_clones_are_listed_for_their_own_account_only(client):
