@@ -27,6 +27,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 @settings(max_examples=12, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 def test_the_app_conforms_to_its_contract(case):
-    # A copy: schemathesis adds its own headers (Connection: keep-alive...) to the dict it is given.
+    # a copy: the call adds its own headers to the dict it is given (user-agent, connection: keep-alive,
+    # ...), which would leak into every later test using AUTH (a WebSocket upgrade then fails)
     headers = dict(AUTH) if case.operation.path.startswith("/ent/") else {}
     case.call_and_validate(headers=headers, checks=CHECKS)

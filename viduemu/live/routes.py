@@ -13,6 +13,9 @@ from viduemu.live.voices import Voices
 
 LIVES, LIVE, VOICES, CLONE = "/live/v1/lives", "/live/v1/lives/{live_id}", "/live/v1/voices", "/live/v1/voices/clone"
 AVATAR_IMAGE_LIMIT = 20 * MB   # "base64 < 20 MB"
+# A data URI just under 20 MB decoded is ~26.7 MB of base64: the body must admit it (with the
+# persona, which has "no length limit"), so /live bodies may be larger than /ent's 20 MB.
+BODY_LIMIT = 32 * MB
 CLONE_AUDIO = {k: AUDIO_FORMATS[k] for k in ("mp3", "wav")}  # "audio_url (mp3/wav)"
 
 
@@ -20,7 +23,7 @@ CLONE_AUDIO = {k: AUDIO_FORMATS[k] for k in ("mp3", "wav")}  # "audio_url (mp3/w
 async def create(request: Request):
     emu = emulator(request)
     api_key = caller(request)
-    body = await read_object(request)
+    body = await read_object(request, limit=BODY_LIMIT)
     emu.contracts.validate_request("post", LIVES, body)
     avatar = body["avatar"]
     await check_image(avatar["image_uri"], "avatar.image_uri", max_decoded=AVATAR_IMAGE_LIMIT, fetcher=emu.fetcher)
@@ -45,7 +48,7 @@ async def voices(request: Request):
 async def clone(request: Request):
     emu = emulator(request)
     api_key = caller(request)
-    body = await read_object(request)
+    body = await read_object(request, limit=BODY_LIMIT)
     emu.contracts.validate_request("post", CLONE, body)
     await check_media(body["audio_url"], "audio_url", "audio", CLONE_AUDIO, fetcher=emu.fetcher)
     record = emu.voices.clone(api_key, body["voice"], stored_form(body["audio_url"]), body.get("language"),

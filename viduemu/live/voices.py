@@ -26,18 +26,22 @@ class Voices:
     def clones(self, api_key: str) -> list[dict]:
         return [v for v in self.emu.store.all(KIND) if v["api_key"] == api_key]
 
+    def known(self, api_key: str, voice: str) -> bool:
+        """A system voice, or one of this account's clones."""
+        return voice in SYSTEM_VOICES or self.emu.store.get(KIND, _key(api_key, voice)) is not None
+
     def resolve(self, api_key: str, voice) -> str:
         """The voice a session speaks with: empty means Tina; else a system voice or one of the
         account's clones; anything else is a 400 naming ``avatar.voice``."""
         if voice in (None, ""):
             return DEFAULT_VOICE
-        if voice in SYSTEM_VOICES or self.emu.store.get(KIND, _key(api_key, voice)) is not None:
+        if self.known(api_key, voice):
             return voice
         raise invalid("avatar.voice", f"unknown voice {voice!r}: use a system voice (e.g. Tina) or a cloned one")
 
     def clone(self, api_key: str, voice: str, audio_url: str, language: str | None, text: str | None) -> dict:
-        if voice in SYSTEM_VOICES or self.emu.store.get(KIND, _key(api_key, voice)) is not None:
-            raise invalid("voice", f"voice {voice!r} already exists in this account (names are unique)")
+        if self.known(api_key, voice):  # a clone named like a system voice would shadow it
+            raise invalid("voice", f"voice {voice!r} is taken: a system voice or one of this account's clones")
         price = 0 if len(self.clones(api_key)) < FREE_CLONES else CLONE_PRICE
         record = {"voice": voice, "api_key": api_key, "audio_url": audio_url, "language": language,
                   "text": text, "credits": price, "created_at": self.emu.clock.now()}

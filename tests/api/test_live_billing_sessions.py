@@ -1,0 +1,71 @@
+"""Billing through the whole app: random on_live lengths and balances, real WebSocket sessions on a
+manual clock (the `server` fixture of tests/live), and the bill checked against the ledger."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import websockets
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from tests.live.conftest import conn_init, live_settings, recv, send, server  # noqa: F401 (fixtures)
+from viduemu.live import billing
+
+KEYS = (f"vda_billing_{n}" for n in itertools.count())
+TICK = billing.TICK_SECONDS
+# whole seconds (ticks, timeouts) and millisecond-precise times (rounding), up to past live_duration
+on_live_times = st.one_of(st.integers(1, 700), st.integers(1, 700_000).map(lambda ms: ms / 1000))
+
+
+def expected(on_live: float, balance: int, live_duration: int) -> tuple[int, set[str]]:
+    """(credits_cost, possible hangup reasons) by the billing rules, independent of the session code."""
+    end = min(on_live, live_duration)
+    dry = next((t for t in range(TICK, int(end) + 1, TICK) if billing.cost(t) >= balance), None)
+    if dry is not None:
+        reasons = {"credit_insufficient"} | ({"timeout"} if dry == live_duration else set())
+        return min(balance, billing.cost(dry)), reasons
+    return min(balance, billing.cost(end)), {"timeout" if on_live >= live_duration else "user_end"}
+
+
+async def run_session(server, key: str, on_live: float) -> dict:  # noqa: F811
+    headers = {"Authorization": f"Token {key}"}
+    live_id = (await server.create("audio", headers=headers))["live"]["id"]
+    async with server.connect(live_id, headers=headers) as ws:
+        assert (await conn_init(ws, live_id))["payload"]["conn_init_ack"]["success"] is True
+        await server.advance(on_live)
+        if (await server.live(live_id, headers))["status"] == "on_live":
+            await send(ws, 5, {"hangup": {"hangup_reason": "user_end"}}, 2, live_id)
+        else:
+            assert (await recv(ws))["type"] == 6
+        with pytest.raises(websockets.exceptions.ConnectionClosed):
+            await recv(ws)
+    return await server.live(live_id, headers)
+
+
+@pytest.mark.slow
+@settings(max_examples=30, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(on_live=on_live_times, data=st.data())
+@example(on_live=600, data=None).via("the live_duration timeout with credits to spare")
+@example(on_live=650.5, data=None).via("past live_duration")
+async def test_any_session_bills_what_the_rules_say_and_the_ledger_agrees(server, on_live, data):  # noqa: F811
+    due = billing.cost(min(on_live, 600))
+    balance = 1000 if data is None else data.draw(st.one_of(
+        st.integers(45, 1200), st.sampled_from([max(45, due), max(45, due - 1), max(45, due + 1)])), label="balance")
+    key = next(KEYS)
+    await server.http.put(f"/_emulator/accounts/{key}", json={"credits": balance})
+    live = await run_session(server, key, on_live)
+    cost, reasons = expected(on_live, balance, live["live_duration"])
+    account = await server.credits(key)
+    deductions = [e for e in account["ledger"] if e["ref"] == live["id"]]
+    assert live["credits_cost"] == cost, (on_live, balance, live)
+    assert -sum(e["delta"] for e in deductions) == live["credits_cost"]
+    assert all(e["delta"] < 0 and e["reason"] == "live" for e in deductions)
+    assert account["credits"] == balance - cost >= 0
+    assert all(e["balance"] >= 0 for e in account["ledger"])
+    assert live["billed_seconds"] == billing.seconds_paid(cost) and live["billed_seconds"] % 2 == 0
+    assert live["hangup_reason"] in reasons and live["close_reason"] == live["hangup_reason"]
+    assert abs(int(live["end_time"]) - int(live["start_time"]) - min(on_live, live["live_duration"])) <= 1 \
+        or live["hangup_reason"] == "credit_insufficient"
