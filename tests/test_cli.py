@@ -33,6 +33,12 @@ SAMPLES = {
     "live_warmup": (["--live-warmup", "1"], "2", 2.0),
     "live_idle_timeout": (["--live-idle-timeout", "10"], "20", 20.0),
     "live_reconnect_grace": (["--live-reconnect-grace", "5"], "6", 6.0),
+    "rtc_width": (["--rtc-width", "640"], "160", 160),
+    "rtc_height": (["--rtc-height", "480"], "120", 120),
+    "rtc_fps": (["--rtc-fps", "30"], "10", 10),
+    "rtc_transcripts": (["--rtc-transcripts"], "0", False),
+    "rtc_max_peers": (["--rtc-max-peers", "3"], "4", 4),
+    "rtc_connect_timeout": (["--rtc-connect-timeout", "3"], "4", 4.0),
     "admin_token": (["--admin-token", "T1"], "T2", "T2"),
     "log_level": (["--log-level", "debug"], "warning", "warning"),
 }

@@ -18,10 +18,11 @@ from viduemu.core.http import error_response
 from viduemu.core.journal import RequestJournal
 from viduemu.ent import routes as ent
 from viduemu.live import routes as live
+from viduemu.rtc import gateway as rtc
 
 log = logging.getLogger("viduemu")
 
-AREAS = (ent, live)  # each: install(emu) -> list of routes
+AREAS = (ent, live, rtc)  # each: install(emu) -> list of routes (rtc after live: it watches sessions)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

@@ -39,6 +39,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds after which a never-connected live session expires (default 120)")
     serve.add_argument("--live-reconnect-grace", type=float,
                        help="seconds an on_live session waits for its dropped client (default 30)")
+    serve.add_argument("--rtc-width", type=int, help="the character's video width (default 320)")
+    serve.add_argument("--rtc-height", type=int, help="the character's video height (default 240)")
+    serve.add_argument("--rtc-fps", type=int, help="the character's video frame rate (default 15)")
+    serve.add_argument("--rtc-transcripts", action="store_true", default=None,
+                       help="send transcript messages (WebSocket types 9 and 10)")
+    serve.add_argument("--rtc-max-peers", type=int, help="RTC joins per channel; more answer 429 (default 10)")
+    serve.add_argument("--rtc-connect-timeout", type=float,
+                       help="real seconds a joined RTC peer has to connect before it is dropped (default 10)")
     serve.add_argument("--admin-token", help="require 'Authorization: Bearer TOKEN' on /_emulator/")
     serve.add_argument("--log-level", choices=CHOICES["log_level"], help="log level (default info)")
     return parser

@@ -32,6 +32,12 @@ class Settings:
     heartbeat_timeout: float = 15.0        # "respond within 15"
     heartbeat_wall_slack: float = 1.0      # real seconds a ping must go unanswered before silence counts
     ws_max_frame: int = 64 * 1024          # frames over this are refused (close 1009)
+    rtc_width: int = 320                   # the character's video
+    rtc_height: int = 240
+    rtc_fps: int = 15
+    rtc_transcripts: bool = False          # send WebSocket types 9/10 (user / character transcripts)
+    rtc_max_peers: int = 10                # joins per channel; more answer 429
+    rtc_connect_timeout: float = 10.0      # real seconds a joined peer has to connect before it is dropped
     max_body_bytes: int = 20 * 1024 * 1024
     admin_token: str | None = None
     media_dir: str | None = None   # where rendered task media is cached; default <state>.media or a temp dir

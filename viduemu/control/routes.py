@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-import hmac
-
 from starlette.requests import Request
 from starlette.responses import FileResponse
 from starlette.routing import Route
 
 from viduemu.core import asyncapi as asyncapi_contract
 from viduemu.core.errors import ViduError
-from viduemu.core.http import emulator, endpoint, read_json, read_object
+from viduemu.core.http import control, emulator, read_json, read_object
 
-ADMIN_FREE = ("/_emulator/files/",)  # media URLs handed to vendor clients (creations[].url) stay public
-
-
-def control(handler):
-    """A control-plane endpoint: no fault rules; with --admin-token, ``Authorization: Bearer T`` required."""
-
-    @functools.wraps(handler)
-    async def guarded(request: Request):
-        token = emulator(request).settings.admin_token
-        if token and not request.url.path.startswith(ADMIN_FREE):
-            given = request.headers.get("authorization", "")
-            if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-                raise ViduError("Unauthorized", "the control plane needs 'Authorization: Bearer <admin token>'")
-        return await handler(request)
-
-    return endpoint(guarded, faults=False)
 
 
 @control

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hmac
 import json
 import logging
 from typing import Any, Awaitable, Callable
@@ -126,3 +127,21 @@ async def read_object(request: Request, *, limit: int | None = None) -> dict:
 def _too_large(limit: int) -> ViduError:
     return ViduError("BadRequest", f"request body too large: the limit is {limit // (1024 * 1024)} MB",
                      status=413)
+
+
+ADMIN_FREE = ("/_emulator/files/",)  # media URLs handed to vendor clients (creations[].url) stay public
+
+
+def control(handler):
+    """A control-plane endpoint: no fault rules; with --admin-token, ``Authorization: Bearer T`` required."""
+
+    @functools.wraps(handler)
+    async def guarded(request: Request):
+        token = emulator(request).settings.admin_token
+        if token and not request.url.path.startswith(ADMIN_FREE):
+            given = request.headers.get("authorization", "")
+            if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+                raise ViduError("Unauthorized", "the control plane needs 'Authorization: Bearer <admin token>'")
+        return await handler(request)
+
+    return endpoint(guarded, faults=False)

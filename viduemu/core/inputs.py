@@ -173,6 +173,25 @@ class Probe:
     size: tuple[int, int] | None  # first video stream's frame, if any
 
 
+def thumbnail(value: str, max_side: int = 480) -> bytes | None:
+    """A small PNG of a (checked) data-URI image, to draw from later without keeping megabytes;
+    None for a URL (not fetched) or bytes Pillow cannot read."""
+    if not value.startswith("data:"):
+        return None
+    from PIL import Image
+
+    try:
+        _, data = decode_data_uri(value, "image", 1 << 40)
+        with Image.open(io.BytesIO(data)) as img:
+            img = img.convert("RGB")
+            img.thumbnail((max_side, max_side))
+            out = io.BytesIO()
+            img.save(out, "PNG")
+            return out.getvalue()
+    except (ViduError, OSError, ValueError):
+        return None
+
+
 def probe(data: bytes, field: str, kind: str) -> Probe:
     """Container format, duration and frame size of audio/video bytes, read by PyAV.
 

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.routing import Route, WebSocketRoute
 
 from viduemu.core.http import caller, emulator, endpoint, read_object
-from viduemu.core.inputs import AUDIO_FORMATS, MB, check_image, check_media, stored_form
+from viduemu.core.inputs import AUDIO_FORMATS, MB, check_image, check_media, stored_form, thumbnail
 from viduemu.live import signaling
 from viduemu.live.sessions import Lives, create_view, view
 from viduemu.live.voices import Voices
@@ -29,7 +29,8 @@ async def create(request: Request):
     await check_image(avatar["image_uri"], "avatar.image_uri", max_decoded=AVATAR_IMAGE_LIMIT, fetcher=emu.fetcher)
     stored = {"persona": avatar["persona"], "image_uri": stored_form(avatar["image_uri"]),
               "name": avatar.get("name", ""), "voice": emu.voices.resolve(api_key, avatar.get("voice"))}
-    return create_view(emu.lives.create(api_key, body["call_mode"], stored))
+    live = emu.lives.create(api_key, body["call_mode"], stored, picture=thumbnail(avatar["image_uri"]))
+    return create_view(live)
 
 
 @endpoint

@@ -39,6 +39,7 @@ LIVE_STATES = ("waiting", "on_live")  # states a hangup can end
 
 class Connection(Protocol):
     def hangup(self, reason: str) -> None: ...
+    def transcript(self, who: str, text: str) -> None: ...
 
 
 def unix(ts: float | None) -> str:
@@ -50,6 +51,7 @@ class Lives:
     def __init__(self, emu):
         self.emu = emu
         self._conns: dict[str, Connection] = {}
+        self._watchers: list = []
         emu.on_resume(self.resume)
         emu.on_reset(self._conns.clear)
 
@@ -61,8 +63,20 @@ class Lives:
     def settings(self):
         return self.emu.settings
 
+    def watch(self, callback) -> None:
+        """Call ``callback(live)`` after each status change (the RTC gateway starts and ends media)."""
+        self._watchers.append(callback)
+
+    def _changed(self, live: dict) -> None:
+        for callback in self._watchers:
+            try:
+                callback(live)
+            except Exception:
+                log.exception("a watcher of live session %s failed", live["id"])
+
     # -- the record -----------------------------------------------------------------
-    def create(self, api_key: str, call_mode: str, avatar: dict) -> dict:
+    def create(self, api_key: str, call_mode: str, avatar: dict, picture: bytes | None = None) -> dict:
+        """``picture``: a small PNG of the avatar image, what the RTC character is drawn from."""
         account = self.emu.accounts.ensure(api_key)
         if account["credits"] < billing.MIN_BALANCE:
             raise ViduError("CreditInsufficient", f"insufficient credits: a live session needs at least "
@@ -78,6 +92,7 @@ class Lives:
                 "charged": 0, "close_reason": "", "hangup_reason": "", "trace_id": self.emu.ids.trace_id(),
                 "warm_until": now + (self.settings.live_warmup if call_mode == "video" else 0.0),
                 "disconnected_at": None,
+                "picture": base64.b64encode(picture).decode() if picture else None,
                 "rtc": {"app_id": APP_ID, "channel_id": channel_id, "user_id": user_id,
                         "bot_user_id": f"live-bot-{creator}-{live_id}",
                         "token": self.token(channel_id, user_id, expire_at), "token_expire_at": str(expire_at)}}
@@ -138,6 +153,7 @@ class Lives:
             live["status"], live["start_time"] = "on_live", now
             self.store.put(KIND, live_id, live)
             self._arm_on_live(live)
+            self._changed(live)
         else:
             self.store.put(KIND, live_id, live)
         return True, None, None
@@ -159,6 +175,7 @@ class Lives:
         if conn is not None and notify:
             conn.hangup(reason)
         self.emu.clock.call_at(live["ended_at"], self._end, live_id)
+        self._changed(live)
         return live
 
     def force_hangup(self, live_id: str, reason) -> dict:
@@ -179,6 +196,13 @@ class Lives:
         if live is not None and live["status"] == "ending":
             live["status"] = "ended"
             self.store.put(KIND, live_id, live)
+            self._changed(live)
+
+    def transcript(self, live_id: str, who: str, text: str) -> None:
+        """What the user ("user") or the character ("character") said, to the session's client."""
+        conn = self._conns.get(live_id)
+        if conn is not None:
+            conn.transcript(who, text)
 
     # -- connections ----------------------------------------------------------------
     def attach(self, live_id: str, conn: Connection) -> Connection | None:

@@ -32,6 +32,7 @@ log = logging.getLogger("viduemu.signaling")
 
 JOURNAL = "ws"
 CONN_INIT, CONN_INIT_ACK, HANGUP, FORCED_HANGUP, AUDIO_INTERRUPTED, TEXT_MSG, ERROR = 1, 2, 5, 6, 7, 99, 0
+USER_TRANSCRIPT, CHARACTER_TRANSCRIPT = 9, 10
 CLOSE_NORMAL, CLOSE_TOO_BIG, CLOSE_INTERNAL, CLOSE_SILENT, CLOSE_REPLACED = 1000, 1009, 1011, 4000, 4001
 
 
@@ -221,6 +222,11 @@ class Signaling:
             await self.send(FORCED_HANGUP, {"hangup": {"hangup_reason": reason}})
             await self._close(CLOSE_NORMAL, reason)
         self._spawn(go())
+
+    def transcript(self, who: str, text: str) -> None:
+        """Types 9 (the user's words) and 10 (the character's), when transcripts are on."""
+        type_ = USER_TRANSCRIPT if who == "user" else CHARACTER_TRANSCRIPT
+        self._spawn(self.send(type_, {f"{who}_transcript": {"content": text}}))
 
     def replaced(self) -> None:
         self._spawn(self._close(CLOSE_REPLACED, "replaced by a newer connection to this session"))

@@ -1,0 +1,3 @@
+"""RTC tests run against a real server (the live tests' fixture) with plain aiortc clients."""
+
+from tests.live.conftest import live_settings, server  # noqa: F401 (fixtures)

@@ -1,0 +1,263 @@
+"""The WebRTC gateway through a plain aiortc client (not our helper): join with the rtc block of a
+created session, receive the character's media, leave; every refusal in the vendor envelope."""
+
+import asyncio
+import time
+
+import httpx
+import pytest
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError
+
+from tests.conftest import AUTH, assert_error
+from tests.live.conftest import conn_init
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+async def on_live_session(server, call_mode="video") -> dict:
+    created = await server.create(call_mode)
+    live_id = created["live"]["id"]
+    if call_mode == "video":
+        await server.advance(server.emu.settings.live_warmup)
+    ws = await server.connect(live_id)
+    assert (await conn_init(ws, live_id))["payload"]["conn_init_ack"]["success"] is True
+    created["ws"] = ws
+    return created
+
+
+async def offer_pc(video=True):
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    pc.addTransceiver("audio", direction="recvonly")
+    if video:
+        pc.addTransceiver("video", direction="recvonly")
+    await pc.setLocalDescription(await pc.createOffer())
+    return pc
+
+
+def join_body(rtc: dict, sdp: str, **over) -> dict:
+    return {"app_id": rtc["app_id"], "channel_id": rtc["channel_id"], "user_id": rtc["user_id"],
+            "token": rtc["token"], "sdp": sdp, "type": "offer", **over}
+
+
+async def join(server, rtc, pc) -> dict:
+    tracks = {}
+    pc.on("track", lambda track: tracks.setdefault(track.kind, track))
+    r = await server.http.post("/_emulator/rtc/sdp", json=join_body(rtc, pc.localDescription.sdp))
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    await pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type="answer"))
+    answer["tracks"] = tracks
+    return answer
+
+
+async def count_frames(track, seconds: float) -> tuple[int, float | None, list]:
+    frames, first, samples = 0, None, []
+    started = time.monotonic()
+    try:
+        while time.monotonic() - started < seconds:
+            frame = await asyncio.wait_for(track.recv(), seconds)
+            frames += 1
+            if first is None:
+                first = time.monotonic() - started
+            if track.kind == "video" and frames % 10 == 1:
+                samples.append(bytes(frame.planes[0])[::97])  # a sparse sample of the luma plane
+    except (asyncio.TimeoutError, MediaStreamError):
+        pass
+    return frames, first, samples
+
+
+async def test_a_plain_aiortc_client_receives_the_characters_video_and_audio(server):
+    created = await on_live_session(server, "video")
+    pc = await offer_pc()
+    try:
+        answer = await join(server, created["rtc"], pc)
+        assert "a=candidate" in answer["sdp"]  # non-trickle: every candidate is in the answer
+        bot_stream = created["rtc"]["user_id"].replace("live-user-", "live-bot-", 1)
+        assert f"a=msid:{bot_stream} " in answer["sdp"]
+        video, audio = answer["tracks"]["video"], answer["tracks"]["audio"]
+        (v_count, v_first, samples), (a_count, _, _) = await asyncio.gather(count_frames(video, 4),
+                                                                            count_frames(audio, 4))
+        assert v_count >= 30 and a_count >= 50, (v_count, a_count)
+        assert v_first is not None and v_first < 2.0
+        assert len(set(samples)) > 1  # the picture changes
+    finally:
+        await pc.close()
+        await created["ws"].close()
+
+
+async def test_audio_mode_sends_no_video(server):
+    created = await on_live_session(server, "audio")
+    pc = await offer_pc(video=True)
+    try:
+        answer = await join(server, created["rtc"], pc)
+        assert "video" not in answer["tracks"]
+        a_count, _, _ = await count_frames(answer["tracks"]["audio"], 1.5)
+        assert a_count >= 20
+    finally:
+        await pc.close()
+        await created["ws"].close()
+
+
+async def test_a_forged_token_is_refused(server):
+    created = await server.create("audio")
+    rtc = created["rtc"]
+    pc = await offer_pc()
+    try:
+        forged = rtc["token"][:-4] + ("0000" if not rtc["token"].endswith("0000") else "1111")
+        r = await server.http.post("/_emulator/rtc/sdp", json=join_body(rtc, pc.localDescription.sdp, token=forged))
+        assert_error(r, 401, "Unauthorized")
+    finally:
+        await pc.close()
+
+
+async def test_a_token_for_another_user_or_channel_is_forbidden(server):
+    mine, theirs = await server.create("audio"), await server.create("audio")
+    pc = await offer_pc()
+    try:
+        sdp = pc.localDescription.sdp
+        r = await server.http.post("/_emulator/rtc/sdp", json=join_body(mine["rtc"], sdp,
+                                                                        user_id=theirs["rtc"]["user_id"]))
+        assert_error(r, 403, "Forbidden", "user_id")
+        r = await server.http.post("/_emulator/rtc/sdp", json=join_body(mine["rtc"], sdp,
+                                                                        channel_id=theirs["rtc"]["channel_id"]))
+        assert_error(r, 403, "Forbidden", "channel_id")
+    finally:
+        await pc.close()
+
+
+async def test_a_token_of_an_ended_session_is_forbidden(server):
+    created = await server.create("audio")
+    await server.http.post(f"/_emulator/lives/{created['live']['id']}/hangup", json={"hangup_reason": "user_end"})
+    pc = await offer_pc()
+    try:
+        r = await server.http.post("/_emulator/rtc/sdp", json=join_body(created["rtc"], pc.localDescription.sdp))
+        assert_error(r, 403, "Forbidden")
+    finally:
+        await pc.close()
+
+
+@pytest.mark.parametrize("change,reason,field", [
+    ({"sdp": "not an sdp"}, "FieldInvalid", "sdp"),
+    ({"sdp": "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"}, "FieldInvalid", "sdp"),
+    ({"type": "answer"}, "FieldInvalid", "type"),
+    ({"token": ""}, "FieldLacking", "token"),
+])
+async def test_bad_offers_are_refused_in_the_envelope(server, change, reason, field):
+    created = await server.create("audio")
+    pc = await offer_pc()
+    try:
+        body = {**join_body(created["rtc"], pc.localDescription.sdp), **change}
+        r = await server.http.post("/_emulator/rtc/sdp", json=body)
+        assert_error(r, 400, reason, field)
+        assert (await server.http.get("/_emulator/rtc/peers")).json()["peers"] == []
+    finally:
+        await pc.close()
+
+
+async def test_joining_before_on_live_answers_but_media_waits_for_on_live(server):
+    created = await server.create("audio")
+    live_id = created["live"]["id"]
+    pc = await offer_pc(video=False)
+    try:
+        answer = await join(server, created["rtc"], pc)
+        audio = answer["tracks"]["audio"]
+        before, _, _ = await count_frames(audio, 0.6)
+        assert before == 0
+        async with server.connect(live_id) as ws:
+            await conn_init(ws, live_id)
+            after, _, _ = await count_frames(audio, 1.0)
+            assert after >= 10
+    finally:
+        await pc.close()
+
+
+async def test_peers_per_channel_are_capped_with_429_and_leaving_frees_them(server):
+    created = await server.create("audio")
+    cap = server.emu.settings.rtc_max_peers
+    pcs, peer_ids = [], []
+    try:
+        for _ in range(cap):
+            pc = await offer_pc(video=False)
+            pcs.append(pc)
+            peer_ids.append((await join(server, created["rtc"], pc))["peer_id"])
+        extra = await offer_pc(video=False)
+        pcs.append(extra)
+        r = await server.http.post("/_emulator/rtc/sdp", json=join_body(created["rtc"], extra.localDescription.sdp))
+        assert_error(r, 429, "TooManyRequests")
+        assert (await server.http.delete(f"/_emulator/rtc/sdp/{peer_ids[0]}")).status_code == 200
+        assert_error(await server.http.delete(f"/_emulator/rtc/sdp/{peer_ids[0]}"), 404, "NotFound")
+        assert len((await server.http.get("/_emulator/rtc/peers")).json()["peers"]) == cap - 1
+    finally:
+        for pc in pcs:
+            await pc.close()
+
+
+async def test_hangup_ends_the_tracks_and_closes_every_peer_of_the_session(server):
+    created = await on_live_session(server, "audio")
+    pc = await offer_pc(video=False)
+    try:
+        answer = await join(server, created["rtc"], pc)
+        assert (await count_frames(answer["tracks"]["audio"], 0.5))[0] > 0
+        r = await server.http.post(f"/_emulator/lives/{created['live']['id']}/hangup",
+                                   json={"hangup_reason": "sip_closed"})
+        assert r.status_code == 200
+
+        async def no_peers():
+            return (await server.http.get("/_emulator/rtc/peers")).json()["peers"] == []
+
+        for _ in range(100):
+            if await no_peers():
+                break
+            await asyncio.sleep(0.05)
+        assert await no_peers()
+        with pytest.raises((MediaStreamError, asyncio.TimeoutError)):
+            for _ in range(200):
+                await asyncio.wait_for(answer["tracks"]["audio"].recv(), 2)
+    finally:
+        await pc.close()
+        await created["ws"].close()
+
+
+async def open_peers(server) -> list:
+    return (await server.http.get("/_emulator/rtc/peers")).json()["peers"]
+
+
+async def eventually_no_peers(server, seconds: float) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if not await open_peers(server):
+            return
+        await asyncio.sleep(0.05)
+    assert await open_peers(server) == []
+
+
+async def connected(pc) -> None:
+    for _ in range(200):
+        if pc.connectionState == "connected":
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError(f"peer never connected: {pc.connectionState}")
+
+
+async def test_join_leave_churn_leaves_no_peer_open(server):
+    created = await on_live_session(server, "audio")
+    try:
+        for i in range(12):
+            pc = await offer_pc(video=False)
+            answer = await join(server, created["rtc"], pc)
+            await connected(pc)
+            if i % 2:
+                assert (await server.http.delete(f"/_emulator/rtc/sdp/{answer['peer_id']}")).status_code == 200
+            await pc.close()  # the other half vanish: the gateway notices the connection closing
+        await eventually_no_peers(server, 5)
+    finally:
+        await created["ws"].close()
+
+
+async def test_a_client_that_never_connects_is_dropped(server):
+    server.emu.settings.rtc_connect_timeout = 0.5
+    created = await server.create("audio")
+    pc = await offer_pc(video=False)
+    await join(server, created["rtc"], pc)
+    await pc.close()  # gone before ICE even started
+    await eventually_no_peers(server, 3)

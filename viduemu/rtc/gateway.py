@@ -1,0 +1,197 @@
+"""The WebRTC gateway that stands in for the AliRTC channel of a live session (aiortc).
+
+``POST /_emulator/rtc/sdp`` joins a session's channel with the ``rtc`` block a create answered:
+one peer connection per join, non-trickle (the answer carries every candidate). The offer may
+send the user's microphone (heard by the character) and camera (black-holed); the answer sends
+the character's tracks under the stream id ``live-bot-{creatorID}-{liveID}``. Media flows only
+while the session is on_live (the character starts and stops with it); on hangup or end every
+peer of the session closes. ``DELETE /_emulator/rtc/sdp/{peer_id}`` leaves; so does a peer whose
+ICE connection fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+
+from starlette.requests import Request
+from starlette.routing import Route
+
+from viduemu.core.errors import ViduError
+from viduemu.core.http import control, emulator, read_object
+
+log = logging.getLogger("viduemu.rtc")
+
+FIELDS = ("app_id", "channel_id", "user_id", "token", "sdp", "type")
+
+
+class Peer:
+    def __init__(self, peer_id: str, live_id: str, user_id: str, pc):
+        self.peer_id, self.live_id, self.user_id, self.pc = peer_id, live_id, user_id, pc
+        self.sinks: list[asyncio.Task] = []
+
+
+class Gateway:
+    def __init__(self, emu):
+        self.emu = emu
+        self.peers: dict[str, Peer] = {}
+        self.characters: dict[str, object] = {}
+        emu.lives.watch(self._session_changed)
+        emu.on_close(self.aclose)
+        emu.on_reset(lambda: asyncio.get_running_loop().create_task(self.aclose()))
+
+    # -- joining ---------------------------------------------------------------------
+    def _authorise(self, body: dict) -> dict:
+        """The live session a join is for, or the vendor-shaped error."""
+        for field in FIELDS:
+            if not isinstance(body.get(field), str) or not body[field]:
+                raise ViduError("FieldLacking", fields=field)
+        if body["type"] != "offer":
+            raise ViduError("FieldInvalid", "type must be \"offer\"", fields="type")
+        claims = self.emu.lives.token_claims(body["token"])
+        if claims is None:
+            raise ViduError("Unauthorized", "invalid RTC token")
+        if self.emu.clock.now() >= claims["exp"]:
+            raise ViduError("Unauthorized", "the RTC token has expired")
+        for field in ("app_id", "channel_id", "user_id"):
+            if claims[field] != body[field]:
+                raise ViduError("Forbidden", f"the token was not issued for this {field}", fields=field)
+        live_id = claims["channel_id"].rsplit("-", 1)[-1]
+        live = self.emu.store.get("lives", live_id)
+        if live is None:
+            raise ViduError("NotFound", f"live session not found: {live_id}")
+        if live["status"] not in ("waiting", "on_live"):
+            raise ViduError("Forbidden", f"live session {live_id} has ended")
+        cap = self.emu.settings.rtc_max_peers
+        if sum(1 for p in self.peers.values() if p.live_id == live_id) >= cap:
+            raise ViduError("TooManyRequests", f"at most {cap} peers may join one channel")
+        return live
+
+    async def join(self, body: dict) -> dict:
+        from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+        from aiortc.sdp import SessionDescription
+
+        live = self._authorise(body)
+        if not SessionDescription.parse(body["sdp"]).media:
+            raise ViduError("FieldInvalid", "invalid field: sdp (the offer has no media section)", fields="sdp")
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        peer = Peer(self.emu.ids.new_id(), live["id"], body["user_id"], pc)
+        inbound = []
+        pc.on("track", inbound.append)
+
+        @pc.on("connectionstatechange")
+        async def on_state():
+            if pc.connectionState in ("failed", "closed"):
+                await self.leave(peer.peer_id)
+
+        try:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=body["sdp"], type="offer"))
+        except Exception as exc:
+            await pc.close()
+            raise ViduError("FieldInvalid", f"invalid field: sdp ({exc.__class__.__name__}: {exc})"[:300],
+                            fields="sdp") from None
+        character = self._character(live)
+        for track in inbound:  # the microphone is heard; the camera is black-holed
+            if track.kind == "audio":
+                character.hear(track)
+            else:
+                peer.sinks.append(asyncio.ensure_future(_drain(track)))
+        for track in (character.audio_track(), character.video_track()):
+            if track is not None:
+                pc.addTrack(track)._stream_id = live["rtc"]["bot_user_id"]  # the bot's stream id
+        await pc.setLocalDescription(await pc.createAnswer())  # non-trickle: gathers every candidate
+        self.peers[peer.peer_id] = peer
+        # A client that vanishes before connecting leaves no peer behind.
+        loop = asyncio.get_running_loop()
+        loop.call_later(self.emu.settings.rtc_connect_timeout, self._reap_unconnected, peer.peer_id)
+        return {"sdp": pc.localDescription.sdp, "type": "answer", "peer_id": peer.peer_id}
+
+    def _character(self, live: dict):
+        from viduemu.rtc.avatar import Character
+
+        character = self.characters.get(live["id"])
+        if character is None:
+            settings = self.emu.settings
+            picture = base64.b64decode(live["picture"]) if live.get("picture") else None
+            character = Character(live, width=settings.rtc_width, height=settings.rtc_height, fps=settings.rtc_fps,
+                                  seed=settings.seed, image_bytes=picture, transcripts=settings.rtc_transcripts)
+            character.on_transcript = lambda who, text: self.emu.lives.transcript(live["id"], who, text)
+            self.characters[live["id"]] = character
+            if live["status"] == "on_live":
+                character.start()
+        return character
+
+    # -- leaving ---------------------------------------------------------------------------
+    async def leave(self, peer_id: str) -> bool:
+        peer = self.peers.pop(peer_id, None)
+        if peer is None:
+            return False
+        for sink in peer.sinks:
+            sink.cancel()
+        await peer.pc.close()
+        return True
+
+    def _reap_unconnected(self, peer_id: str) -> None:
+        peer = self.peers.get(peer_id)
+        if peer is not None and peer.pc.connectionState != "connected":
+            asyncio.get_running_loop().create_task(self.leave(peer_id))
+
+    def _session_changed(self, live: dict) -> None:
+        character = self.characters.get(live["id"])
+        if live["status"] == "on_live":
+            if character is not None:
+                character.start()
+            return
+        if live["status"] in ("ending", "ended"):
+            if character is not None:
+                character.stop()
+                self.characters.pop(live["id"], None)
+            for peer in [p for p in self.peers.values() if p.live_id == live["id"]]:
+                asyncio.get_running_loop().create_task(self.leave(peer.peer_id))
+
+    def view(self) -> list[dict]:
+        return [{"peer_id": p.peer_id, "live_id": p.live_id, "user_id": p.user_id,
+                 "state": p.pc.connectionState} for p in self.peers.values()]
+
+    async def aclose(self) -> None:
+        for character in self.characters.values():
+            character.stop()
+        self.characters.clear()
+        for peer_id in list(self.peers):
+            await self.leave(peer_id)
+
+
+async def _drain(track) -> None:
+    from aiortc.mediastreams import MediaStreamError
+
+    try:
+        while True:
+            await track.recv()
+    except (MediaStreamError, asyncio.CancelledError):
+        pass
+
+
+# -- routes ------------------------------------------------------------------------------
+@control
+async def offer(request: Request):
+    return await emulator(request).rtc.join(await read_object(request))
+
+
+@control
+async def leave(request: Request):
+    if not await emulator(request).rtc.leave(request.path_params["peer_id"]):
+        raise ViduError("NotFound", "no such peer")
+    return {}
+
+
+@control
+async def peers(request: Request):
+    return {"peers": emulator(request).rtc.view()}
+
+
+def install(emu) -> list[Route]:
+    emu.rtc = Gateway(emu)
+    return [Route("/_emulator/rtc/sdp", offer, methods=["POST"]),
+            Route("/_emulator/rtc/sdp/{peer_id}", leave, methods=["DELETE"]),
+            Route("/_emulator/rtc/peers", peers, methods=["GET"])]
