@@ -4,12 +4,11 @@ created session, receive the character's media, leave; every refusal in the vend
 import asyncio
 import time
 
-import httpx
 import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
-from tests.conftest import AUTH, assert_error
+from tests.conftest import assert_error
 from tests.live.conftest import conn_init
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

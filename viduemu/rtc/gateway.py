@@ -69,8 +69,11 @@ class Gateway:
         return live
 
     async def join(self, body: dict) -> dict:
+        # aiortc and the character load on the first join, not at start-up.
         from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
         from aiortc.sdp import SessionDescription
+
+        from viduemu.rtc.avatar import negotiated_codec
 
         live = self._authorise(body)
         if not SessionDescription.parse(body["sdp"]).media:
@@ -97,7 +100,9 @@ class Gateway:
                 character.hear(track)
             else:
                 peer.sinks.append(asyncio.ensure_future(_drain(track)))
-        for track in (character.audio_track(), character.video_track()):
+        video = next((t for t in pc.getTransceivers() if t.kind == "video"), None)
+        # Pre-encoded packets in the codec this offer negotiated: N viewers share one encoder.
+        for track in (character.audio_track(), character.video_track(negotiated_codec(video) if video else None)):
             if track is not None:
                 pc.addTrack(track)._stream_id = live["rtc"]["bot_user_id"]  # the bot's stream id
         await pc.setLocalDescription(await pc.createAnswer())  # non-trickle: gathers every candidate
