@@ -142,6 +142,7 @@
     call.peerId = resp.data.peer_id;
     await pc.setRemoteDescription({ type: "answer", sdp: resp.data.sdp });
     log(`joined channel ${channel_id} as ${user_id} (peer ${call.peerId})`);
+    if (call.hungUp) return leaveRtc();  // hung up while the join was under way
     statsTimer = setInterval(stats, 1000);
   }
 
@@ -271,6 +272,11 @@
   }
 
   // -- wiring -----------------------------------------------------------------------------
+  window.addEventListener("pagehide", () => {  // the tab goes away mid-call: leave the channel
+    if (call.peerId) fetch(`/_emulator/rtc/sdp/${encodeURIComponent(call.peerId)}`, {
+      method: "DELETE", keepalive: true, headers: adminToken ? { Authorization: `Bearer ${adminToken}` } : {},
+    });
+  });
   $("live-id").textContent = liveId;
   $("hangup").addEventListener("click", hangup);
   $("play-audio").addEventListener("click", () => { $("bot-audio").play(); $("play-audio").hidden = true; });
