@@ -77,7 +77,9 @@ async def session(srv, live_id: str) -> dict:
 async def test_call_page_shows_the_character_and_hang_up_ends_the_session(server):
     if not await gateway_present(server):
         pytest.skip(f"the RTC gateway is not in this build ({SDP} answers 404)")
-    live_id = (await server.create("video"))["live"]["id"]
+    created = await server.create("video")
+    live_id = created["live"]["id"]
+    creator = created["rtc"]["user_id"].removeprefix("live-user-").rsplit("-", 1)[0]
     async with Browser.launch() as browser:
         page = await browser.page(f"{server.base}/_emulator/call/{live_id}#key={KEY}")
         await eventually(lambda: page.evaluate(VIDEO_FRAMES), lambda n: n and n > 0,
@@ -89,6 +91,8 @@ async def test_call_page_shows_the_character_and_hang_up_ends_the_session(server
         state = await eventually(lambda: page.evaluate(PAGE_STATE), lambda s: s["session"] == "on_live",
                                  "the page showing on_live", page)
         assert state["signaling"] == "on_live" and state["media"] == "connected" and state["peerId"]
+        bot = f"live-bot-{creator}-{live_id}"
+        assert await page.evaluate("viduCall.botStreams") == {"video": bot, "audio": bot}
 
         # The page retried its NOT_READY conn_init on a new socket, its seq_id counting on.
         messages = (await server.http.get("/_emulator/ws", params={"live_id": live_id})).json()["messages"]

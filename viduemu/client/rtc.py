@@ -24,6 +24,7 @@ This module imports nothing from the server side of viduemu: only aiortc, av and
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fractions
 import math
 import re
@@ -134,7 +135,8 @@ class RtcCall:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type="answer"))
             self._take_remote_tracks(answer["sdp"])
         except BaseException:
-            await self._close()
+            with contextlib.suppress(Exception):
+                await self.leave()  # also tells the gateway when it had answered: no peer left behind
             raise
 
     def _take_remote_tracks(self, sdp: str) -> None:

@@ -26,7 +26,7 @@
 
   const call = window.viduCall = {
     liveId, callMode: null, rtc: null, session: null, signaling: "closed", media: "new",
-    peerId: null, pc: null, local: null, framesDecoded: 0, hungUp: false, finished: false,
+    peerId: null, pc: null, local: null, botStreams: {}, framesDecoded: 0, hungUp: false, finished: false,
     error: null, log: [],
   };
   let key = "", ws = null, seq = 0, attempt = 0, retryTimer = null, pollTimer = null, statsTimer = null;
@@ -120,6 +120,7 @@
     pc.onconnectionstatechange = () => show("media", pc.connectionState);
     pc.ontrack = (ev) => {
       const stream = ev.streams[0];
+      call.botStreams[ev.track.kind] = stream ? stream.id : null;
       log(`receiving the character's ${ev.track.kind} (stream ${stream ? stream.id : "-"})`);
       const element = ev.track.kind === "video" ? $("bot-video") : $("bot-audio");
       element.srcObject = new MediaStream([ev.track]);
