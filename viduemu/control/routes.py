@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from starlette.requests import Request
 from starlette.responses import FileResponse
 from starlette.routing import Route
@@ -10,6 +12,8 @@ from viduemu.core import asyncapi as asyncapi_contract
 from viduemu.core.errors import ViduError
 from viduemu.core.http import control, emulator, read_json, read_object
 
+CALL_PAGE = Path(__file__).parent / "call"
+CALL_ASSETS = {"call.js": "text/javascript", "call.css": "text/css"}
 
 
 @control
@@ -107,6 +111,32 @@ async def hangup(request: Request):
 
 
 @control
+async def live_rtc(request: Request):
+    """A session's ``rtc`` block (the create answer's, plus ``bot_user_id``), for the call page."""
+    lives = getattr(emulator(request), "lives", None)
+    live = lives.store.get("lives", request.path_params["live_id"]) if lives is not None else None
+    if live is None:
+        raise ViduError("NotFound", f"live session not found: {request.path_params['live_id']}")
+    rtc = live["rtc"]
+    return {"live": {"id": live["id"], "status": live["status"], "call_mode": live["call_mode"]},
+            "rtc": {k: rtc[k] for k in ("app_id", "channel_id", "user_id", "token", "token_expire_at",
+                                        "bot_user_id")}}
+
+
+@control
+async def call_page(request: Request):
+    return FileResponse(CALL_PAGE / "index.html", media_type="text/html")
+
+
+@control
+async def call_asset(request: Request):
+    name = request.path_params["name"]
+    if name not in CALL_ASSETS:
+        raise ViduError("NotFound", "no such file")
+    return FileResponse(CALL_PAGE / name, media_type=CALL_ASSETS[name])
+
+
+@control
 async def requests_journal(request: Request):
     return {"requests": list(emulator(request).store.journal("requests"))}
 
@@ -159,6 +189,9 @@ routes = [
     Route("/_emulator/faults", list_faults, methods=["GET"]),
     Route("/_emulator/faults/{fault_id}", delete_fault, methods=["DELETE"]),
     Route("/_emulator/lives/{live_id}/hangup", hangup, methods=["POST"]),
+    Route("/_emulator/lives/{live_id}/rtc", live_rtc, methods=["GET"]),
+    Route("/_emulator/call/assets/{name}", call_asset, methods=["GET"]),
+    Route("/_emulator/call/{live_id}", call_page, methods=["GET"]),
     Route("/_emulator/requests", requests_journal, methods=["GET"]),
     Route("/_emulator/callbacks", callbacks_journal, methods=["GET"]),
     Route("/_emulator/ws", ws_journal, methods=["GET"]),

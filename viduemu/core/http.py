@@ -129,7 +129,9 @@ def _too_large(limit: int) -> ViduError:
                      status=413)
 
 
-ADMIN_FREE = ("/_emulator/files/",)  # media URLs handed to vendor clients (creations[].url) stay public
+# Public without --admin-token: media URLs handed to vendor clients (creations[].url), and the call
+# page's static files (they hold no secret; the page asks for the tokens it needs, docs/call-page.md).
+ADMIN_FREE = ("/_emulator/files/", "/_emulator/call/")
 
 
 def control(handler):
