@@ -8,15 +8,14 @@
 from __future__ import annotations
 
 import asyncio
-import fractions
-import math
 import time
-from array import array
 
 import av
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from PIL import ImageStat
+
+from viduemu.client.rtc import ToneTrack as ClientToneTrack
 
 RATE = 48000
 CHUNK = 960  # 20 ms
@@ -26,38 +25,9 @@ def config() -> RTCConfiguration:
     return RTCConfiguration(iceServers=[])  # the default STUN server stalls 5 s offline
 
 
-class ToneTrack(MediaStreamTrack):
-    """A microphone: ``tone_seconds`` of a sine at ``hz`` (amplitude ``level`` of full scale), then
-    silence, in 20 ms s16 mono frames paced by the wall clock. ``delay`` seconds of silence first."""
-
-    kind = "audio"
-
-    def __init__(self, hz: float = 440.0, tone_seconds: float = 1.0, *, delay: float = 0.0, level: float = 0.5):
-        super().__init__()
-        self.hz, self.tone_seconds, self.delay, self.level = hz, tone_seconds, delay, level
-        self._t0: float | None = None
-        self._n = 0
-
-    async def recv(self) -> av.AudioFrame:
-        if self.readyState != "live":
-            raise MediaStreamError
-        if self._t0 is None:
-            self._t0 = time.monotonic()
-        else:
-            self._n += 1
-            wait = self._t0 + self._n * CHUNK / RATE - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-        start = self._n * CHUNK
-        samples = array("h", bytes(2 * CHUNK))
-        for i in range(CHUNK):
-            t = (start + i) / RATE - self.delay
-            if 0 <= t < self.tone_seconds:
-                samples[i] = int(self.level * 32767 * math.sin(2 * math.pi * self.hz * t))
-        frame = av.AudioFrame(format="s16", layout="mono", samples=CHUNK)
-        frame.planes[0].update(samples.tobytes())
-        frame.sample_rate, frame.pts, frame.time_base = RATE, start, fractions.Fraction(1, RATE)
-        return frame
+def ToneTrack(hz: float = 440.0, tone_seconds: float = 1.0, *, delay: float = 0.0, level: float = 0.5):
+    """A microphone: ``delay`` s of silence, ``tone_seconds`` of a sine at ``hz``, then silence."""
+    return ClientToneTrack(hz, seconds=tone_seconds, delay=delay, amplitude=level)
 
 
 class Collector:

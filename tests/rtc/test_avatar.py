@@ -107,7 +107,7 @@ async def test_the_character_answers_when_the_user_stops_talking():
         watcher = asyncio.ensure_future(watch())
         assert await wait_until(lambda: character.state == "speaking", 4.0), "the character never answered"
         spoke_at = time.monotonic()
-        tone_end = mic._t0 + mic.delay + mic.tone_seconds
+        tone_end = mic._start + mic.delay + mic.seconds  # the wall time the tone stopped
         # it listened through the tone, and answered after ~600 ms of silence
         assert all(s == "listening" for t, s in states if t < tone_end + 0.3)
         assert tone_end + 0.4 < spoke_at < tone_end + 1.5

@@ -260,3 +260,42 @@ async def test_a_client_that_never_connects_is_dropped(server):
     await join(server, created["rtc"], pc)
     await pc.close()  # gone before ICE even started
     await eventually_no_peers(server, 3)
+
+
+@pytest.fixture
+def live_settings():
+    from viduemu.config import Settings
+
+    return Settings(clock="manual", seed=99, heartbeat_wall_slack=0.2, log_level="warning", rtc_transcripts=True)
+
+
+async def test_the_character_hears_the_callers_tone_and_answers_with_transcripts_on_the_socket(server):
+    from tests.live.conftest import recv
+    from viduemu.client.rtc import ToneTrack
+
+    created = await on_live_session(server, "video")
+    live_id, ws = created["live"]["id"], created["ws"]
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    pc.addTrack(ToneTrack(440, seconds=1.0, delay=0.3))     # 1 s of tone, then silence
+    pc.addTransceiver("video", direction="recvonly")
+    await pc.setLocalDescription(await pc.createOffer())
+    try:
+        answer = await join(server, created["rtc"], pc)
+        drains = [asyncio.ensure_future(count_frames(t, 8)) for t in answer["tracks"].values()]
+        character = server.emu.rtc.characters[live_id]
+        seen = []
+        for _ in range(400):
+            seen.append(character.state)
+            if character.state == "speaking":
+                break
+            await asyncio.sleep(0.02)
+        assert "speaking" in seen and seen[0] == "listening"
+        user, said = await recv(ws, 5), await recv(ws, 5)
+        assert (user["type"], said["type"]) == (9, 10)
+        assert user["payload"]["user_transcript"]["content"]
+        assert said["payload"]["character_transcript"]["content"]
+        for drain in drains:
+            drain.cancel()
+    finally:
+        await pc.close()
+        await ws.close()

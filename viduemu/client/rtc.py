@@ -245,21 +245,23 @@ class _Paced(MediaStreamTrack):
 
 
 class ToneTrack(_Paced):
-    """A microphone stand-in: a sine tone of ``frequency`` Hz, for ``seconds`` then silence
-    (``seconds=None``: for ever; ``frequency=None``: silence throughout). Mono s16, 20 ms frames."""
+    """A microphone stand-in: ``delay`` seconds of silence, then a sine tone of ``frequency`` Hz for
+    ``seconds``, then silence (``seconds=None``: for ever; ``frequency=None``: silence throughout).
+    Mono s16, 20 ms frames."""
 
     kind = "audio"
 
-    def __init__(self, frequency: float | None = 440.0, *, seconds: float | None = None,
+    def __init__(self, frequency: float | None = 440.0, *, seconds: float | None = None, delay: float = 0.0,
                  amplitude: float = 0.3, sample_rate: int = 48000, ptime: float = 0.02):
         super().__init__(ptime)
-        self.frequency, self.seconds = frequency, seconds
+        self.frequency, self.seconds, self.delay = frequency, seconds, delay
         self._rate, self._samples = sample_rate, int(sample_rate * ptime)
         self._peak = int(max(0.0, min(1.0, amplitude)) * 32767)
         self._silence = bytes(2 * self._samples)
 
     def _pcm(self, start: int) -> bytes:
-        if not self.frequency or (self.seconds is not None and start >= self.seconds * self._rate):
+        start -= int(self.delay * self._rate)
+        if not self.frequency or start < 0 or (self.seconds is not None and start >= self.seconds * self._rate):
             return self._silence
         step = 2 * math.pi * self.frequency / self._rate
         return array("h", (int(self._peak * math.sin(step * (start + i))) for i in range(self._samples))).tobytes()
