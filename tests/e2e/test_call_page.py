@@ -80,6 +80,10 @@ async def test_call_page_shows_the_character_and_hang_up_ends_the_session(server
     created = await server.create("video")
     live_id = created["live"]["id"]
     creator = created["rtc"]["user_id"].removeprefix("live-user-").rsplit("-", 1)[0]
+    # One NOT_READY whatever the machine's speed (the 1 s warm-up alone may pass before the page asks).
+    rule = {"match": {"operation": "ws.conn_init", "api_key": KEY}, "action": {"error_code": "NOT_READY"},
+            "times": 1}
+    assert (await server.http.post("/_emulator/faults", json=rule)).status_code == 200
     async with Browser.launch() as browser:
         page = await browser.page(f"{server.base}/_emulator/call/{live_id}#key={KEY}")
         await eventually(lambda: page.evaluate(VIDEO_FRAMES), lambda n: n and n > 0,
