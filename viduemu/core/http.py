@@ -124,6 +124,13 @@ async def read_object(request: Request, *, limit: int | None = None) -> dict:
     return body
 
 
+async def read_valid(request: Request, *, limit: int | None = None) -> dict:
+    """The request's JSON object, validated against the contract entry of the route that matched."""
+    body = await read_object(request, limit=limit)
+    emulator(request).contracts.validate_request(request.method, request.scope["route"].path, body)
+    return body
+
+
 def _too_large(limit: int) -> ViduError:
     return ViduError("BadRequest", f"request body too large: the limit is {limit // (1024 * 1024)} MB",
                      status=413)

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from viduemu.core.errors import invalid
-from viduemu.core.http import base_url, caller, emulator, endpoint, read_object
+from viduemu.core.http import base_url, caller, emulator, endpoint, read_valid
 from viduemu.core.inputs import AUDIO_FORMATS, MB, check_image, check_media, stored_form
 from viduemu.core.media import FPS, Clip, resolution_size
 from viduemu.ent.mv_model import KIND, MvEngine
@@ -98,8 +98,7 @@ def mv_view(mv: dict, base: str) -> dict:
 async def create(request: Request):
     emu = emulator(request)
     api_key = caller(request)
-    body = await read_object(request)
-    emu.contracts.validate_request("post", PATH, body)
+    body = await read_valid(request)
     for i, image in enumerate(body["images"]):
         await check_image(image, f"images.{i}", max_decoded=IMAGE_MAX_DECODED, fetcher=emu.fetcher)
     seconds, measured = await measure_audio(emu, body["audio_url"])
@@ -123,8 +122,7 @@ async def get_mv(request: Request):
 async def edit(request: Request):
     emu = emulator(request)
     mv = emu.mv.get(caller(request), request.path_params["id"])
-    body = await read_object(request)
-    emu.contracts.validate_request("post", EDIT, body)
+    body = await read_valid(request)
     job = emu.mv.edit(mv, body["job_id"], body["prompt"], rate(mv["fields"]), body.get("callback_url"))
     return {"id": job["id"]}
 
@@ -133,8 +131,7 @@ async def edit(request: Request):
 async def compose(request: Request):
     emu = emulator(request)
     mv = emu.mv.get(caller(request), request.path_params["id"])
-    body = await read_object(request)
-    emu.contracts.validate_request("post", COMPOSE, body)
+    body = await read_valid(request)
     job = emu.mv.compose(mv, body["job_ids"], body.get("callback_url"))
     return {"id": job["id"]}
 

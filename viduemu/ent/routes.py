@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.routing import Route
 
-from viduemu.core.http import base_url, caller, emulator, endpoint, read_object
+from viduemu.core.http import base_url, caller, emulator, endpoint, read_valid
 from viduemu.core.inputs import stored_form
 from viduemu.ent import checks, listing, mv, outputs, pricing, rules, subjects
 from viduemu.ent.callbacks import Callbacks
@@ -24,8 +24,7 @@ def generation(kind: str):
     async def create(request: Request):
         emu = emulator(request)
         api_key = caller(request)
-        body = await read_object(request)
-        emu.contracts.validate_request("post", path, body)
+        body = await read_valid(request)
         order = await checks.accept(emu, api_key, kind, body)
         task = emu.ent.create(api_key, order.task_type, stored_form(order.fields),
                               pricing.price(order.fields, order.off_peak, order.facts),

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from viduemu.core.errors import ViduError, invalid
-from viduemu.core.http import caller, emulator, endpoint, read_object
+from viduemu.core.http import caller, emulator, endpoint, read_valid
 from viduemu.core.inputs import MB, VIDEO_FORMATS, check_image, check_media
 
 KIND = "subjects"
@@ -101,8 +101,7 @@ def _subject_ids(request: Request) -> set[str]:
 async def create(request: Request):
     emu = emulator(request)
     api_key = caller(request)
-    body = await read_object(request)
-    emu.contracts.validate_request("post", PATH, body)
+    body = await read_valid(request)
     await check_media_fields(emu, body)
     now = emu.clock.now()
     subject = {"id": emu.ids.new_id(), "api_key": api_key, "name": body["name"], "images": body["images"],
@@ -147,8 +146,7 @@ async def edit(request: Request):
     emu = emulator(request)
     api_key = caller(request)
     subject = _owned(emu, api_key, request.path_params["id"])
-    body = await read_object(request)
-    emu.contracts.validate_request("put", ITEM_PATH, body)
+    body = await read_valid(request)
     await check_media_fields(emu, body)
     subject.update({k: body[k] for k in EDITABLE if k in body})
     subject["updated_at"] = emu.clock.now()

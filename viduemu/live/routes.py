@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.routing import Route, WebSocketRoute
 
-from viduemu.core.http import caller, emulator, endpoint, read_object
+from viduemu.core.http import caller, emulator, endpoint, read_valid
 from viduemu.core.inputs import AUDIO_FORMATS, MB, check_image, check_media, stored_form, thumbnail
 from viduemu.live import signaling
 from viduemu.live.sessions import Lives, create_view, view
@@ -23,8 +23,7 @@ CLONE_AUDIO = {k: AUDIO_FORMATS[k] for k in ("mp3", "wav")}  # "audio_url (mp3/w
 async def create(request: Request):
     emu = emulator(request)
     api_key = caller(request)
-    body = await read_object(request, limit=BODY_LIMIT)
-    emu.contracts.validate_request("post", LIVES, body)
+    body = await read_valid(request, limit=BODY_LIMIT)
     avatar = body["avatar"]
     await check_image(avatar["image_uri"], "avatar.image_uri", max_decoded=AVATAR_IMAGE_LIMIT, fetcher=emu.fetcher)
     stored = {"persona": avatar["persona"], "image_uri": stored_form(avatar["image_uri"]),
@@ -49,8 +48,7 @@ async def voices(request: Request):
 async def clone(request: Request):
     emu = emulator(request)
     api_key = caller(request)
-    body = await read_object(request, limit=BODY_LIMIT)
-    emu.contracts.validate_request("post", CLONE, body)
+    body = await read_valid(request, limit=BODY_LIMIT)
     await check_media(body["audio_url"], "audio_url", "audio", CLONE_AUDIO, fetcher=emu.fetcher)
     record = emu.voices.clone(api_key, body["voice"], stored_form(body["audio_url"]), body.get("language"),
                               body.get("text"))
