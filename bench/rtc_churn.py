@@ -25,8 +25,25 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import free_port, machine, png_data_uri, start_viduemu, stop, table, vm_rss_mb, wait_ready  # noqa: E402
-from rtc_common import JoinRefused, Viewer, create_session, drain_ws, fund, go_live, quiet_aiortc  # noqa: E402
+from common import (
+    free_port,
+    machine,
+    png_data_uri,
+    start_viduemu,
+    stop,
+    table,
+    vm_rss_mb,
+    wait_ready,
+)
+from rtc_common import (
+    JoinRefused,
+    Viewer,
+    create_session,
+    drain_ws,
+    fund,
+    go_live,
+    quiet_aiortc,
+)
 
 KEY = "vda_rtc_churn"
 EVERY = 25

@@ -9,6 +9,7 @@ video frames are decoded by aiortc: a count is of pictures a player could show).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import time
@@ -63,11 +64,12 @@ async def go_live(ws_base: str, live_id: str, key: str, timeout: float = 30.0):
 
 
 async def drain_ws(ws) -> None:
-    try:
+    """Read a signaling WebSocket to its close (the messages are not needed, only kept from piling up)."""
+    from websockets.exceptions import ConnectionClosed
+
+    with contextlib.suppress(ConnectionClosed):
         async for _ in ws:
             pass
-    except Exception:
-        pass
 
 
 class Viewer:
@@ -87,7 +89,7 @@ class Viewer:
         self.post_seconds: float | None = None
         self.tasks: list[asyncio.Task] = []
 
-    async def join(self, http: httpx.AsyncClient, rtc: dict) -> "Viewer":
+    async def join(self, http: httpx.AsyncClient, rtc: dict) -> Viewer:
         from aiortc import RTCSessionDescription
 
         pc = self.pc

@@ -18,14 +18,21 @@ import argparse
 import asyncio
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import free_port, machine, png_data_uri, start_viduemu, stop, table, wait_ready  # noqa: E402
-from rtc_common import Viewer, create_session, drain_ws, fund, go_live, quiet_aiortc  # noqa: E402
+from common import (
+    free_port,
+    machine,
+    png_data_uri,
+    start_viduemu,
+    stop,
+    table,
+    wait_ready,
+)
+from rtc_common import Viewer, create_session, drain_ws, fund, go_live, quiet_aiortc
 
 KEY = "vda_rtc_first_frame"
 TARGET_MS = 500

@@ -26,8 +26,18 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, free_port, machine, png_data_uri, start_viduemu, stop, table, vm_rss_mb, wait_ready  # noqa: E402
-from rtc_common import (  # noqa: E402
+from common import (
+    REPO,
+    free_port,
+    machine,
+    png_data_uri,
+    start_viduemu,
+    stop,
+    table,
+    vm_rss_mb,
+    wait_ready,
+)
+from rtc_common import (
     Viewer,
     cpu_seconds,
     create_session,
@@ -177,7 +187,7 @@ def main() -> None:
                      f"{r['rss_rest']:.0f} / {r['rss_live']:.0f} MB",
                      f"{statistics.median(r['first_ms']):.0f} / {max(r['first_ms']):.0f}", "yes" if ok else "NO"])
     print(table(["N", "video frames/viewer min/med/max", "expected", "min share", "audio min share", "peers",
-                 "server CPU", "per stream", "server CPU, on_live, no viewer", "client procs CPU",
+                 "server CPU", "per stream", "server CPU, N on_live, before any join", "client procs CPU",
                  "server VmRSS rest / N live", "first frame med/max ms", "met"], rows))
     print(f"targets: >= {SHARE:.0%} of expected video frames per viewer, every peer connected: "
           + ", ".join(f"N={n} {'met' if ok else 'MISSED'}" for n, ok in met.items()))
