@@ -124,3 +124,14 @@ async def test_base64_without_padding_or_with_inner_padding_is_broken():
     good = base64.b64encode(image_bytes()).decode()
     for broken in (good.rstrip("=") + "A", "AA=A" + good, good + "===="):
         assert await reason_of(check_image("data:image/png;base64," + broken, "f")) == "FieldInvalid"
+
+
+def test_thumbnail_of_a_data_uri_or_fetched_bytes_is_a_small_png():
+    from viduemu.core.inputs import thumbnail
+
+    big = image_bytes((1600, 900), "JPEG")
+    for source in (data_uri(big, "image/jpeg"), big):
+        with Image.open(io.BytesIO(thumbnail(source))) as small:
+            assert small.format == "PNG" and small.size == (480, 270)
+    assert thumbnail("https://example.com/a.png") is None   # not fetched: nothing to draw from
+    assert thumbnail(b"not an image") is None

@@ -173,16 +173,19 @@ class Probe:
     size: tuple[int, int] | None  # first video stream's frame, if any
 
 
-def thumbnail(value: str, max_side: int = 480) -> bytes | None:
-    """A small PNG of a (checked) data-URI image, to draw from later without keeping megabytes;
-    None for a URL (not fetched) or bytes Pillow cannot read."""
-    if not value.startswith("data:"):
-        return None
+def thumbnail(source: str | bytes | None, max_side: int = 480) -> bytes | None:
+    """A small PNG of a checked image (a data URI, or bytes fetched from its URL), to draw from later
+    without keeping megabytes; None for an unfetched URL or bytes Pillow cannot read."""
     from PIL import Image
 
     try:
-        _, data = decode_data_uri(value, "image", 1 << 40)
-        with Image.open(io.BytesIO(data)) as img:
+        if isinstance(source, str):
+            if not source.startswith("data:"):
+                return None
+            source = decode_data_uri(source, "image", 1 << 40)[1]
+        if not source:
+            return None
+        with Image.open(io.BytesIO(source)) as img:
             img = img.convert("RGB")
             img.thumbnail((max_side, max_side))
             out = io.BytesIO()

@@ -25,10 +25,11 @@ async def create(request: Request):
     api_key = caller(request)
     body = await read_valid(request, limit=BODY_LIMIT)
     avatar = body["avatar"]
-    await check_image(avatar["image_uri"], "avatar.image_uri", max_decoded=AVATAR_IMAGE_LIMIT, fetcher=emu.fetcher)
+    image = await check_image(avatar["image_uri"], "avatar.image_uri", max_decoded=AVATAR_IMAGE_LIMIT,
+                              fetcher=emu.fetcher)
     stored = {"persona": avatar["persona"], "image_uri": stored_form(avatar["image_uri"]),
               "name": avatar.get("name", ""), "voice": emu.voices.resolve(api_key, avatar.get("voice"))}
-    live = emu.lives.create(api_key, body["call_mode"], stored, picture=thumbnail(avatar["image_uri"]))
+    live = emu.lives.create(api_key, body["call_mode"], stored, picture=thumbnail(image.data or avatar["image_uri"]))
     return create_view(live)
 
 
