@@ -24,6 +24,7 @@ import binascii
 import hashlib
 import logging
 import random
+import threading
 import time
 from collections import OrderedDict
 from fractions import Fraction
@@ -47,6 +48,7 @@ AUDIO_TIME_BASE = Fraction(1, voices.SAMPLE_RATE)
 SILENCE = bytes(2 * voices.CHUNK_SAMPLES)
 _CACHE_SIZE = 8
 _cache: OrderedDict[tuple, tuple] = OrderedDict()   # (look, speech chunks) per avatar and format
+_cache_lock = threading.Lock()
 
 
 def image_from_uri(image_uri) -> bytes | None:
@@ -89,9 +91,10 @@ def negotiated_codec(transceiver) -> str | None:
 def _media(image: bytes | None, name: str, voice: str, width: int, height: int, fps: int, seed, video: bool):
     """The pre-rendered look (None in audio mode) and speech of an avatar, shared through a small cache."""
     key = (hashlib.sha256(image).hexdigest() if image else None, name, voice, width, height, fps, str(seed), video)
-    if key in _cache:
-        _cache.move_to_end(key)
-        return _cache[key]
+    with _cache_lock:  # characters are built in worker threads (the gateway keeps the loop free)
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
     segment = max(1, round(fps / 3))
     loop_seconds = segment * -(-round(looks.LOOP_SECONDS * fps) // segment) / fps
     rhythm = voices.Rhythm(voice, seed, loop_seconds)
@@ -99,9 +102,11 @@ def _media(image: bytes | None, name: str, voice: str, width: int, height: int, 
     if video:
         look = looks.Look(looks.decode_image(image, width, height), name, rhythm, width=width, height=height,
                           fps=fps, seed=seed)
-    media = _cache[key] = (look, voices.chunks(rhythm.pcm()), rhythm)
-    while len(_cache) > _CACHE_SIZE:
-        _cache.popitem(last=False)
+    media = (look, voices.chunks(rhythm.pcm()), rhythm)
+    with _cache_lock:
+        _cache[key] = media
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
     return media
 
 

@@ -37,6 +37,7 @@ class Gateway:
         self.emu = emu
         self.peers: dict[str, Peer] = {}
         self.characters: dict[str, object] = {}
+        self._making: dict[str, asyncio.Future] = {}
         emu.lives.watch(self._session_changed)
         emu.on_close(self.aclose)
         emu.on_reset(lambda: asyncio.get_running_loop().create_task(self.aclose()))
@@ -94,7 +95,10 @@ class Gateway:
             await pc.close()
             raise ViduError("FieldInvalid", f"invalid field: sdp ({exc.__class__.__name__}: {exc})"[:300],
                             fields="sdp") from None
-        character = self._character(live)
+        character = await self._character(live)
+        if character is None:
+            await pc.close()
+            raise ViduError("Forbidden", f"live session {live['id']} has ended")
         for track in inbound:  # the microphone is heard; the camera is black-holed
             if track.kind == "audio":
                 character.hear(track)
@@ -112,20 +116,36 @@ class Gateway:
         loop.call_later(self.emu.settings.rtc_connect_timeout, self._reap_unconnected, peer.peer_id)
         return {"sdp": pc.localDescription.sdp, "type": "answer", "peer_id": peer.peer_id}
 
-    def _character(self, live: dict):
+    async def _character(self, live: dict):
+        """The session's character, drawn on first use in a worker thread (about 0.1 s of drawing
+        that would otherwise stall every other stream); concurrent first joins share one drawing."""
+        live_id = live["id"]
+        character = self.characters.get(live_id)
+        if character is not None:
+            return character
+        making = self._making.get(live_id)
+        if making is None:
+            making = self._making[live_id] = asyncio.ensure_future(asyncio.to_thread(self._draw, live))
+            making.add_done_callback(lambda _: self._making.pop(live_id, None))
+        character = await asyncio.shield(making)
+        status = (self.emu.store.get("lives", live_id) or {}).get("status")
+        if status not in ("waiting", "on_live"):  # the session ended while the character was drawn
+            character.stop()
+            return None
+        if live_id not in self.characters:
+            self.characters[live_id] = character
+            character.on_transcript = lambda who, text: self.emu.lives.transcript(live_id, who, text)
+            if status == "on_live":
+                character.start()
+        return self.characters[live_id]
+
+    def _draw(self, live: dict):
         from viduemu.rtc.avatar import Character
 
-        character = self.characters.get(live["id"])
-        if character is None:
-            settings = self.emu.settings
-            picture = base64.b64decode(live["picture"]) if live.get("picture") else None
-            character = Character(live, width=settings.rtc_width, height=settings.rtc_height, fps=settings.rtc_fps,
-                                  seed=settings.seed, image_bytes=picture, transcripts=settings.rtc_transcripts)
-            character.on_transcript = lambda who, text: self.emu.lives.transcript(live["id"], who, text)
-            self.characters[live["id"]] = character
-            if live["status"] == "on_live":
-                character.start()
-        return character
+        settings = self.emu.settings
+        picture = base64.b64decode(live["picture"]) if live.get("picture") else None
+        return Character(live, width=settings.rtc_width, height=settings.rtc_height, fps=settings.rtc_fps,
+                         seed=settings.seed, image_bytes=picture, transcripts=settings.rtc_transcripts)
 
     # -- leaving ---------------------------------------------------------------------------
     async def leave(self, peer_id: str) -> bool:
