@@ -16,13 +16,14 @@ from viduemu.core.contracts import Contracts
 from viduemu.core.errors import ViduError
 from viduemu.core.http import error_response
 from viduemu.core.journal import RequestJournal
+from viduemu.aggregator import routes as aggregator
 from viduemu.ent import routes as ent
 from viduemu.live import routes as live
 from viduemu.rtc import gateway as rtc
 
 log = logging.getLogger("viduemu")
 
-AREAS = (ent, live, rtc)  # each: install(emu) -> list of routes (rtc after live: it watches sessions)
+AREAS = (ent, live, rtc, aggregator)  # each: install(emu) -> list of routes (rtc after live: it watches sessions)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

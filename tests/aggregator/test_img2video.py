@@ -1,0 +1,121 @@
+"""The aggregator dialect's vidu20_img2video, through the app: Bearer auth, every parameter rule,
+the 0080050xx codes, the task object through its lifecycle, and isolation from Token keys."""
+
+import io
+
+import av
+import pytest
+
+from tests.api.generation_support import png
+from tests.conftest import AUTH, advance
+
+BEARER = {"Authorization": "Bearer agg-key-1"}
+GOOD = {"model": "vidu20_img2video", "images": [png()], "prompt": "The astronaut waved."}
+
+
+async def submit(client, headers=BEARER, **change):
+    body = {**GOOD, **change}
+    for key in [k for k, v in change.items() if v is None]:
+        body.pop(key)
+    return await client.post("/model/v1/generation", json=body, headers=headers)
+
+
+def refused(response, code: str, status: int = 400) -> dict:
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["code"] == code and error["error_message"]
+    return error
+
+
+async def balance(client, key="bearer:agg-key-1"):
+    return (await client.get(f"/_emulator/accounts/{key}")).json().get("credits")
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer"}, {"Authorization": "Token vda_x"},
+                                     {"Authorization": "Basic abc"}])
+async def test_missing_or_malformed_bearer_is_401_in_the_dialects_shape(client, headers):
+    refused(await submit(client, headers=headers), "401", 401)
+
+
+async def test_a_submit_answers_the_pending_task_with_its_id(client):
+    r = await submit(client)
+    assert r.status_code == 200, r.text
+    task = r.json()
+    assert task["status"] == "pending" and task["model"] == "vidu20_img2video" and task["progress"] == 0
+    assert isinstance(task["created_at"], int) and task["id"].isdigit() and len(task["id"]) == 18
+    assert "output" not in task and "usage" not in task and "error" not in task
+
+
+async def test_a_task_completes_with_a_playable_mp4_of_the_requested_size_and_duration(client):
+    task = (await submit(client, duration=8, images=[png(512, 288)])).json()  # a 16:9 first frame
+    await advance(client, 2)
+    processing = (await client.get(f"/model/v1/generation/task/{task['id']}", headers=BEARER)).json()
+    assert processing["status"] == "processing" and 0 <= processing["progress"] < 1
+    await advance(client, 60)
+    done = (await client.get(f"/model/v1/generation/task/{task['id']}", headers=BEARER)).json()
+    assert done["status"] == "completed" and done["progress"] == 1
+    content = done["output"][0]["content"][0]
+    assert content["type"] == "video" and content["duration"] == 8
+    assert float(done["usage"]["cost"]) > 0
+    video = await client.get(content["url"].removeprefix("http://testserver"))
+    with av.open(io.BytesIO(video.content)) as container:
+        stream = container.streams.video[0]
+        assert (stream.codec_context.width, stream.codec_context.height) == (1280, 720)  # 8 s is 720p, 16:9
+        assert container.duration / 1e6 == pytest.approx(8, abs=0.07)
+
+
+@pytest.mark.parametrize("duration,resolution,ok", [
+    (4, None, "360p"), (4, "720p", "720p"), (4, "1080p", "1080p"), (8, None, "720p"),
+])
+async def test_resolution_per_duration_and_defaults(client, duration, resolution, ok, emu):
+    task = (await submit(client, duration=duration, resolution=resolution)).json()
+    assert emu.store.get("tasks", task["id"])["fields"]["resolution"] == ok
+
+
+@pytest.mark.parametrize("change,code", [
+    ({"images": None}, "008005001"),                     # image missing
+    ({"images": []}, "008005001"),
+    ({"images": [png(), png()]}, "008005004"),           # exactly 1 image
+    ({"images": ["https://example.com/a.gif"]}, "008005004"),
+    ({"images": [png(100, 100)]}, "008005004"),
+    ({"images": [png(600, 128)]}, "008005004"),          # aspect beyond 4:1
+    ({"duration": 5}, "008005005"),
+    ({"duration": 8, "resolution": "1080p"}, "008005006"),
+    ({"resolution": "540p"}, "008005006"),
+    ({"prompt": "x" * 2001}, "008005002"),
+    ({"movement_amplitude": "huge"}, "008005002"),
+    ({"off_peak": True}, "008005002"),                   # documented as temporarily unavailable
+    ({"voice_id": "Tina"}, "008005002"),                 # voice only when audio is true
+    ({"wm_position": 5}, "008005002"),
+    ({"payload": "x" * 1048577}, "008005002"),
+    ({"model": "vidu99_img2video"}, "008005002"),        # unknown model
+])
+async def test_every_parameter_rule_answers_its_code_and_creates_nothing(client, change, code):
+    await client.put("/_emulator/accounts/bearer:agg-key-1", json={"credits": 500})
+    refused(await submit(client, **change), code)
+    assert await balance(client) == 500
+
+
+async def test_generation_failed_and_service_unavailable_come_from_fault_rules(client):
+    for code in ("008005098", "008005099"):
+        await client.post("/_emulator/faults", json={"match": {"operation": "task.finish"},
+                                                     "action": {"err_code": code}, "times": 1})
+        task = (await submit(client)).json()
+        await advance(client, 60)
+        failed = (await client.get(f"/model/v1/generation/task/{task['id']}", headers=BEARER)).json()
+        assert failed["status"] == "failed" and failed["error"]["code"] == code
+        assert "output" not in failed and "usage" not in failed
+
+
+async def test_credits_are_charged_and_a_short_balance_is_403(client):
+    await client.put("/_emulator/accounts/bearer:agg-key-1", json={"credits": 1})
+    refused(await submit(client), "403", 403)
+    assert await balance(client) == 1
+
+
+async def test_bearer_and_token_keys_never_see_each_others_tasks(client):
+    same = {"Authorization": "Bearer vda_test_key"}              # the Token key's very string
+    agg = (await submit(client, headers=same)).json()
+    ent = (await client.post("/ent/v2/img2video", json={"model": "viduq1", "images": [png()]}, headers=AUTH)).json()
+    assert (await client.get(f"/ent/v2/tasks/{agg['id']}/creations", headers=AUTH)).status_code == 404
+    refused(await client.get(f"/model/v1/generation/task/{ent['task_id']}", headers=same), "404", 404)
