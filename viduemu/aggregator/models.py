@@ -1,5 +1,8 @@
 """The aggregator dialect's models: each translates its body into the shared engine's terms.
 
+``vidu_create_subjects`` is /ent/v2 subjects' create (name, images 1-3, videos <= 1 of 5 s,
+voice_id), run as a task whose output is the subject as JSON text.
+
 ``vidu20_img2video`` is /ent/v2 img2video with model ``vidu2.0`` (the same rule rows: 4|8 s,
 360p/720p/1080p at 4 s, 720p at 8 s), plus this dialect's own rules (exactly one image, prompt
 <= 2000, off-peak temporarily unavailable, voice_id only with audio). A refusal carries the
@@ -22,6 +25,7 @@ MESSAGES = {IMAGE_MISSING: "Image missing", PARAMETER_INVALID: "Parameter invali
             RESOLUTION_INVALID: "Resolution invalid", GENERATION_FAILED: "Generation failed",
             SERVICE_UNAVAILABLE: "Service unavailable"}
 USD_PER_CREDIT = 0.005   # docs/decisions.md
+CREATE_SUBJECTS = "vidu_create_subjects"
 
 
 class DialectError(Exception):

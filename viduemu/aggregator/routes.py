@@ -8,6 +8,8 @@ never see each other's tasks even when the strings match.
 
 from __future__ import annotations
 
+import json
+
 from starlette.requests import Request
 from starlette.routing import Route
 
@@ -17,7 +19,7 @@ from viduemu.core.auth import bearer_key
 from viduemu.core.errors import ViduError
 from viduemu.core.http import JSON, base_url, emulator, endpoint, read_object
 from viduemu.core.inputs import stored_form
-from viduemu.ent import checks, pricing
+from viduemu.ent import checks, pricing, subjects
 from viduemu.ent.tasks import KIND
 
 GENERATION, TASK = "/model/v1/generation", "/model/v1/generation/task/{task_id}"
@@ -59,14 +61,36 @@ async def generate(request: Request):
     api_key = _caller(request)
     body = await read_object(request)
     model = body.get("model")
+    if model == models.CREATE_SUBJECTS:
+        return await _create_subjects(emu, api_key, body, base_url(request))
     if model != "vidu20_img2video":
-        raise DialectError(models.PARAMETER_INVALID, f"unknown model {model!r}: use vidu20_img2video")
+        raise DialectError(models.PARAMETER_INVALID,
+                           f"unknown model {model!r}: use vidu20_img2video or vidu_create_subjects")
     ent_body = models.img2video_body(body)
     emu.contracts.validate_request("post", "/ent/v2/img2video", ent_body)
     order = await checks.accept(emu, api_key, "img2video", ent_body)
     task = emu.ent.create(api_key, model, stored_form(order.fields),
                           pricing.price(order.fields, False, order.facts), callback_url=order.callback_url)
     return view(task, base_url(request), emu.clock.now())
+
+
+async def _create_subjects(emu, api_key: str, body: dict, base: str) -> dict:
+    """A task whose success stores the subject (subjects.make) and reports it as JSON text."""
+    fields = {k: v for k, v in body.items() if k != "model"}
+    if not fields.get("images"):
+        raise DialectError(models.IMAGE_MISSING, "images is required (1 to 3 images)")
+    emu.contracts.validate_request("post", "/ent/v2/subjects", fields)
+    await subjects.check_media_fields(emu, fields)
+    fields = {k: fields[k] for k in ("name", "images", "videos", "voice_id") if k in fields}
+    task = emu.ent.create(api_key, models.CREATE_SUBJECTS, fields, 0)
+    return view(task, base, emu.clock.now())
+
+
+def _finish_subject(emu):
+    def finish(task: dict) -> None:
+        subject = subjects.make(emu, task["api_key"], task["fields"])
+        task["subject"] = subjects.created_view(subject)
+    return finish
 
 
 @dialect
@@ -80,7 +104,10 @@ def view(task: dict, base: str, now: float) -> dict:
     status = STATUS[task["state"]]
     body = {"id": task["task_id"], "created_at": int(task["created_at"]), "status": status, "model": task["type"],
             "progress": _progress(task, now)}
-    if status == "completed":
+    if status == "completed" and "subject" in task:
+        body["output"] = [{"content": [{"type": "text", "text": json.dumps(task["subject"], ensure_ascii=False)}]}]
+        body["usage"] = {"cost": f"{task['credits'] * models.USD_PER_CREDIT:.4f}", "discount": 0}
+    elif status == "completed":
         body["output"] = [{"content": [{"type": "video", "url": base + c["url"],
                                         "duration": task["fields"]["duration"]} for c in task["creations"]]}]
         body["usage"] = {"cost": f"{task['credits'] * models.USD_PER_CREDIT:.4f}", "discount": 0}
@@ -100,6 +127,7 @@ def _progress(task: dict, now: float) -> float:
 
 
 def install(emu) -> list[Route]:
+    emu.ent.finishers[models.CREATE_SUBJECTS] = _finish_subject(emu)
     return [Route(GENERATION, generate, methods=["POST"]), Route(TASK, get_task, methods=["GET"])]
 
 

@@ -103,6 +103,11 @@ async def create(request: Request):
     api_key = caller(request)
     body = await read_valid(request)
     await check_media_fields(emu, body)
+    return created_view(make(emu, api_key, body))
+
+
+def make(emu, api_key: str, body: dict) -> dict:
+    """Store a new subject of a checked body (also the aggregator's vidu_create_subjects)."""
     now = emu.clock.now()
     subject = {"id": emu.ids.new_id(), "api_key": api_key, "name": body["name"], "images": body["images"],
                "videos": body.get("videos", []), "voice_id": body.get("voice_id", ""), "style": "",
@@ -111,7 +116,7 @@ async def create(request: Request):
         if CREATE_CREDITS:
             emu.accounts.charge(api_key, CREATE_CREDITS, "subject", subject["id"])
         emu.store.put(KIND, subject["id"], subject)
-    return created_view(subject)
+    return subject
 
 
 @endpoint

@@ -36,6 +36,7 @@ class TaskEngine:
         self.emu = emu
         self.on_change = on_change or (lambda task: None)      # after every state change
         self.on_success = on_success or (lambda task: None)    # fills creations before "success"
+        self.finishers: dict[str, Callable[[dict], None]] = {}  # task type -> its own on_success
         self._queues: dict[str, list[str]] = {}   # api_key -> queueing task ids, FIFO
         self._running: dict[str, set[str]] = {}   # api_key -> processing task ids
         emu.on_resume(self.resume)
@@ -150,7 +151,7 @@ class TaskEngine:
             self._fail(task, action["err_code"])
         else:
             try:
-                self.on_success(task)
+                self.finishers.get(task["type"], self.on_success)(task)
             except Exception:
                 log.exception("could not prepare the outputs of task %s", task_id)
                 self._fail(task, "InternalServiceFailure")
