@@ -119,3 +119,26 @@ async def test_bearer_and_token_keys_never_see_each_others_tasks(client):
     ent = (await client.post("/ent/v2/img2video", json={"model": "viduq1", "images": [png()]}, headers=AUTH)).json()
     assert (await client.get(f"/ent/v2/tasks/{agg['id']}/creations", headers=AUTH)).status_code == 404
     refused(await client.get(f"/model/v1/generation/task/{ent['task_id']}", headers=same), "404", 404)
+
+
+async def test_callbacks_carry_this_dialects_task_object_signed_with_the_bearer_key(client):
+    from tests.receiver import Receiver, wait_for
+    from viduemu.core.signature import verify
+
+    with Receiver() as rx:
+        task = (await submit(client, callback_url=rx.url + "/agg")).json()
+        await advance(client, 2)
+        await wait_for(lambda: len(rx.requests) == 1, what="processing callback")
+        await advance(client, 60)
+        await wait_for(lambda: len(rx.requests) == 2, what="completed callback")
+    bodies = [q["body"] for q in rx.requests]
+    assert [b["status"] for b in bodies] == ["processing", "completed"] and bodies[1]["id"] == task["id"]
+    assert bodies[1]["output"][0]["content"][0]["type"] == "video"
+    assert all(verify("POST", rx.url + "/agg", q["headers"], "agg-key-1") for q in rx.requests)  # the key itself
+
+
+def test_a_style_failure_maps_to_008005003_though_neither_model_takes_a_style():
+    from viduemu.aggregator.models import DialectError
+    from viduemu.core.errors import invalid
+
+    assert DialectError.of(invalid("style", "no such style")).code == "008005003"

@@ -25,7 +25,7 @@ MESSAGES = {IMAGE_MISSING: "Image missing", PARAMETER_INVALID: "Parameter invali
             RESOLUTION_INVALID: "Resolution invalid", GENERATION_FAILED: "Generation failed",
             SERVICE_UNAVAILABLE: "Service unavailable"}
 USD_PER_CREDIT = 0.005   # docs/decisions.md
-CREATE_SUBJECTS = "vidu_create_subjects"
+IMG2VIDEO, CREATE_SUBJECTS = "vidu20_img2video", "vidu_create_subjects"
 
 
 class DialectError(Exception):

@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from viduemu.aggregator import models
 from viduemu.aggregator.models import DialectError
-from viduemu.core.auth import bearer_key
+from viduemu.core.auth import BEARER_ACCOUNT, bearer_key
 from viduemu.core.errors import ViduError
 from viduemu.core.http import JSON, base_url, emulator, endpoint, read_object
 from viduemu.core.inputs import stored_form
@@ -50,7 +50,7 @@ def dialect(handler):
 
 
 def _caller(request: Request) -> str:
-    key = "bearer:" + bearer_key(request.headers)
+    key = BEARER_ACCOUNT + bearer_key(request.headers)
     emulator(request).accounts.ensure(key)
     return key
 
@@ -63,7 +63,7 @@ async def generate(request: Request):
     model = body.get("model")
     if model == models.CREATE_SUBJECTS:
         return await _create_subjects(emu, api_key, body, base_url(request))
-    if model != "vidu20_img2video":
+    if model != models.IMG2VIDEO:
         raise DialectError(models.PARAMETER_INVALID,
                            f"unknown model {model!r}: use vidu20_img2video or vidu_create_subjects")
     ent_body = models.img2video_body(body)
@@ -128,6 +128,8 @@ def _progress(task: dict, now: float) -> float:
 
 def install(emu) -> list[Route]:
     emu.ent.finishers[models.CREATE_SUBJECTS] = _finish_subject(emu)
+    for model in (models.IMG2VIDEO, models.CREATE_SUBJECTS):  # callbacks carry this dialect's task object
+        emu.callbacks.bodies[model] = lambda task, base: view(task, base, emu.clock.now())
     return [Route(GENERATION, generate, methods=["POST"]), Route(TASK, get_task, methods=["GET"])]
 
 

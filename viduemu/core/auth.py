@@ -7,6 +7,12 @@ from typing import Mapping
 from viduemu.core.errors import ViduError
 
 VENDOR_KEY_PREFIX = "vda_"
+BEARER_ACCOUNT = "bearer:"  # Bearer keys' accounts live apart from Token keys' ("bearer:<key>")
+
+
+def secret_of(account: str) -> str:
+    """The key an account's caller holds (what signs its callbacks)."""
+    return account.removeprefix(BEARER_ACCOUNT)
 
 
 def _split(headers: Mapping[str, str]) -> tuple[str, str]:

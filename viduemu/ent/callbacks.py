@@ -17,6 +17,7 @@ import json
 import logging
 
 from viduemu.core import signature
+from viduemu.core.auth import secret_of
 from viduemu.ent.mv import mv_view
 from viduemu.ent.views import creations_view
 
@@ -34,6 +35,7 @@ class Callbacks:
         self.emu = emu
         self._client = None
         self._inflight: dict[str, asyncio.Task] = {}
+        self.bodies: dict[str, object] = {}
         emu.on_resume(self.resume)
         emu.on_reset(self._forget)
         emu.on_close(self.aclose)
@@ -44,10 +46,12 @@ class Callbacks:
 
     # -- the engines' hooks -------------------------------------------------------
     def on_change(self, task: dict) -> None:
-        """The TaskEngine hook."""
+        """The TaskEngine hook. The body is the creations query's, or that of the dialect the task
+        was created through (``bodies``: task type -> builder, e.g. the aggregator's task object)."""
         if task["state"] in NOTIFY_STATES:
+            build = self.bodies.get(task["type"], creations_view)
             self.notify(task["task_id"], task["api_key"], task.get("callback_url"),
-                        creations_view(task, self.emu.settings.base_url))
+                        build(task, self.emu.settings.base_url))
 
     def on_mv_change(self, mv: dict, job: dict | None) -> None:
         """The MvEngine hook: the MV's own changes go to its callback_url; an edit or compose job
@@ -100,7 +104,7 @@ class Callbacks:
             box["next_at"] = None
             self.store.put(KIND, task_id, box)  # counted before sending: a crash mid-send uses up an attempt
             entry = {"at": self.emu.clock.now(), "task_id": task_id, "url": url,
-                     "headers": self.headers(url, box["api_key"]), "body": body, "status": None,
+                     "headers": self.headers(url, secret_of(box["api_key"])), "body": body, "status": None,
                      "error": None, "attempt": box["attempt"]}
             entry["status"], entry["error"] = await self._post(url, entry["headers"], body)
         finally:
