@@ -142,3 +142,27 @@ def test_a_style_failure_maps_to_008005003_though_neither_model_takes_a_style():
     from viduemu.core.errors import invalid
 
     assert DialectError.of(invalid("style", "no such style")).code == "008005003"
+
+
+async def test_seed_default_0_is_random_and_a_given_seed_is_kept(client, emu):
+    random_seed = (await submit(client, seed=0)).json()
+    kept = (await submit(client, seed=424242)).json()
+    assert emu.store.get("tasks", random_seed["id"])["fields"]["seed"] > 0
+    assert emu.store.get("tasks", kept["id"])["fields"]["seed"] == 424242
+
+
+async def test_is_rec_costs_extra_credits(client):
+    async def cost(**change):
+        task = (await submit(client, **change)).json()
+        await advance(client, 60)
+        done = (await client.get(f"/model/v1/generation/task/{task['id']}", headers=BEARER)).json()
+        return float(done["usage"]["cost"])
+
+    assert await cost(is_rec=True) > await cost(is_rec=False)
+
+
+@pytest.mark.parametrize("change", [{"bgm": True}, {"watermark": True, "wm_position": 1,
+                                                    "wm_url": "https://example.com/wm.png"},
+                                    {"audio": True, "voice_id": "Tina"}, {"movement_amplitude": "large"}])
+async def test_documented_options_are_accepted(client, change):
+    assert (await submit(client, **change)).status_code == 200
