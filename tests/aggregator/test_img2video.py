@@ -123,7 +123,7 @@ async def test_bearer_and_token_keys_never_see_each_others_tasks(client):
 
 async def test_callbacks_carry_this_dialects_task_object_signed_with_the_bearer_key(client):
     from tests.receiver import Receiver, wait_for
-    from viduemu.core.signature import verify
+    from viduemu.client.signature import verify
 
     with Receiver() as rx:
         task = (await submit(client, callback_url=rx.url + "/agg")).json()

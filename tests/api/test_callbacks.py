@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import AUTH, KEY, advance
 from tests.receiver import Receiver, free_port, wait_for
 from viduemu.config import Settings
-from viduemu.core.signature import verify
+from viduemu.client.signature import verify
 
 IMG = {"model": "viduq1", "images": ["https://example.com/a.png"], "prompt": "x"}
 
@@ -220,7 +220,7 @@ def test_served_emulator_delivers_callbacks_on_its_running_clock():
 
 async def test_one_click_mv_reports_its_states_to_its_callback_url_signed(client):
     from tests.api.mvsubj_support import png, wav
-    from viduemu.core.signature import verify
+    from viduemu.client.signature import verify
 
     with Receiver() as rx:
         body = {"images": [png()], "audio_url": wav(10), "callback_url": rx.url + "/mv-hook"}

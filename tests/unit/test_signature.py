@@ -1,6 +1,6 @@
 """The vendor's callback signature algorithm, checked against the wire notes' test vector (§1.10)."""
 
-from viduemu.core.signature import sign, signing_string, verify
+from viduemu.client.signature import sign, signing_string, verify
 
 URL = "http://127.0.0.1:8080/vidu/callback?name=james&age=36"
 HEADERS = {"Date": "Tue, 06 May 2025 12:09:42 GMT", "x-request-nonce": "123e4567-e89b-12d3-a456-426614174000",

@@ -1,2 +1,6 @@
-"""Client-side helpers for programs that call viduemu (or the real service): nothing here imports the
-server side of viduemu. ``viduemu.client.rtc`` joins a live session's RTC channel (needs aiortc)."""
+"""Client-side helpers for programs that call Vidu or viduemu; nothing here imports the server side.
+
+- ``viduemu.client.http``: ``ViduClient`` / ``AsyncViduClient`` (one method per vendor operation), ``ViduError``.
+- ``viduemu.client.signature``: ``verify_callback_signature`` for webhook receivers.
+- ``viduemu.client.rtc``: join a live session's RTC channel (needs aiortc).
+"""

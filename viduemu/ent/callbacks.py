@@ -1,6 +1,6 @@
 """Callbacks: on ``processing``, ``success`` and ``failed``, POST the task's creations-shaped
 body (an MV's GET shape for one-click MV) to its ``callback_url``, signed as the vendor documents
-(core/signature.py).
+(client/signature.py).
 
 Each task (or MV, or MV job with its own ``callback_url``) has an outbox (a stored document, so pending deliveries survive a restart); only its head
 is in flight, so a task's callbacks arrive in order. An attempt runs as an asyncio task, so delivery
@@ -16,7 +16,7 @@ import email.utils
 import json
 import logging
 
-from viduemu.core import signature
+from viduemu.client import signature
 from viduemu.core.auth import secret_of
 from viduemu.ent.mv import mv_view
 from viduemu.ent.views import creations_view

@@ -4,6 +4,9 @@
 ``METHOD\\npath\\nraw_query\\nvidu\\nDate\\n`` followed by ``Name:value\\n`` for each header named,
 in order, in ``X-HMAC-SIGNED-HEADERS`` (``;``-separated). The body is not signed. The secret is
 the API key that created the task.
+
+Part of the client package (imports nothing from the server): webhook receivers use
+``verify_callback_signature``; the emulator signs its callbacks with ``sign``.
 """
 
 from __future__ import annotations
@@ -45,3 +48,12 @@ def verify(method: str, url: str, headers: Mapping[str, str], secret: str) -> bo
     """True when ``X-HMAC-SIGNATURE`` of ``headers`` is the signature of this request under ``secret``."""
     given = _header(headers, "X-HMAC-SIGNATURE")
     return bool(given) and hmac.compare_digest(given, sign(method, url, headers, secret))
+
+
+def verify_callback_signature(method: str, url: str, headers: Mapping[str, str], api_key: str) -> bool:
+    """For a webhook receiver: did Vidu (or viduemu) sign this callback with ``api_key``?
+
+    ``url`` is the full URL the callback was sent to (path and query are signed), ``headers`` its
+    headers. ``api_key`` may be given as ``vda_...`` or ``Token vda_...``."""
+    return verify(method, url, headers, api_key.removeprefix("Token ").strip())
+
