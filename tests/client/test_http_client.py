@@ -146,7 +146,7 @@ def test_the_client_package_imports_nothing_from_the_server():
     import subprocess
     import sys
 
-    code = ("import sys, viduemu.client.http, viduemu.client.signature; "
+    code = ("import sys, viduemu.client.http, viduemu.client.live, viduemu.client.signature; "
             "bad = [m for m in sys.modules if m.startswith('viduemu.') and not m.startswith('viduemu.client')]; "
             "print(bad); sys.exit(1 if bad else 0)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0

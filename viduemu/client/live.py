@@ -1,0 +1,106 @@
+"""``LiveConnection``: the S1 signaling WebSocket from a client's side (imports nothing from the server).
+
+    async with LiveConnection(base_url, api_key, live_id) as live:   # conn_init, NOT_READY backoff
+        async for message in live:                                   # server messages (dicts)
+            ...
+        await live.hangup()
+
+``connect`` sends ``conn_init`` and, on ``NOT_READY``, closes, waits 2 -> 4 -> 8 s (the vendor's
+documented backoff, on an injectable ``sleep`` so tests against a manual-clock emulator need not
+wait), reconnects and tries again; ``LIVE_CONN_INIT_FAILED`` raises ``LiveInitFailed`` at once.
+Heartbeats are WebSocket pings, answered by the ``websockets`` library. A forced hangup (type 6)
+ends the iteration and sets ``hangup_reason``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.parse
+from typing import Any, AsyncIterator, Awaitable, Callable
+
+import websockets
+
+BACKOFF = (2.0, 4.0, 8.0)   # "reconnect with exponential backoff (2s -> 4s -> 8s)"
+CONN_INIT, CONN_INIT_ACK, HANGUP, FORCED_HANGUP = 1, 2, 5, 6
+
+
+class LiveInitFailed(Exception):
+    """The session cannot go live: ``LIVE_CONN_INIT_FAILED``, or still ``NOT_READY`` after every retry."""
+
+    def __init__(self, error_code: str, error_msg: str = ""):
+        super().__init__(f"{error_code}: {error_msg}")
+        self.error_code, self.error_msg = error_code, error_msg
+
+
+class LiveConnection:
+    def __init__(self, base_url: str, api_key: str, live_id: str, *, backoff: tuple[float, ...] = BACKOFF,
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep, **connect_options: Any):
+        scheme = {"https": "wss", "http": "ws"}.get(urllib.parse.urlsplit(base_url).scheme, "wss")
+        host = base_url.split("://", 1)[-1].rstrip("/")
+        self.url = f"{scheme}://{host}/live/ws/live/connect?live_id={urllib.parse.quote(live_id)}"
+        self.live_id, self.backoff, self.sleep = live_id, backoff, sleep
+        self.headers = {"Authorization": f"Token {api_key.removeprefix('Token ').strip()}"}
+        self.options = connect_options
+        self.ws = None
+        self.seq_id = 0
+        self.hangup_reason: str | None = None
+        self.attempts = 0
+
+    async def _send(self, type_: int, payload: dict) -> None:
+        self.seq_id += 1
+        await self.ws.send(json.dumps({"type": type_, "live_id": self.live_id, "seq_id": self.seq_id,
+                                       "payload": payload}))
+
+    async def connect(self) -> "LiveConnection":
+        """Open the socket and go live, following NOT_READY with the documented backoff."""
+        for wait in (*self.backoff, None):
+            self.attempts += 1
+            self.ws = await websockets.connect(self.url, additional_headers=self.headers, **self.options)
+            await self._send(CONN_INIT, {"conn_init": {"version": 1}})
+            ack = await self._ack()
+            if ack.get("success"):
+                return self
+            await self.ws.close()
+            code = ack.get("error_code", "")
+            if code != "NOT_READY" or wait is None:
+                raise LiveInitFailed(code, ack.get("error_msg", ""))
+            await self.sleep(wait)
+        raise AssertionError("unreachable")
+
+    async def _ack(self) -> dict:
+        while True:
+            message = json.loads(await self.ws.recv())
+            if message.get("type") == CONN_INIT_ACK:
+                return message["payload"]["conn_init_ack"]
+
+    async def __aiter__(self) -> AsyncIterator[dict]:
+        """Server messages until the socket closes; a forced hangup (type 6) sets ``hangup_reason``."""
+        try:
+            async for raw in self.ws:
+                message = json.loads(raw)
+                if message.get("type") == FORCED_HANGUP:
+                    self.hangup_reason = message["payload"]["hangup"]["hangup_reason"]
+                yield message
+        except websockets.exceptions.ConnectionClosed:
+            return
+
+    async def hangup(self, reason: str = "user_end") -> None:
+        """Send the hangup (type 5) and close."""
+        if self.ws is not None and self.hangup_reason is None:
+            self.hangup_reason = reason
+            try:
+                await self._send(HANGUP, {"hangup": {"hangup_reason": reason}})
+            except websockets.exceptions.ConnectionClosed:
+                pass
+        await self.close()
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+
+    async def __aenter__(self) -> "LiveConnection":
+        return await self.connect()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
