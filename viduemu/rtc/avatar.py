@@ -19,8 +19,6 @@ packetizes them). The codec must be the one the peer connection negotiated:
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import hashlib
 import logging
 import random
@@ -33,6 +31,7 @@ from typing import Callable
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from viduemu.core.inputs import thumbnail
 from viduemu.rtc import look as looks
 from viduemu.rtc import voice as voices
 from viduemu.rtc.listen import Ears, level_dbfs
@@ -49,32 +48,6 @@ SILENCE = bytes(2 * voices.CHUNK_SAMPLES)
 _CACHE_SIZE = 8
 _cache: OrderedDict[tuple, tuple] = OrderedDict()   # (look, speech chunks) per avatar and format
 _cache_lock = threading.Lock()
-
-
-def image_from_uri(image_uri) -> bytes | None:
-    """The bytes of a ``data:...;base64,...`` URI; None for a URL or a stored ``data:image/png``."""
-    if not isinstance(image_uri, str) or not image_uri.startswith("data:"):
-        return None
-    header, sep, payload = image_uri.partition(",")
-    if not sep or not header.endswith(";base64"):
-        return None
-    try:
-        return base64.b64decode(payload)
-    except (binascii.Error, ValueError):
-        return None
-
-
-async def fetch_image(live: dict, fetcher) -> bytes | None:
-    """The avatar image of a session whose ``image_uri`` is a URL, fetched with ``emu.fetcher``
-    (None when fetching is off or fails: the character then gets a placeholder face)."""
-    uri = (live.get("avatar") or {}).get("image_uri")
-    if fetcher is None or not isinstance(uri, str) or not uri.startswith(("http://", "https://")):
-        return None
-    try:
-        return await fetcher(uri, "avatar.image_uri")
-    except Exception as exc:  # ViduError from the fetcher: the session already exists, use a placeholder
-        log.info("avatar image of %s not fetched (%s): placeholder face", live.get("id"), exc)
-        return None
 
 
 def negotiated_codec(transceiver) -> str | None:
@@ -124,7 +97,7 @@ class Character:
         self.transcripts = transcripts
         self.on_transcript: Callable[[str, str], None] | None = None
         self.width, self.height, self.fps = width, height, fps
-        image = image_bytes or image_from_uri(avatar.get("image_uri"))
+        image = image_bytes or thumbnail(avatar.get("image_uri"))  # a data URI the session kept
         self.look, self._speech, self.rhythm = _media(image, self.name or self.voice, self.voice, width, height,
                                                       fps, self.seed, self.video)
         self.state = "listening"
