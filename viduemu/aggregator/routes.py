@@ -25,7 +25,7 @@ from viduemu.ent.tasks import KIND
 GENERATION, TASK = "/model/v1/generation", "/model/v1/generation/task/{task_id}"
 STATUS = {"created": "pending", "queueing": "pending", "processing": "processing", "success": "completed",
           "failed": "failed"}
-HTTP_CODES = {401: "401", 403: "403", 404: "404", 413: "413", 429: "429"}
+HTTP_ERRORS = (401, 403, 404, 413, 429)  # answered with the HTTP status as the code
 
 
 def dialect(handler):
@@ -40,9 +40,9 @@ def dialect(handler):
             return JSON(err.body(), status_code=err.status)
         except ViduError as err:
             request.scope.setdefault("viduemu", {})["reason"] = err.reason
-            if err.status in HTTP_CODES or err.reason == "CreditInsufficient":
+            if err.status in HTTP_ERRORS or err.reason == "CreditInsufficient":
                 status = 403 if err.reason == "CreditInsufficient" else err.status  # "403 insufficient balance"
-                return JSON({"error": {"code": HTTP_CODES[status], "error_message": err.message}}, status_code=status)
+                return JSON({"error": {"code": str(status), "error_message": err.message}}, status_code=status)
             fail = DialectError.of(err)
             return JSON(fail.body(), status_code=fail.status)
 
