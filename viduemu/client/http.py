@@ -7,6 +7,8 @@
 Methods take the vendor's fields as keyword arguments and return the decoded JSON. A vendor error
 raises ``ViduError`` (``.status``, ``.reason``, ``.message``, ``.trace_id``, ``.body``); 429 and 5xx
 answers are retried with backoff (``retries``, ``backoff``), as the vendor's own clients do.
+``sleep`` is how the client waits (retry backoff, ``wait_for_task`` intervals): against a
+manual-clock emulator pass one that advances the emulator's clock, and waiting is instant.
 ``transport`` takes any httpx transport (e.g. ``httpx.ASGITransport(app)`` for in-process use).
 Imports nothing from the server side of viduemu.
 """
@@ -16,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 import httpx
 
@@ -153,9 +155,9 @@ class ViduClient(_Operations):
 
     def __init__(self, api_key: str | None = None, base_url: str | None = None, *,
                  transport: httpx.BaseTransport | None = None, timeout: float = 30.0, retries: int = 2,
-                 backoff: float = 1.0):
+                 backoff: float = 1.0, sleep: Callable[[float], Any] = time.sleep):
         key, self.base_url = _settings(api_key, base_url)
-        self.retries, self.backoff = retries, backoff
+        self.api_key, self.retries, self.backoff, self.sleep = key, retries, backoff, sleep
         self._http = httpx.Client(base_url=self.base_url, transport=transport, timeout=timeout,
                                   headers={"Authorization": f"Token {key}"})
 
@@ -164,12 +166,13 @@ class ViduClient(_Operations):
             response = self._http.request(method, path, json=json, params=params)
             if not _retryable(response.status_code) or attempt == self.retries:
                 return _decode(response)
-            time.sleep(self.backoff * 2 ** attempt)
+            self.sleep(self.backoff * 2 ** attempt)
 
     def wait_for_task(self, task_id: str, *, timeout: float = 600.0, interval: float = 5.0,
-                      sleep=time.sleep) -> Any:
+                      sleep: Callable[[float], Any] | None = None) -> Any:
         """Poll ``get_task`` until ``success`` or ``failed``; ``TaskTimeout`` after ``timeout`` s of
-        sleeping. ``sleep`` is injectable (e.g. advance a manual-clock emulator instead of waiting)."""
+        sleeping (on ``sleep``, by default the client's own)."""
+        sleep = sleep or self.sleep
         waited = 0.0
         while True:
             task = self.get_task(task_id)
@@ -195,9 +198,9 @@ class AsyncViduClient(_Operations):
 
     def __init__(self, api_key: str | None = None, base_url: str | None = None, *,
                  transport: httpx.AsyncBaseTransport | None = None, timeout: float = 30.0, retries: int = 2,
-                 backoff: float = 1.0):
+                 backoff: float = 1.0, sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep):
         key, self.base_url = _settings(api_key, base_url)
-        self.retries, self.backoff = retries, backoff
+        self.api_key, self.retries, self.backoff, self.sleep = key, retries, backoff, sleep
         self._http = httpx.AsyncClient(base_url=self.base_url, transport=transport, timeout=timeout,
                                        headers={"Authorization": f"Token {key}"})
 
@@ -207,12 +210,13 @@ class AsyncViduClient(_Operations):
             response = await self._http.request(method, path, json=json, params=params)
             if not _retryable(response.status_code) or attempt == self.retries:
                 return _decode(response)
-            await asyncio.sleep(self.backoff * 2 ** attempt)
+            await self.sleep(self.backoff * 2 ** attempt)
 
     async def wait_for_task(self, task_id: str, *, timeout: float = 600.0, interval: float = 5.0,
-                            sleep=asyncio.sleep) -> Any:
-        """Poll ``get_task`` until ``success`` or ``failed``. ``sleep`` is injectable: against a
-        manual-clock emulator pass one that advances the emulator's clock instead of waiting."""
+                            sleep: Callable[[float], Awaitable[Any]] | None = None) -> Any:
+        """Poll ``get_task`` until ``success`` or ``failed`` (waiting on ``sleep``, by default the
+        client's own)."""
+        sleep = sleep or self.sleep
         waited = 0.0
         while True:
             task = await self.get_task(task_id)
