@@ -103,7 +103,7 @@ class Callbacks:
             box["attempt"] += 1
             box["next_at"] = None
             self.store.put(KIND, task_id, box)  # counted before sending: a crash mid-send uses up an attempt
-            entry = {"at": self.emu.clock.now(), "task_id": task_id, "url": url,
+            entry = {"at": self.emu.clock.now(), "task_id": task_id, "api_key": box["api_key"], "url": url,
                      "headers": self.headers(url, secret_of(box["api_key"])), "body": body, "status": None,
                      "error": None, "attempt": box["attempt"]}
             entry["status"], entry["error"] = await self._post(url, entry["headers"], body)

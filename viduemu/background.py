@@ -1,0 +1,79 @@
+"""``BackgroundEmulator``: ``viduemu serve`` in a background thread, for test suites and scripts.
+
+    with BackgroundEmulator(clock="manual") as emulator:
+        client = ViduClient("vda_test", emulator.base_url)
+
+It binds a free 127.0.0.1 port itself (no window for another process to take it) and serves the
+real thing: HTTP, WebSockets and RTC, with ``viduemu serve``'s own uvicorn configuration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from dataclasses import replace
+
+from viduemu.config import Settings
+
+
+class BackgroundEmulator:
+    def __init__(self, settings: Settings | None = None, **overrides):
+        settings = settings or Settings(log_level="warning")
+        self.settings = replace(settings, host="127.0.0.1", **overrides)
+        self._server = None
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
+
+    @property
+    def base_url(self) -> str:
+        return self.settings.base_url
+
+    def start(self, timeout: float = 30.0) -> "BackgroundEmulator":
+        """Start serving; returns once the server accepts connections."""
+        import uvicorn
+
+        from viduemu.app import create_app
+        from viduemu.cli import server_config
+
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.settings = replace(self.settings, port=sock.getsockname()[1])
+        self._server = uvicorn.Server(server_config(create_app(self.settings), self.settings))
+        ready = threading.Event()
+
+        def run() -> None:
+            try:
+                asyncio.run(self._serve(sock, ready))
+            except BaseException as exc:  # reported by start() or stop(), never lost in the thread
+                self._failure = exc
+            finally:
+                ready.set()
+
+        self._thread = threading.Thread(target=run, name="viduemu", daemon=True)
+        self._thread.start()
+        if not ready.wait(timeout) or self._failure or not self._server.started:
+            self.stop()
+            raise RuntimeError(f"viduemu did not start: {self._failure!r}")
+        return self
+
+    async def _serve(self, sock: socket.socket, ready: threading.Event) -> None:
+        task = asyncio.create_task(self._server.serve(sockets=[sock]))
+        while not self._server.started and not task.done():
+            await asyncio.sleep(0.005)
+        ready.set()
+        await task
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Shut down gracefully (open WebSockets are closed) and wait for the thread."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def __enter__(self) -> "BackgroundEmulator":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

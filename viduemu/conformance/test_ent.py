@@ -1,0 +1,64 @@
+"""/ent/v2: answers that cost nothing, each checked against contracts/openapi.yaml."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+UNKNOWN_TASK = "100000000000000001"   # an 18-digit id no account owns
+IMAGE = "https://example.com/conformance.png"
+
+
+def test_credits(vidu_client):
+    remains = vidu_client.credits()["remains"]
+    assert remains and all(r["credit_remain"] >= 0 for r in remains)
+
+
+def test_credits_with_detail(vidu_client):
+    assert "remains" in vidu_client.credits(show_detail=True)
+
+
+def test_task_list(vidu_client):
+    assert isinstance(vidu_client.list_tasks(**{"paper.pagesz": 1})["tasks"], list)
+
+
+def test_subject_list(vidu_client):
+    assert isinstance(vidu_client.list_subjects()["subjects"], list)
+
+
+def test_unknown_task_query_is_task_not_found(vidu_client, observer):
+    observer.refused(lambda: vidu_client.get_task(UNKNOWN_TASK), "GET /ent/v2/tasks/{task_id}/creations",
+                     404, "TaskNotFound")
+
+
+def test_unknown_task_cancel_is_task_not_found(vidu_client, observer):
+    observer.refused(lambda: vidu_client.cancel_task(UNKNOWN_TASK), "POST /ent/v2/tasks/{task_id}/cancel",
+                     404, "TaskNotFound")
+
+
+def test_missing_authorization_is_unauthorized(vidu_base_url, vidu_transport, observer):
+    with httpx.Client(base_url=vidu_base_url, transport=vidu_transport) as http:
+        response = http.get("/ent/v2/credits")
+    if response.status_code != 401 or response.json().get("reason") != "Unauthorized":
+        observer.record("GET /ent/v2/credits", "status", "401 Unauthorized", f"{response.status_code} {response.text[:200]}")
+
+
+# Requests the vendor must refuse before any work starts: they cost nothing, so they declare a
+# spend of 0 (the budget guard lets them reach the spending endpoints).
+REFUSED = {
+    "img2video_without_images": ("img2video", {"model": "viduq1"}, "FieldLacking"),
+    "img2video_unknown_model": ("img2video", {"model": "no-such-model", "images": [IMAGE]}, "FieldInvalid"),
+    "text2video_without_prompt": ("text2video", {"model": "viduq1"}, "FieldLacking"),
+    "start_end2video_with_one_image": ("start_end2video", {"model": "viduq1", "images": [IMAGE]},
+                                       "FieldItemCountOutOfRange"),
+    "reference2video_without_references": ("reference2video", {"model": "viduq1", "prompt": "a cat"},
+                                           "FieldLacking"),
+}
+
+
+@pytest.mark.vidu_spends(0)
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_invalid_generation_is_refused(vidu_client, observer, case):
+    method, fields, reason = REFUSED[case]
+    path = "/ent/v2/" + method.replace("_", "-")
+    observer.refused(lambda: getattr(vidu_client, method)(**fields), f"POST {path}", 400, reason)
