@@ -13,6 +13,7 @@ from viduemu.app import create_app
 from viduemu.config import Settings
 from viduemu.core.contracts import Contracts
 
+pytest_plugins = ["pytester"]   # tests/plugin runs pytest inside pytest
 KEY = "vda_test_key"
 AUTH = {"Authorization": f"Token {KEY}"}
 
