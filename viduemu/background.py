@@ -9,9 +9,9 @@ real thing: HTTP, WebSockets and RTC, with ``viduemu serve``'s own uvicorn confi
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import threading
+import time
 from dataclasses import replace
 
 from viduemu.config import Settings
@@ -36,33 +36,26 @@ class BackgroundEmulator:
         from viduemu.app import create_app
         from viduemu.cli import server_config
 
-        sock = socket.socket()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY follows
         sock.bind(("127.0.0.1", 0))
         self.settings = replace(self.settings, port=sock.getsockname()[1])
         self._server = uvicorn.Server(server_config(create_app(self.settings), self.settings))
-        ready = threading.Event()
 
         def run() -> None:
             try:
-                asyncio.run(self._serve(sock, ready))
-            except BaseException as exc:  # reported by start() or stop(), never lost in the thread
+                self._server.run(sockets=[sock])   # the event loop of `viduemu serve` (uvloop where installed)
+            except BaseException as exc:  # reported by start(), never lost in the thread
                 self._failure = exc
-            finally:
-                ready.set()
 
         self._thread = threading.Thread(target=run, name="viduemu", daemon=True)
         self._thread.start()
-        if not ready.wait(timeout) or self._failure or not self._server.started:
+        deadline = time.monotonic() + timeout
+        while not self._server.started and self._thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        if not self._server.started:
             self.stop()
             raise RuntimeError(f"viduemu did not start: {self._failure!r}")
         return self
-
-    async def _serve(self, sock: socket.socket, ready: threading.Event) -> None:
-        task = asyncio.create_task(self._server.serve(sockets=[sock]))
-        while not self._server.started and not task.done():
-            await asyncio.sleep(0.005)
-        ready.set()
-        await task
 
     def stop(self, timeout: float = 10.0) -> None:
         """Shut down gracefully (open WebSockets are closed) and wait for the thread."""
