@@ -1,40 +1,54 @@
-"""The thin client against the emulator: every method, through the in-process ASGI transport and
-through a real socket, async and sync; vendor errors as ViduError; retries on 429/5xx."""
+"""The thin client against the emulator: every public method of ViduClient and AsyncViduClient,
+each through the in-process ASGI transport and through a real socket (the ``target`` fixture);
+vendor errors as ViduError; retries on 429/5xx only; construction from the environment."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
 
 import httpx
 import pytest
 
 from tests.api.generation_support import png
 from tests.api.mvsubj_support import wav
-from tests.live.conftest import running
-from tests.server import Server
-from viduemu.client.http import AsyncViduClient, TaskTimeout, ViduClient, ViduError
+from tests.client.conftest import KINDS
+from tests.client.harness import Target, public_methods
+from viduemu.client import AsyncViduClient, TaskTimeout, ViduClient, ViduError
 
-KEY = "vda_client_test"
 AVATAR = {"persona": "A guide.", "image_uri": "https://example.com/a.png"}
 
 
 def scenario():
-    """(method name, call) pairs covering every operation; later calls use earlier answers (``got``)."""
+    """(method, call) pairs covering every public method; later calls use earlier answers (``got``)."""
     return [
-        ("credits", lambda c, got: c.credits(show_detail=True)),
-        ("img2video", lambda c, got: c.img2video(model="viduq1", images=[png()], prompt="wave")),
-        ("text2video", lambda c, got: c.text2video(model="viduq1", prompt="a cat")),
-        ("start_end2video", lambda c, got: c.start_end2video(model="viduq1", images=[png(), png()])),
-        ("reference2video", lambda c, got: c.reference2video(model="viduq2", images=[png()], prompt="hi")),
-        ("get_task", lambda c, got: c.get_task(got["img2video"]["task_id"])),
-        ("cancel_task", lambda c, got: c.cancel_task(got["text2video"]["task_id"])),
-        ("list_tasks", lambda c, got: c.list_tasks()),
-        ("create_subject", lambda c, got: c.create_subject(name="hero", images=[png()])),
-        ("list_subjects", lambda c, got: c.list_subjects()),
-        ("update_subject", lambda c, got: c.update_subject(got["create_subject"]["id"], description="brave")),
-        ("mv_create", lambda c, got: c.mv_create(images=[png()], audio_url=wav(10))),
-        ("mv_get", lambda c, got: c.mv_get(got["mv_create"]["id"])),
-        ("create_live", lambda c, got: c.create_live(call_mode="audio", avatar=AVATAR)),
-        ("get_live", lambda c, got: c.get_live(got["create_live"]["live"]["id"])),
-        ("clone_voice", lambda c, got: c.clone_voice(voice="my-voice", audio_url="https://example.com/v.mp3")),
-        ("list_voices", lambda c, got: c.list_voices()),
+        ("credits", lambda t, got: t.call("credits", show_detail=True)),
+        ("img2video", lambda t, got: t.call("img2video", model="viduq1", images=[png()], prompt="wave")),
+        ("text2video", lambda t, got: t.call("text2video", model="viduq1", prompt="a cat")),
+        ("start_end2video", lambda t, got: t.call("start_end2video", model="viduq1", images=[png(), png()])),
+        ("reference2video", lambda t, got: t.call("reference2video", model="viduq2", images=[png()], prompt="hi")),
+        ("get_task", lambda t, got: t.call("get_task", got["img2video"]["task_id"])),
+        ("cancel_task", lambda t, got: t.call("cancel_task", got["text2video"]["task_id"])),
+        ("list_tasks", lambda t, got: t.call("list_tasks")),
+        ("create_subject", lambda t, got: t.call("create_subject", name="hero", images=[png()])),
+        ("list_subjects", lambda t, got: t.call("list_subjects")),
+        ("update_subject", lambda t, got: t.call("update_subject", got["create_subject"]["id"], description="brave")),
+        ("mv_create", lambda t, got: t.call("mv_create", images=[png()], audio_url=wav(10))),
+        ("create_live", lambda t, got: t.call("create_live", call_mode="audio", avatar=AVATAR)),
+        ("get_live", lambda t, got: t.call("get_live", got["create_live"]["live"]["id"])),
+        ("clone_voice", lambda t, got: t.call("clone_voice", voice="my-voice", audio_url="https://example.com/v.mp3")),
+        ("list_voices", lambda t, got: t.call("list_voices")),
+        ("wait_for_task", lambda t, got: t.call("wait_for_task", got["img2video"]["task_id"], interval=20,
+                                                sleep=t.sleeper())),
+        ("mv_get", lambda t, got: t.call("mv_get", got["mv_create"]["id"])),
+        ("mv_edit", lambda t, got: t.call("mv_edit", got["mv_create"]["id"], job_id=first_shot(got)["id"],
+                                          prompt="brighter")),
+        ("mv_compose", lambda t, got: t.call("mv_compose", got["mv_create"]["id"], job_ids=[first_shot(got)["id"]])),
     ]
+
+
+def first_shot(got: dict) -> dict:
+    return next(r for r in got["mv_get"]["job_records"] if r["type"] == "generate_video")["jobs"][0]
 
 
 def check(got: dict) -> None:
@@ -43,121 +57,129 @@ def check(got: dict) -> None:
     assert got["cancel_task"] == {}
     assert {t["id"] for t in got["list_tasks"]["tasks"]} >= {got["img2video"]["task_id"]}
     assert got["update_subject"]["description"] == "brave"
-    assert got["mv_get"]["id"] == got["mv_create"]["id"]
+    assert got["create_subject"]["id"] in {s["id"] for s in got["list_subjects"]["subjects"]}
     assert got["get_live"]["live"]["status"] == "waiting"
     assert got["list_voices"] == {"voices": [{"voice": "my-voice"}]}
-    mv_edit_compose = {"mv_edit", "mv_compose"}  # need a finished MV: covered in test_mv_edit_and_compose
-    assert {name for name, _ in scenario()} | mv_edit_compose | {"wait_for_task"} >= {
-        m for m in dir(ViduClient) if not m.startswith("_") and m not in ("close",)}
+    assert got["wait_for_task"]["state"] == "success" and got["wait_for_task"]["creations"]
+    assert got["mv_get"]["id"] == got["mv_create"]["id"]
+    assert got["mv_edit"]["id"] and got["mv_compose"]["id"]
 
 
-async def run_async(client) -> dict:
-    got = {}
+def test_the_scenario_names_every_public_method_of_both_clients():
+    """A new public method fails here until the every-method test below calls it."""
+    named = {name for name, _ in scenario()}
+    assert public_methods(ViduClient) == named | {"close"}
+    assert public_methods(AsyncViduClient) == named | {"aclose"}
+
+
+async def test_every_public_method_against_the_emulator(target: Target):
+    got: dict = {}
     for name, call in scenario():
-        got[name] = await call(client, got)
-    return got
+        got[name] = await call(target, got)
+        if name == "wait_for_task":
+            await target.advance(600)   # the MV's shots finish too, so it can be edited and composed
+    check(got)
+    await target.close()
+    assert target.used == public_methods(type(target.client)), target.kind
 
 
-async def test_every_method_through_the_asgi_transport(app):
-    async with AsyncViduClient(KEY, "http://testserver", transport=httpx.ASGITransport(app=app)) as client:
-        check(await run_async(client))
+async def test_errors_raise_vidu_error_with_the_envelope(target: Target):
+    with pytest.raises(ViduError) as err:
+        await target.call("get_task", "123456789012345678")
+    assert (err.value.status, err.value.reason) == (404, "TaskNotFound")
+    assert len(err.value.trace_id) == 32 and err.value.message and err.value.body["code"] == 404
+    with pytest.raises(ViduError) as err:
+        await target.call("img2video", model="viduq1")
+    assert (err.value.status, err.value.reason, err.value.fields) == (400, "FieldLacking", "images")
+    requests = (await target.ctl("GET", "/_emulator/requests")).json()["requests"]
+    assert [r["status"] for r in requests if r["path"].startswith("/ent/")] == [404, 400]   # 4xx: no retry
 
 
-async def test_every_method_through_a_real_socket(live_settings, contracts):
-    async with running(live_settings, contracts) as server:
-        async with AsyncViduClient(f"Token {KEY}", server.base) as client:
-            check(await run_async(client))
+async def test_429_and_5xx_are_retried_with_backoff_then_raised(target: Target):
+    await target.ctl("POST", "/_emulator/faults", {"match": {"operation": "GET /ent/v2/credits"},
+                                                   "action": {"status": 429, "reason": "TooManyRequests"},
+                                                   "times": 2})
+    assert (await target.call("credits"))["remains"]          # two 429s, then the answer
+    await target.ctl("POST", "/_emulator/faults", {"match": {"operation": "GET /ent/v2/credits"},
+                                                   "action": {"status": 503}, "times": 9})
+    target.client.retries = 1
+    with pytest.raises(ViduError) as err:
+        await target.call("credits")
+    assert err.value.status == 503
+    requests = (await target.ctl("GET", "/_emulator/requests")).json()["requests"]
+    assert [r["status"] for r in requests if r["path"] == "/ent/v2/credits"] == [429, 429, 200, 503, 503]
 
 
-@pytest.mark.slow
-def test_the_sync_client_through_a_real_socket_and_wait_for_task():
-    with Server("--clock", "manual") as server, ViduClient(KEY, server.url) as client:
-        got = {}
-        for name, call in scenario():
-            got[name] = call(client, got)
-        check(got)
-        advance = lambda seconds: httpx.post(server.url + "/_emulator/clock/advance", json={"seconds": seconds})
-        done = client.wait_for_task(got["img2video"]["task_id"], interval=20, sleep=advance)
-        assert done["state"] == "success" and done["creations"]
+async def test_the_default_retries_back_off_one_two_four_seconds(monkeypatch):
+    slept = []
+    monkeypatch.setattr("time.sleep", slept.append)
+    answers = iter([500, 502, 503, 429])
+    transport = httpx.MockTransport(lambda request: httpx.Response(next(answers), json={"reason": "x"}))
+    with ViduClient("vda_x", "http://vidu.test", transport) as client, pytest.raises(ViduError) as err:
+        client.credits()
+    assert slept == [1.0, 2.0, 4.0] and err.value.status == 429
 
 
-async def test_mv_edit_and_compose(app):
-    async with AsyncViduClient(KEY, "http://testserver", transport=httpx.ASGITransport(app=app)) as client:
-        mv = await client.mv_create(images=[png()], audio_url=wav(10))
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as control:
-            await control.post("/_emulator/clock/advance", json={"seconds": 60})
-        record = await client.mv_get(mv["id"])
-        shot = next(r for r in record["job_records"] if r["type"] == "generate_video")["jobs"][0]
-        edited = await client.mv_edit(mv["id"], job_id=shot["id"], prompt="brighter")
-        assert edited["id"]
-        composed = await client.mv_compose(mv["id"], job_ids=[shot["id"]])
-        assert composed["id"]
+async def test_wait_for_task_times_out_with_the_last_answer(target: Target):
+    task = await target.call("img2video", model="viduq1", images=[png()])
+    with pytest.raises(TaskTimeout) as err:
+        if target.kind.startswith("async"):
+            await target.call("wait_for_task", task["task_id"], 1, 1, sleep=_no_wait)
+        else:
+            await target.call("wait_for_task", task["task_id"], 1, 1, sleep=lambda seconds: None)
+    assert err.value.task_id == task["task_id"] and err.value.task["state"] in ("created", "queueing")
+    assert err.value.waited == 1
 
 
-async def test_errors_raise_vidu_error_with_the_envelope(app):
-    async with AsyncViduClient(KEY, "http://testserver", transport=httpx.ASGITransport(app=app)) as client:
-        with pytest.raises(ViduError) as err:
-            await client.get_task("123456789012345678")
-        assert (err.value.status, err.value.reason) == (404, "TaskNotFound")
-        assert len(err.value.trace_id) == 32 and err.value.message and err.value.body["code"] == 404
-        with pytest.raises(ViduError) as err:
-            await client.img2video(model="viduq1")
-        assert err.value.reason == "FieldLacking"
-
-
-async def test_429_and_5xx_are_retried_with_backoff_then_raised(app):
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as control:
-        await control.post("/_emulator/faults", json={"match": {"operation": "GET /ent/v2/credits"},
-                                                      "action": {"status": 429, "reason": "TooManyRequests"},
-                                                      "times": 2})
-        async with AsyncViduClient(KEY, "http://t", transport=httpx.ASGITransport(app=app), backoff=0) as client:
-            assert (await client.credits())["remains"]          # two 429s, then the answer
-        await control.post("/_emulator/faults", json={"match": {"operation": "GET /ent/v2/credits"},
-                                                      "action": {"status": 503}, "times": 5})
-        async with AsyncViduClient(KEY, "http://t", transport=httpx.ASGITransport(app=app), backoff=0,
-                                   retries=1) as client:
-            with pytest.raises(ViduError) as err:
-                await client.credits()
-            assert err.value.status == 503
-        requests = (await control.get("/_emulator/requests")).json()["requests"]
-        assert [r["status"] for r in requests if r["path"] == "/ent/v2/credits"] == [429, 429, 200, 503, 503]
-
-
-async def test_wait_for_task_sleeps_on_an_injected_clock_and_times_out(app):
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as control:
-        async with AsyncViduClient(KEY, "http://t", transport=httpx.ASGITransport(app=app)) as client:
-            task = await client.img2video(model="viduq1", images=[png()])
-
-            async def advance(seconds):
-                await control.post("/_emulator/clock/advance", json={"seconds": seconds})
-
-            done = await client.wait_for_task(task["task_id"], interval=20, sleep=advance)
-            assert done["state"] == "success"
-            slow = await client.img2video(model="viduq1", images=[png()])
-            with pytest.raises(TaskTimeout):
-                await client.wait_for_task(slow["task_id"], timeout=1, interval=1, sleep=lambda s: _nothing())
-
-
-async def _nothing():
+async def _no_wait(seconds: float) -> None:
     return None
 
 
-def test_the_client_package_imports_nothing_from_the_server():
-    import subprocess
-    import sys
+def _sent(**kwargs) -> httpx.Request:
+    """The request a sync client built from ``kwargs`` sends for ``credits()``."""
+    seen = []
+    transport = httpx.MockTransport(lambda request: seen.append(request) or httpx.Response(200, json={}))
+    with ViduClient(transport=transport, **kwargs) as client:
+        client.credits()
+    return seen[0]
 
-    code = ("import sys, viduemu.client.http, viduemu.client.live, viduemu.client.signature; "
-            "bad = [m for m in sys.modules if m.startswith('viduemu.') and not m.startswith('viduemu.client')]; "
-            "print(bad); sys.exit(1 if bad else 0)")
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+def test_key_and_base_url_fall_back_to_the_environment_then_api_vidu_com(monkeypatch):
+    monkeypatch.delenv("VIDU_BASE_URL", raising=False)
+    monkeypatch.setenv("VIDU_API_KEY", "vda_from_env")
+    request = _sent()
+    assert str(request.url) == "https://api.vidu.com/ent/v2/credits?show_detail=false"
+    assert request.headers["Authorization"] == "Token vda_from_env"
+    monkeypatch.setenv("VIDU_BASE_URL", "http://127.0.0.1:9/")
+    assert str(_sent().url).startswith("http://127.0.0.1:9/ent/v2/credits")
+    request = _sent(api_key="Token vda_given", base_url="http://vidu.test")
+    assert request.headers["Authorization"] == "Token vda_given" and request.url.host == "vidu.test"
+    monkeypatch.delenv("VIDU_API_KEY")
+    with pytest.raises(ValueError, match="VIDU_API_KEY"):
+        AsyncViduClient()
+
+
+@pytest.mark.parametrize("module", ["viduemu.client", "viduemu.client.rtc"])
+def test_the_client_package_imports_nothing_from_the_server(module):
+    code = (f"import sys, {module}; "
+            "print(sorted(m for m in sys.modules if (m.startswith('viduemu.') and not m.startswith('viduemu.client'))"
+            " or m.split('.')[0] in ('starlette', 'uvicorn', 'jsonschema', 'yaml')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_importing_viduemu_client_does_not_load_aiortc():
+    code = "import sys, viduemu.client; print('aiortc' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
 
 
 def test_verify_callback_signature_matches_the_vendor_test_vector():
-    from viduemu.client.signature import verify_callback_signature
+    from viduemu.client import verify_callback_signature
 
     headers = {"Date": "Tue, 06 May 2025 12:09:42 GMT", "x-request-nonce": "123e4567-e89b-12d3-a456-426614174000",
                "X-HMAC-SIGNED-HEADERS": "Date;x-request-nonce",
                "X-HMAC-SIGNATURE": "9JZa1ZLjkWVos5QQzjjviqAsFE1L9yQw/LsnAXZFIjo="}
     url = "http://127.0.0.1:8080/vidu/callback?name=james&age=36"
     assert verify_callback_signature("POST", url, headers, "test-secret-key")
+    assert verify_callback_signature("POST", url, headers, "Token test-secret-key")
     assert not verify_callback_signature("POST", url, headers, "another-key")

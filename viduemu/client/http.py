@@ -5,12 +5,13 @@
     done = client.wait_for_task(task["task_id"])
 
 Methods take the vendor's fields as keyword arguments and return the decoded JSON. A vendor error
-raises ``ViduError`` (``.status``, ``.reason``, ``.message``, ``.trace_id``, ``.body``); 429 and 5xx
-answers are retried with backoff (``retries``, ``backoff``), as the vendor's own clients do.
-``sleep`` is how the client waits (retry backoff, ``wait_for_task`` intervals): against a
-manual-clock emulator pass one that advances the emulator's clock, and waiting is instant.
-``transport`` takes any httpx transport (e.g. ``httpx.ASGITransport(app)`` for in-process use).
-Imports nothing from the server side of viduemu.
+raises ``ViduError`` (``.status``, ``.reason``, ``.message``, ``.trace_id``, ``.fields``, ``.body``);
+429 and 5xx answers are retried with exponential backoff (``retries``, ``backoff``: 1 -> 2 -> 4 s by
+default, as the vendor's own CLI does). ``sleep`` is how a client waits (retry backoff,
+``wait_for_task`` polls): against a manual-clock emulator pass one that advances the emulator's
+clock, and waiting takes no time. ``transport`` takes any httpx transport (e.g.
+``httpx.ASGITransport(app)`` for in-process use with ``AsyncViduClient``). Imports nothing from the
+server side of viduemu. See docs/client.md.
 """
 
 from __future__ import annotations
@@ -18,121 +19,149 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Coroutine, Generic, Mapping, TypeVar
 
 import httpx
 
 DEFAULT_BASE_URL = "https://api.vidu.com"
+"""Where the clients go when neither ``base_url`` nor ``VIDU_BASE_URL`` says otherwise."""
+
 DONE = ("success", "failed")
+"""The task states ``wait_for_task`` stops at."""
+
+JSON = dict[str, Any]
+R = TypeVar("R")
 
 
 class ViduError(Exception):
-    """An error answer of the API, in the vendor's envelope."""
+    """An error answer of the API, in the vendor's envelope
+    ``{"code", "reason", "message", "metadata": {"trace_id", "fields"}}``.
 
-    def __init__(self, status: int, body: Any):
+    ``status`` is the HTTP status, ``reason`` the vendor's error code (e.g. ``FieldLacking``),
+    ``message`` its text, ``trace_id`` the request's trace id (from the body, else the
+    ``x-md-trace-id`` header), ``fields`` the field(s) named by a validation error ("" if none) and
+    ``body`` the decoded answer (a string when it was not JSON)."""
+
+    def __init__(self, status: int, body: Any, headers: Mapping[str, str] | None = None):
         self.status, self.body = status, body
         envelope = body if isinstance(body, dict) else {}
+        metadata = envelope.get("metadata") if isinstance(envelope.get("metadata"), dict) else {}
         self.reason: str = str(envelope.get("reason", ""))
         self.message: str = str(envelope.get("message", body if isinstance(body, str) else ""))
-        self.trace_id: str = str((envelope.get("metadata") or {}).get("trace_id", ""))
+        self.trace_id: str = str(metadata.get("trace_id") or (headers or {}).get("x-md-trace-id", ""))
+        self.fields: str = str(metadata.get("fields", ""))
         super().__init__(f"{status} {self.reason}: {self.message}")
 
 
-class TaskTimeout(ViduError):
-    """``wait_for_task`` ran out of time; ``.body`` is the last answer seen."""
+class TaskTimeout(TimeoutError):
+    """``wait_for_task`` slept ``timeout`` seconds and the task is still not done.
+
+    ``task_id`` is the task, ``task`` the last creations answer seen (its ``state`` says where it is)."""
+
+    def __init__(self, task_id: str, task: JSON, waited: float):
+        self.task_id, self.task, self.waited = task_id, task, waited
+        super().__init__(f"task {task_id} still {task.get('state')!r} after {waited:g} s")
 
 
-class _Operations:
-    """Every vendor operation, once, for both clients (``_call`` is sync or async)."""
+class _Operations(Generic[R]):
+    """Every vendor operation, once, for both clients: ``_call`` returns the answer (``ViduClient``)
+    or a coroutine of it (``AsyncViduClient``), so ``R`` is ``JSON`` or ``Coroutine[..., JSON]``."""
 
-    def _call(self, method: str, path: str, *, json: dict | None = None, params: dict | None = None) -> Any:
+    base_url: str
+    api_key: str
+
+    def _call(self, method: str, path: str, *, json: JSON | None = None, params: JSON | None = None) -> R:
         raise NotImplementedError
 
     # -- generation ----------------------------------------------------------------------
-    def reference2video(self, **fields: Any) -> Any:
-        """``POST /ent/v2/reference2video`` (subjects form or images/videos form)."""
+    def reference2video(self, **fields: Any) -> R:
+        """``POST /ent/v2/reference2video``: the subjects form (``subjects=[{"id", "images", ...}]``)
+        or the images/videos form; answers the created task (``task_id``, ``state``, ...)."""
         return self._call("POST", "/ent/v2/reference2video", json=fields)
 
-    def img2video(self, **fields: Any) -> Any:
-        """``POST /ent/v2/img2video``."""
+    def img2video(self, **fields: Any) -> R:
+        """``POST /ent/v2/img2video``: one start image (``images=[url or data URI]``) to a video."""
         return self._call("POST", "/ent/v2/img2video", json=fields)
 
-    def text2video(self, **fields: Any) -> Any:
-        """``POST /ent/v2/text2video``."""
+    def text2video(self, **fields: Any) -> R:
+        """``POST /ent/v2/text2video``: a video from ``prompt``."""
         return self._call("POST", "/ent/v2/text2video", json=fields)
 
-    def start_end2video(self, **fields: Any) -> Any:
-        """``POST /ent/v2/start-end2video``."""
+    def start_end2video(self, **fields: Any) -> R:
+        """``POST /ent/v2/start-end2video``: two images (first and last frame) to a video."""
         return self._call("POST", "/ent/v2/start-end2video", json=fields)
 
     # -- tasks -------------------------------------------------------------------------------
-    def get_task(self, task_id: str) -> Any:
-        """``GET /ent/v2/tasks/{id}/creations``: state, err_code, credits, creations."""
+    def get_task(self, task_id: str) -> R:
+        """``GET /ent/v2/tasks/{id}/creations``: ``state``, ``err_code``, ``credits``, ``creations``."""
         return self._call("GET", f"/ent/v2/tasks/{task_id}/creations")
 
-    def cancel_task(self, task_id: str) -> Any:
-        """``POST /ent/v2/tasks/{id}/cancel``."""
+    def cancel_task(self, task_id: str) -> R:
+        """``POST /ent/v2/tasks/{id}/cancel`` (body ``{"id": task_id}``, as the vendor's example);
+        answers ``{}``. Only a task that has not started processing can be cancelled."""
         return self._call("POST", f"/ent/v2/tasks/{task_id}/cancel", json={"id": task_id})
 
-    def list_tasks(self, **query: Any) -> Any:
-        """``GET /ent/v2/tasks`` with the vendor's query filters (e.g. ``**{"paper.pagesz": 10}``)."""
+    def list_tasks(self, **query: Any) -> R:
+        """``GET /ent/v2/tasks`` with the vendor's query filters, e.g. ``**{"paper.pagesz": 10}``."""
         return self._call("GET", "/ent/v2/tasks", params=query)
 
-    def credits(self, show_detail: bool = False) -> Any:
-        """``GET /ent/v2/credits``."""
+    def credits(self, show_detail: bool = False) -> R:
+        """``GET /ent/v2/credits``: ``remains`` (and ``packages`` with ``show_detail=True``)."""
         return self._call("GET", "/ent/v2/credits", params={"show_detail": "true" if show_detail else "false"})
 
     # -- subjects ------------------------------------------------------------------------------
-    def create_subject(self, **fields: Any) -> Any:
-        """``POST /ent/v2/subjects``."""
+    def create_subject(self, **fields: Any) -> R:
+        """``POST /ent/v2/subjects``: a reusable subject (``name``, ``images``, ...) for reference2video."""
         return self._call("POST", "/ent/v2/subjects", json=fields)
 
-    def list_subjects(self, **query: Any) -> Any:
-        """``GET /ent/v2/subjects``."""
+    def list_subjects(self, **query: Any) -> R:
+        """``GET /ent/v2/subjects`` with the vendor's query parameters."""
         return self._call("GET", "/ent/v2/subjects", params=query)
 
-    def update_subject(self, subject_id: str, **fields: Any) -> Any:
-        """``PUT /ent/v2/subjects/{id}``."""
+    def update_subject(self, subject_id: str, **fields: Any) -> R:
+        """``PUT /ent/v2/subjects/{id}``: change the fields given."""
         return self._call("PUT", f"/ent/v2/subjects/{subject_id}", json=fields)
 
     # -- one-click MV ----------------------------------------------------------------------------
-    def mv_create(self, **fields: Any) -> Any:
-        """``POST /ent/v2/one-click/mv``."""
+    def mv_create(self, **fields: Any) -> R:
+        """``POST /ent/v2/one-click/mv``: a music video from ``images`` and ``audio_url``; answers ``{"id"}``."""
         return self._call("POST", "/ent/v2/one-click/mv", json=fields)
 
-    def mv_get(self, mv_id: str) -> Any:
-        """``GET /ent/v2/one-click/mv/{id}``."""
+    def mv_get(self, mv_id: str) -> R:
+        """``GET /ent/v2/one-click/mv/{id}``: the MV's state and ``job_records``."""
         return self._call("GET", f"/ent/v2/one-click/mv/{mv_id}")
 
-    def mv_edit(self, mv_id: str, **fields: Any) -> Any:
-        """``POST /ent/v2/one-click/mv/{id}/edit``."""
+    def mv_edit(self, mv_id: str, **fields: Any) -> R:
+        """``POST /ent/v2/one-click/mv/{id}/edit``: regenerate one job (``job_id``, ``prompt``, ...)."""
         return self._call("POST", f"/ent/v2/one-click/mv/{mv_id}/edit", json=fields)
 
-    def mv_compose(self, mv_id: str, **fields: Any) -> Any:
-        """``POST /ent/v2/one-click/mv/{id}/compose``."""
+    def mv_compose(self, mv_id: str, **fields: Any) -> R:
+        """``POST /ent/v2/one-click/mv/{id}/compose``: compose the final video from ``job_ids``."""
         return self._call("POST", f"/ent/v2/one-click/mv/{mv_id}/compose", json=fields)
 
     # -- S1 live -----------------------------------------------------------------------------------
-    def create_live(self, **fields: Any) -> Any:
-        """``POST /live/v1/lives``."""
+    def create_live(self, **fields: Any) -> R:
+        """``POST /live/v1/lives``: a live session (``call_mode``, ``avatar``, ...); the answer holds
+        ``live`` and the ``rtc`` block. Go live with ``LiveConnection``."""
         return self._call("POST", "/live/v1/lives", json=fields)
 
-    def get_live(self, live_id: str) -> Any:
-        """``GET /live/v1/lives/{live_id}``."""
+    def get_live(self, live_id: str) -> R:
+        """``GET /live/v1/lives/{live_id}``: the session's ``status``, ``hangup_reason``, ``credits_cost``."""
         return self._call("GET", f"/live/v1/lives/{live_id}")
 
-    def list_voices(self) -> Any:
+    def list_voices(self) -> R:
         """``GET /live/v1/voices``: the account's cloned voices."""
         return self._call("GET", "/live/v1/voices")
 
-    def clone_voice(self, **fields: Any) -> Any:
-        """``POST /live/v1/voices/clone``."""
+    def clone_voice(self, **fields: Any) -> R:
+        """``POST /live/v1/voices/clone``: a voice (``voice``, ``audio_url``) for live sessions."""
         return self._call("POST", "/live/v1/voices/clone", json=fields)
 
 
 def _settings(api_key: str | None, base_url: str | None) -> tuple[str, str]:
-    key = api_key or os.environ.get("VIDU_API_KEY", "")
-    key = key.removeprefix("Token ").strip()
+    key = (api_key or os.environ.get("VIDU_API_KEY", "")).strip().removeprefix("Token ").strip()
+    if not key:
+        raise ValueError("no API key: pass api_key= or set VIDU_API_KEY")
     return key, (base_url or os.environ.get("VIDU_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
 
 
@@ -140,38 +169,47 @@ def _retryable(status: int) -> bool:
     return status == 429 or status >= 500
 
 
-def _decode(response: httpx.Response) -> Any:
+def _decode(response: httpx.Response) -> JSON:
     try:
         body = response.json()
     except ValueError:
         body = response.text
     if response.status_code >= 400:
-        raise ViduError(response.status_code, body)
+        raise ViduError(response.status_code, body, response.headers)
     return body
 
 
-class ViduClient(_Operations):
-    """The synchronous client (see the module docstring)."""
+class ViduClient(_Operations[JSON]):
+    """The synchronous client: one method per vendor operation (see the module docstring).
 
-    def __init__(self, api_key: str | None = None, base_url: str | None = None, *,
-                 transport: httpx.BaseTransport | None = None, timeout: float = 30.0, retries: int = 2,
+    ``api_key`` (``vda_...`` or ``Token vda_...``) falls back to ``VIDU_API_KEY``; ``base_url`` to
+    ``VIDU_BASE_URL``, then ``https://api.vidu.com``. ``transport`` is any ``httpx.BaseTransport``.
+    A 429 or 5xx answer is retried up to ``retries`` times, sleeping ``backoff * 2**attempt`` s."""
+
+    def __init__(self, api_key: str | None = None, base_url: str | None = None,
+                 transport: httpx.BaseTransport | None = None, timeout: float = 30.0, *, retries: int = 3,
                  backoff: float = 1.0, sleep: Callable[[float], Any] = time.sleep):
-        key, self.base_url = _settings(api_key, base_url)
-        self.api_key, self.retries, self.backoff, self.sleep = key, retries, backoff, sleep
+        self.api_key, self.base_url = _settings(api_key, base_url)
+        self.retries, self.backoff, self.sleep = retries, backoff, sleep
         self._http = httpx.Client(base_url=self.base_url, transport=transport, timeout=timeout,
-                                  headers={"Authorization": f"Token {key}"})
+                                  headers={"Authorization": f"Token {self.api_key}"})
 
-    def _call(self, method: str, path: str, *, json: dict | None = None, params: dict | None = None) -> Any:
-        for attempt in range(self.retries + 1):
+    def _call(self, method: str, path: str, *, json: JSON | None = None, params: JSON | None = None) -> JSON:
+        attempt = 0
+        while True:
             response = self._http.request(method, path, json=json, params=params)
-            if not _retryable(response.status_code) or attempt == self.retries:
+            if not _retryable(response.status_code) or attempt >= self.retries:
                 return _decode(response)
             self.sleep(self.backoff * 2 ** attempt)
+            attempt += 1
 
-    def wait_for_task(self, task_id: str, *, timeout: float = 600.0, interval: float = 5.0,
-                      sleep: Callable[[float], Any] | None = None) -> Any:
-        """Poll ``get_task`` until ``success`` or ``failed``; ``TaskTimeout`` after ``timeout`` s of
-        sleeping (on ``sleep``, by default the client's own)."""
+    def wait_for_task(self, task_id: str, timeout: float = 600.0, interval: float = 5.0, *,
+                      sleep: Callable[[float], Any] | None = None) -> JSON:
+        """Poll ``get_task`` every ``interval`` s until the task is ``success`` or ``failed`` and
+        return that answer (a failed task is returned, not raised: read its ``err_code``).
+
+        Raises ``TaskTimeout`` once ``timeout`` seconds of sleeping have passed. It waits on ``sleep``,
+        by default the client's own (see the module docstring)."""
         sleep = sleep or self.sleep
         waited = 0.0
         while True:
@@ -179,11 +217,12 @@ class ViduClient(_Operations):
             if task.get("state") in DONE:
                 return task
             if waited >= timeout:
-                raise TaskTimeout(408, task)
+                raise TaskTimeout(task_id, task, waited)
             sleep(interval)
             waited += interval
 
     def close(self) -> None:
+        """Close the connection pool (``with ViduClient(...) as client:`` does it for you)."""
         self._http.close()
 
     def __enter__(self) -> "ViduClient":
@@ -193,29 +232,34 @@ class ViduClient(_Operations):
         self.close()
 
 
-class AsyncViduClient(_Operations):
-    """The asynchronous client: the same methods, awaited."""
+class AsyncViduClient(_Operations[Coroutine[Any, Any, JSON]]):
+    """The asynchronous client: the same methods and options as ``ViduClient``, awaited.
 
-    def __init__(self, api_key: str | None = None, base_url: str | None = None, *,
-                 transport: httpx.AsyncBaseTransport | None = None, timeout: float = 30.0, retries: int = 2,
+    ``transport`` is any ``httpx.AsyncBaseTransport``, e.g. ``httpx.ASGITransport(app)``."""
+
+    def __init__(self, api_key: str | None = None, base_url: str | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None, timeout: float = 30.0, *, retries: int = 3,
                  backoff: float = 1.0, sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep):
-        key, self.base_url = _settings(api_key, base_url)
-        self.api_key, self.retries, self.backoff, self.sleep = key, retries, backoff, sleep
+        self.api_key, self.base_url = _settings(api_key, base_url)
+        self.retries, self.backoff, self.sleep = retries, backoff, sleep
         self._http = httpx.AsyncClient(base_url=self.base_url, transport=transport, timeout=timeout,
-                                       headers={"Authorization": f"Token {key}"})
+                                       headers={"Authorization": f"Token {self.api_key}"})
 
-    async def _call(self, method: str, path: str, *, json: dict | None = None,
-                    params: dict | None = None) -> Any:
-        for attempt in range(self.retries + 1):
+    async def _call(self, method: str, path: str, *, json: JSON | None = None,
+                    params: JSON | None = None) -> JSON:
+        attempt = 0
+        while True:
             response = await self._http.request(method, path, json=json, params=params)
-            if not _retryable(response.status_code) or attempt == self.retries:
+            if not _retryable(response.status_code) or attempt >= self.retries:
                 return _decode(response)
             await self.sleep(self.backoff * 2 ** attempt)
+            attempt += 1
 
-    async def wait_for_task(self, task_id: str, *, timeout: float = 600.0, interval: float = 5.0,
-                            sleep: Callable[[float], Awaitable[Any]] | None = None) -> Any:
-        """Poll ``get_task`` until ``success`` or ``failed`` (waiting on ``sleep``, by default the
-        client's own)."""
+    async def wait_for_task(self, task_id: str, timeout: float = 600.0, interval: float = 5.0, *,
+                            sleep: Callable[[float], Awaitable[Any]] | None = None) -> JSON:
+        """Poll ``get_task`` every ``interval`` s until ``success`` or ``failed`` (see
+        ``ViduClient.wait_for_task``), waiting on ``sleep`` (a coroutine function), by default the
+        client's own."""
         sleep = sleep or self.sleep
         waited = 0.0
         while True:
@@ -223,11 +267,12 @@ class AsyncViduClient(_Operations):
             if task.get("state") in DONE:
                 return task
             if waited >= timeout:
-                raise TaskTimeout(408, task)
+                raise TaskTimeout(task_id, task, waited)
             await sleep(interval)
             waited += interval
 
     async def aclose(self) -> None:
+        """Close the connection pool (``async with AsyncViduClient(...) as client:`` does it for you)."""
         await self._http.aclose()
 
     async def __aenter__(self) -> "AsyncViduClient":

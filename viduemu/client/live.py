@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import urllib.parse
 from typing import Any, AsyncIterator, Awaitable, Callable
 
 import websockets
+from websockets.asyncio.client import ClientConnection
 
-BACKOFF = (2.0, 4.0, 8.0)   # "reconnect with exponential backoff (2s -> 4s -> 8s)"
+BACKOFF = (2.0, 4.0, 8.0)
+"""The vendor's NOT_READY schedule: "reconnect with exponential backoff (2s -> 4s -> 8s)"."""
+
 CONN_INIT, CONN_INIT_ACK, HANGUP, FORCED_HANGUP = 1, 2, 5, 6
 
 
@@ -34,22 +38,40 @@ class LiveInitFailed(Exception):
 
 
 class LiveConnection:
-    def __init__(self, base_url: str, api_key: str, live_id: str, *, backoff: tuple[float, ...] = BACKOFF,
-                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep, **connect_options: Any):
+    """The signaling WebSocket of one live session (see the module docstring).
+
+    ``base_url`` is the API's (``http(s)://``; ``None`` reads ``VIDU_BASE_URL``, then
+    ``https://api.vidu.com``), ``api_key`` ``vda_...`` or ``Token vda_...`` (``None`` reads
+    ``VIDU_API_KEY``), ``live_id`` the create answer's ``live.id``. ``backoff`` is the NOT_READY
+    schedule, ``sleep`` the coroutine function it waits with; other keywords go to
+    ``websockets.connect`` (e.g. ``ssl=``, ``open_timeout=``)."""
+
+    def __init__(self, base_url: str | None, api_key: str | None, live_id: str, *,
+                 backoff: tuple[float, ...] = BACKOFF, sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+                 **connect_options: Any):
+        base_url = base_url or os.environ.get("VIDU_BASE_URL") or "https://api.vidu.com"
+        key = (api_key or os.environ.get("VIDU_API_KEY", "")).strip().removeprefix("Token ").strip()
+        if not key:
+            raise ValueError("no API key: pass api_key or set VIDU_API_KEY")
         scheme = {"https": "wss", "http": "ws"}.get(urllib.parse.urlsplit(base_url).scheme, "wss")
         host = base_url.split("://", 1)[-1].rstrip("/")
         self.url = f"{scheme}://{host}/live/ws/live/connect?live_id={urllib.parse.quote(live_id)}"
         self.live_id, self.backoff, self.sleep = live_id, backoff, sleep
-        self.headers = {"Authorization": f"Token {api_key.removeprefix('Token ').strip()}"}
+        self.headers = {"Authorization": f"Token {key}"}
         self.options = connect_options
-        self.ws = None
+        self.ws: ClientConnection | None = None
         self.seq_id = 0
         self.hangup_reason: str | None = None
         self.attempts = 0
 
-    async def _send(self, type_: int, payload: dict) -> None:
+    def _socket(self) -> ClientConnection:
+        if self.ws is None:
+            raise RuntimeError("not connected: call connect() (or use async with) first")
+        return self.ws
+
+    async def _send(self, type_: int, payload: dict[str, Any]) -> None:
         self.seq_id += 1
-        await self.ws.send(json.dumps({"type": type_, "live_id": self.live_id, "seq_id": self.seq_id,
+        await self._socket().send(json.dumps({"type": type_, "live_id": self.live_id, "seq_id": self.seq_id,
                                        "payload": payload}))
 
     async def connect(self) -> "LiveConnection":
@@ -61,23 +83,23 @@ class LiveConnection:
             ack = await self._ack()
             if ack.get("success"):
                 return self
-            await self.ws.close()
+            await self._socket().close()
             code = ack.get("error_code", "")
             if code != "NOT_READY" or wait is None:
                 raise LiveInitFailed(code, ack.get("error_msg", ""))
             await self.sleep(wait)
         raise AssertionError("unreachable")
 
-    async def _ack(self) -> dict:
+    async def _ack(self) -> dict[str, Any]:
         while True:
-            message = json.loads(await self.ws.recv())
+            message = json.loads(await self._socket().recv())
             if message.get("type") == CONN_INIT_ACK:
                 return message["payload"]["conn_init_ack"]
 
-    async def __aiter__(self) -> AsyncIterator[dict]:
+    async def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
         """Server messages until the socket closes; a forced hangup (type 6) sets ``hangup_reason``."""
         try:
-            async for raw in self.ws:
+            async for raw in self._socket():
                 message = json.loads(raw)
                 if message.get("type") == FORCED_HANGUP:
                     self.hangup_reason = message["payload"]["hangup"]["hangup_reason"]
@@ -96,6 +118,7 @@ class LiveConnection:
         await self.close()
 
     async def close(self) -> None:
+        """Close the socket without a hangup message (the session notices the drop)."""
         if self.ws is not None:
             await self.ws.close()
 

@@ -267,6 +267,7 @@ class ToneTrack(_Paced):
         return array("h", (int(self._peak * math.sin(step * (start + i))) for i in range(self._samples))).tobytes()
 
     async def recv(self) -> av.AudioFrame:
+        """The next 20 ms of audio, paced in real time (aiortc's MediaStreamTrack interface)."""
         n = await self._next()
         start = n * self._samples
         frame = av.AudioFrame(format="s16", layout="mono", samples=self._samples)
@@ -307,6 +308,7 @@ class TestPatternTrack(_Paced):
         return one * 2
 
     async def recv(self) -> av.VideoFrame:
+        """The next frame, paced at ``fps`` (aiortc's MediaStreamTrack interface)."""
         n = await self._next()
         w, h = self.width, self.height
         x = (n * self._step) % w

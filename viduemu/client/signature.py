@@ -32,6 +32,7 @@ def _header(headers: Mapping[str, str], name: str) -> str:
 
 
 def signing_string(method: str, url: str, headers: Mapping[str, str]) -> str:
+    """The string the vendor signs for a request to ``url`` with ``headers`` (see the module docstring)."""
     parts = urllib.parse.urlsplit(url)
     lines = [method.upper(), parts.path or "/", parts.query, ACCESS_KEY, _header(headers, "Date")]
     names = [n.strip() for n in _header(headers, "X-HMAC-SIGNED-HEADERS").split(";") if n.strip()]
@@ -39,6 +40,7 @@ def signing_string(method: str, url: str, headers: Mapping[str, str]) -> str:
 
 
 def sign(method: str, url: str, headers: Mapping[str, str], secret: str) -> str:
+    """``X-HMAC-SIGNATURE`` for this request: base64 HMAC-SHA256 of ``signing_string`` under ``secret``."""
     digest = hmac.new(secret.encode("utf-8"), signing_string(method, url, headers).encode("utf-8"),
                       hashlib.sha256).digest()
     return base64.b64encode(digest).decode("ascii")
