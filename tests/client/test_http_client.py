@@ -110,12 +110,12 @@ async def test_429_and_5xx_are_retried_with_backoff_then_raised(target: Target):
     assert [r["status"] for r in requests if r["path"] == "/ent/v2/credits"] == [429, 429, 200, 503, 503]
 
 
-async def test_the_default_retries_back_off_one_two_four_seconds(monkeypatch):
+async def test_the_default_retries_back_off_one_two_four_seconds():
     slept = []
-    monkeypatch.setattr("time.sleep", slept.append)
     answers = iter([500, 502, 503, 429])
     transport = httpx.MockTransport(lambda request: httpx.Response(next(answers), json={"reason": "x"}))
-    with ViduClient("vda_x", "http://vidu.test", transport) as client, pytest.raises(ViduError) as err:
+    with ViduClient("vda_x", "http://vidu.test", transport, sleep=slept.append) as client, \
+            pytest.raises(ViduError) as err:
         client.credits()
     assert slept == [1.0, 2.0, 4.0] and err.value.status == 429
 
