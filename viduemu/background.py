@@ -4,11 +4,13 @@
         client = ViduClient("vda_test", emulator.base_url)
 
 It binds a free 127.0.0.1 port itself (no window for another process to take it) and serves the
-real thing: HTTP, WebSockets and RTC, with ``viduemu serve``'s own uvicorn configuration.
+real thing: HTTP, WebSockets and RTC, with ``viduemu serve``'s own uvicorn configuration and event
+loop. ``app`` and ``loop`` are there for in-process access (e.g. running a coroutine on that loop).
 """
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -22,6 +24,8 @@ class BackgroundEmulator:
         settings = settings or Settings(log_level="warning")
         self.settings = replace(settings, host="127.0.0.1", **overrides)
         self._server = None
+        self.app = None
+        self.loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
 
@@ -39,11 +43,14 @@ class BackgroundEmulator:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY follows
         sock.bind(("127.0.0.1", 0))
         self.settings = replace(self.settings, port=sock.getsockname()[1])
-        self._server = uvicorn.Server(server_config(create_app(self.settings), self.settings))
+        self.app = create_app(self.settings)
+        self._server = uvicorn.Server(server_config(self.app, self.settings))
 
         def run() -> None:
-            try:
-                self._server.run(sockets=[sock])   # the event loop of `viduemu serve` (uvloop where installed)
+            try:  # the event loop of `viduemu serve` (uvloop where installed)
+                with asyncio.Runner(loop_factory=self._server.config.get_loop_factory()) as runner:
+                    self.loop = runner.get_loop()
+                    runner.run(self._server.serve(sockets=[sock]))
             except BaseException as exc:  # reported by start(), never lost in the thread
                 self._failure = exc
 

@@ -11,59 +11,23 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import socket
-import threading
-import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import httpx
-import uvicorn
 
-from viduemu.app import create_app
-from viduemu.cli import server_config
-from viduemu.config import Settings
+from viduemu.background import BackgroundEmulator
 
 
-class Background:
-    """A real server on a free 127.0.0.1 port, its loop in a daemon thread (``with`` starts and stops it)."""
+class Background(BackgroundEmulator):
+    """The emulator in a thread of its own (``with`` starts and stops it), plus in-process access."""
 
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_until_complete, args=(self._serve(),), daemon=True)
-        self.server: uvicorn.Server | None = None
-
-    async def _serve(self) -> None:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        settings = replace(self.settings, port=sock.getsockname()[1])
-        self.base = f"http://127.0.0.1:{settings.port}"
-        self.app = create_app(settings)
-        self.server = uvicorn.Server(server_config(self.app, settings))
-        await self.server.serve(sockets=[sock])
-
-    def __enter__(self) -> "Background":
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not (self.server and self.server.started):
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the background emulator did not start")
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self.server is not None
-        self.server.should_exit = True
-        self.thread.join(10)
-        self.loop.close()
+    @property
+    def base(self) -> str:
+        return self.base_url
 
     def transport(self) -> "ThreadedASGITransport":
         return ThreadedASGITransport(self.app, self.loop)
-
-    def advance(self, seconds: float) -> None:
-        r = httpx.post(self.base + "/_emulator/clock/advance", json={"seconds": seconds})
-        assert r.status_code == 200, r.text
 
 
 class ThreadedASGITransport(httpx.BaseTransport):

@@ -12,7 +12,6 @@ import pytest
 
 from tests.api.generation_support import png
 from tests.api.mvsubj_support import wav
-from tests.client.conftest import KINDS
 from tests.client.harness import Target, public_methods
 from viduemu.client import AsyncViduClient, TaskTimeout, ViduClient, ViduError
 
