@@ -19,6 +19,7 @@ holding memory and sockets. The body's own size limit is enforced while streamin
 from __future__ import annotations
 
 import json
+import os
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -38,6 +39,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
         self._in_headers, self._header_bytes = True, 0
+        self._parsed_bytes, self._oversize = 0, False
         self._deadline = None
         self._arm()
 
@@ -66,7 +68,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         cycle = self.cycle if self.cycle is not None and not self.cycle.response_complete else None
         if cycle is None or not cycle.response_started:
             body = json.dumps({"code": status, "reason": "BadRequest", "message": message,
-                               "metadata": {}}).encode()
+                               "metadata": {"trace_id": os.urandom(16).hex()}}).encode()
             self.transport.write(b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
                                  b"connection: close\r\n\r\n%s" % (status, STATUS_TEXT[status], len(body), body))
         if cycle is not None:
@@ -76,16 +78,35 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         self.transport.close()
 
     # -- parser callbacks ------------------------------------------------------------
-    # Headers are counted as bytes received while they are incomplete: httptools gathers a header
-    # value across reads before it calls on_header, so counting there would come too late.
+    # Headers are counted twice: as bytes received while they are incomplete (httptools gathers a
+    # header value across reads before it calls on_header, so that count stops an endless header
+    # early), and exactly, from the parsed line and headers, once they are complete.
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        self._parsed_bytes, self._oversize = 0, False
         if self._deadline is None:
             self._arm()  # a later request on a kept-alive connection
 
+    def on_url(self, url: bytes) -> None:
+        self._parsed_bytes += len(url)
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._parsed_bytes += len(name) + len(value) + 4  # "name: value\r\n"
+        super().on_header(name, value)
+
     def on_headers_complete(self) -> None:
         self._in_headers = False
+        if self._parsed_bytes > self.max_header_bytes:
+            self._oversize = True
+            raise ValueError("headers too large")  # httptools makes it a parser error: send_400_response
         super().on_headers_complete()
+
+    def send_400_response(self, msg: str) -> None:
+        if self._oversize:
+            self._refuse(431, f"request headers over {self.max_header_bytes} bytes")
+        else:
+            super().send_400_response(msg)
 
     def on_message_complete(self) -> None:
         self._disarm()
