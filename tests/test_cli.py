@@ -40,6 +40,11 @@ SAMPLES = {
     "rtc_max_peers": (["--rtc-max-peers", "3"], "4", 4),
     "rtc_connect_timeout": (["--rtc-connect-timeout", "3"], "4", 4.0),
     "admin_token": (["--admin-token", "T1"], "T2", "T2"),
+    "insecure_admin": (["--insecure-admin"], "0", False),
+    "fetch_allow_private": (["--fetch-allow-private"], "no", False),
+    "live_max_open": (["--live-max-open", "3"], "4", 4),
+    "rtc_max_account_peers": (["--rtc-max-account-peers", "3"], "4", 4),
+    "request_timeout": (["--request-timeout", "5"], "6", 6.0),
     "log_level": (["--log-level", "debug"], "warning", "warning"),
 }
 
@@ -52,12 +57,13 @@ def test_every_serve_flag_reads_its_environment_variable_and_flags_win():
     serve = build_parser()._subparsers._group_actions[0].choices["serve"]
     dests = {a.dest for a in serve._actions if a.dest != "help"}
     assert dests == set(SAMPLES)  # a new flag needs a row here
-    pair = {"tls_cert": {"VIDUEMU_TLS_KEY": "x.pem"}, "tls_key": {"VIDUEMU_TLS_CERT": "x.pem"}}
+    pair = {"tls_cert": {"VIDUEMU_TLS_KEY": "x.pem"}, "tls_key": {"VIDUEMU_TLS_CERT": "x.pem"},
+            "host": {"VIDUEMU_ADMIN_TOKEN": "t"}}  # a non-loopback host needs one
     for dest, (flag, env_value, expected) in SAMPLES.items():
         environ = {f"VIDUEMU_{dest.upper()}": env_value, **pair.get(dest, {})}
         assert getattr(serve_settings([], environ), dest) == expected, dest
         from_flag = serve_settings(flag, environ)
-        assert getattr(from_flag, dest) == getattr(serve_settings(flag, {}), dest), dest
+        assert getattr(from_flag, dest) == getattr(serve_settings(flag, pair.get(dest, {})), dest), dest
         assert getattr(from_flag, dest) != expected, dest  # the flag beat the variable
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import sys
 
@@ -30,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls-key", help="PEM private key for --tls-cert")
     serve.add_argument("--fetch-urls", action="store_true", default=None,
                        help="fetch remote image/audio URLs to check them (default: offline checks only)")
+    serve.add_argument("--fetch-allow-private", action="store_true", default=None,
+                       help="let --fetch-urls fetch from private, loopback and link-local addresses")
     serve.add_argument("--task-seconds", type=float, help="virtual seconds a task spends processing (default 30)")
     serve.add_argument("--media-dir", help="where rendered task media is cached (default <state>.media or a temp dir)")
     serve.add_argument("--live-duration", type=int, help="a live session's maximum on_live seconds (default 600)")
@@ -39,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds after which a never-connected live session expires (default 120)")
     serve.add_argument("--live-reconnect-grace", type=float,
                        help="seconds an on_live session waits for its dropped client (default 30)")
+    serve.add_argument("--live-max-open", type=int,
+                       help="live sessions open (waiting or on_live) at once per API key; more answer 429 (default 100)")
     serve.add_argument("--rtc-width", type=int, help="the character's video width (default 320)")
     serve.add_argument("--rtc-height", type=int, help="the character's video height (default 240)")
     serve.add_argument("--rtc-fps", type=int, help="the character's video frame rate (default 15)")
@@ -47,7 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--rtc-max-peers", type=int, help="RTC joins per channel; more answer 429 (default 10)")
     serve.add_argument("--rtc-connect-timeout", type=float,
                        help="real seconds a joined RTC peer has to connect before it is dropped (default 10)")
+    serve.add_argument("--rtc-max-account-peers", type=int,
+                       help="RTC peers joined at once over all live sessions of one API key; more answer 429 "
+                            "(default 50)")
+    serve.add_argument("--request-timeout", type=float,
+                       help="real seconds a request has to arrive whole (headers and body); then 408 (default 60)")
     serve.add_argument("--admin-token", help="require 'Authorization: Bearer TOKEN' on /_emulator/")
+    serve.add_argument("--insecure-admin", action="store_true", default=None,
+                       help="bound to a non-loopback address, serve the control plane without --admin-token")
     serve.add_argument("--log-level", choices=CHOICES["log_level"], help="log level (default info)")
     return parser
 
@@ -66,7 +78,21 @@ def settings_from(args: argparse.Namespace, environ: dict | None = None) -> Sett
             raise SystemExit(f"viduemu: VIDUEMU_{name.upper()} must be one of {', '.join(allowed)}")
     if bool(settings.tls_cert) != bool(settings.tls_key):
         raise SystemExit("viduemu: --tls-cert and --tls-key go together")
+    if not is_loopback(settings.host) and not settings.admin_token and not settings.insecure_admin:
+        raise SystemExit(f"viduemu: --host {settings.host} is reachable from other machines: the control plane "
+                         "(/_emulator/: reset, credits, clock) needs --admin-token TOKEN there, or "
+                         "--insecure-admin to leave it open")
     return settings
+
+
+def is_loopback(host: str) -> bool:
+    """Only this machine can reach ``host`` (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name other than localhost may resolve anywhere
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -84,8 +110,11 @@ def banner(settings: Settings, emu) -> str:
         lines.append(f"  TLS certificate (trust this): {settings.tls_cert}")
     if settings.admin_token:
         lines.append("  control plane: /_emulator/ needs 'Authorization: Bearer <admin token>'")
+    elif not is_loopback(settings.host):
+        lines.append("  control plane: OPEN to anyone who can reach this address (--insecure-admin)")
     if settings.fetch_urls:
-        lines.append("  remote URLs: fetched and checked (--fetch-urls)")
+        lines.append("  remote URLs: fetched and checked (--fetch-urls" +
+                     (", private addresses too)" if settings.fetch_allow_private else ")"))
     return "\n".join(lines)
 
 
@@ -108,12 +137,14 @@ def server_config(app, settings: Settings):
     """The uvicorn configuration of ``viduemu serve`` (tests start servers with the same one)."""
     import uvicorn
 
+    from viduemu.core.limits import limited_http
     from viduemu.core.ws import VirtualPingProtocol
 
     ssl = {"ssl_certfile": settings.tls_cert, "ssl_keyfile": settings.tls_key} if settings.tls_cert else {}
     # WebSocket pings follow the virtual clock (core/ws.py), so uvicorn's wall-clock keepalive is off.
     return uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level,
                           access_log=settings.log_level == "debug", ws=VirtualPingProtocol,
+                          http=limited_http(settings.max_header_bytes, settings.request_timeout),
                           ws_ping_interval=None, ws_ping_timeout=None, ws_max_size=settings.ws_max_frame,
                           **ssl)
 

@@ -20,6 +20,7 @@ class Settings:
     tls_key: str | None = None
     log_level: str = "info"
     fetch_urls: bool = False       # fetch remote image/audio URLs (off: offline checks only)
+    fetch_allow_private: bool = False  # --fetch-urls may reach private/loopback/link-local addresses
     fetch_timeout: float = 10.0
     fetch_max_bytes: int = 50 * 1024 * 1024
     task_seconds: float = 30.0     # virtual seconds a generation task spends processing
@@ -28,6 +29,7 @@ class Settings:
     live_warmup: float = 3.0               # video mode: seconds after creation answered NOT_READY
     live_idle_timeout: float = 120.0       # a never-connected session expires after this
     live_reconnect_grace: float = 30.0     # an on_live session whose client dropped waits this long
+    live_max_open: int = 100               # waiting + on_live sessions per API key; more answer 429
     heartbeat_interval: float = 5.0        # "the server pings every 5 s"
     heartbeat_timeout: float = 15.0        # "respond within 15"
     heartbeat_wall_slack: float = 1.0      # real seconds a ping must go unanswered before silence counts
@@ -37,9 +39,13 @@ class Settings:
     rtc_fps: int = 15
     rtc_transcripts: bool = False          # send WebSocket types 9/10 (user / character transcripts)
     rtc_max_peers: int = 10                # joins per channel; more answer 429
+    rtc_max_account_peers: int = 50        # joined peers over all the live sessions of one API key
     rtc_connect_timeout: float = 10.0      # real seconds a joined peer has to connect before it is dropped
     max_body_bytes: int = 20 * 1024 * 1024
+    max_header_bytes: int = 64 * 1024      # request line + headers; more answer 431 (core/limits.py)
+    request_timeout: float = 60.0          # real seconds a request has to arrive whole; then 408 and close
     admin_token: str | None = None
+    insecure_admin: bool = False   # bound to a non-loopback host without admin_token: start anyway
     media_dir: str | None = None   # where rendered task media is cached; default <state>.media or a temp dir
 
     @classmethod

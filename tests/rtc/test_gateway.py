@@ -192,6 +192,40 @@ async def test_peers_per_channel_are_capped_with_429_and_leaving_frees_them(serv
             await pc.close()
 
 
+async def test_peers_per_api_key_are_capped_with_429_over_all_its_sessions(server):
+    server.emu.settings.rtc_max_account_peers = 2  # the per-channel cap (10) is not what stops the third
+    first, second = await server.create("audio"), await server.create("audio")
+    other = await server.create("audio", headers={"Authorization": "Token vda_other_key"})
+    pcs = []
+    try:
+        for rtc in (first["rtc"], second["rtc"]):
+            pcs.append(await offer_pc(video=False))
+            await join(server, rtc, pcs[-1])
+        pcs.append(await offer_pc(video=False))
+        r = await server.http.post("/_emulator/rtc/sdp", json=join_body(second["rtc"], pcs[-1].localDescription.sdp))
+        body = assert_error(r, 429, "TooManyRequests")
+        assert "one API key" in body["message"]
+        await join(server, other["rtc"], pcs[-1])  # another key's session is not affected
+        assert len((await server.http.get("/_emulator/rtc/peers")).json()["peers"]) == 3
+    finally:
+        for pc in pcs:
+            await pc.close()
+
+
+async def test_concurrent_joins_cannot_pass_the_peer_cap_together(server):
+    created = await server.create("audio")
+    cap = server.emu.settings.rtc_max_peers
+    pcs = [await offer_pc(video=False) for _ in range(cap + 3)]
+    try:
+        answers = await asyncio.gather(*(
+            server.http.post("/_emulator/rtc/sdp", json=join_body(created["rtc"], pc.localDescription.sdp))
+            for pc in pcs))
+        assert sorted(r.status_code for r in answers) == [200] * cap + [429] * 3
+    finally:
+        for pc in pcs:
+            await pc.close()
+
+
 async def test_hangup_ends_the_tracks_and_closes_every_peer_of_the_session(server):
     created = await on_live_session(server, "audio")
     pc = await offer_pc(video=False)

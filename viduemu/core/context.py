@@ -38,7 +38,8 @@ class Emulator:
         if settings.fetch_urls:
             from viduemu.core.fetch import Fetcher
 
-            self.fetcher = Fetcher(settings.fetch_timeout, settings.fetch_max_bytes)
+            self.fetcher = Fetcher(settings.fetch_timeout, settings.fetch_max_bytes,
+                                   allow_private=settings.fetch_allow_private)
             self.on_close(self.fetcher.aclose)
         self._arm_clock_saver()
 

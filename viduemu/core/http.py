@@ -15,7 +15,7 @@ import logging
 from typing import Any, Awaitable, Callable
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from viduemu.core.auth import any_key, token_key
@@ -99,11 +99,16 @@ async def read_json(request: Request, *, limit: int | None = None) -> Any:
     if declared and declared.isdigit() and int(declared) > limit:
         raise _too_large(limit)
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(limit)
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # The client left (or was cut off by --request-timeout) mid-body: nobody hears the answer,
+        # but the journal records why, and it is not a server error.
+        raise ViduError("Canceled", "the client disconnected before its body arrived") from None
     raw = b"".join(chunks)
     if not raw.strip():
         raise ViduError("BadRequest", "request body is empty; a JSON object is expected")

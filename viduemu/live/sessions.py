@@ -81,6 +81,10 @@ class Lives:
         if account["credits"] < billing.MIN_BALANCE:
             raise ViduError("CreditInsufficient", f"insufficient credits: a live session needs at least "
                             f"{billing.MIN_BALANCE} credits to start, {account['credits']} remaining")
+        cap = self.settings.live_max_open
+        if sum(1 for live in self.store.all(KIND) if live["api_key"] == api_key and live["status"] in LIVE_STATES) >= cap:
+            raise ViduError("QuotaExceeded", f"at most {cap} live sessions may be open (waiting or on_live) "
+                            "at once for one API key")
         now = self.emu.clock.now()
         live_id, creator = self.emu.ids.new_id(), creator_id(api_key)
         user_id = f"live-user-{creator}-{live_id}"

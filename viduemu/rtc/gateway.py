@@ -27,8 +27,9 @@ FIELDS = ("app_id", "channel_id", "user_id", "token", "sdp", "type")
 
 
 class Peer:
-    def __init__(self, peer_id: str, live_id: str, user_id: str, pc):
-        self.peer_id, self.live_id, self.user_id, self.pc = peer_id, live_id, user_id, pc
+    def __init__(self, peer_id: str, live: dict, user_id: str, pc):
+        self.peer_id, self.live_id, self.user_id, self.pc = peer_id, live["id"], user_id, pc
+        self.api_key = live["api_key"]
         self.sinks: list[asyncio.Task] = []
 
 
@@ -36,6 +37,7 @@ class Gateway:
     def __init__(self, emu):
         self.emu = emu
         self.peers: dict[str, Peer] = {}
+        self._joining: dict[str, Peer] = {}  # joins past the caps, still negotiating
         self.characters: dict[str, object] = {}
         self._making: dict[str, asyncio.Future] = {}
         emu.lives.watch(self._session_changed)
@@ -64,23 +66,36 @@ class Gateway:
             raise ViduError("NotFound", f"live session not found: {live_id}")
         if live["status"] not in ("waiting", "on_live"):
             raise ViduError("Forbidden", f"live session {live_id} has ended")
-        cap = self.emu.settings.rtc_max_peers
-        if sum(1 for p in self.peers.values() if p.live_id == live_id) >= cap:
-            raise ViduError("TooManyRequests", f"at most {cap} peers may join one channel")
+        settings, peers = self.emu.settings, [*self.peers.values(), *self._joining.values()]
+        if sum(1 for p in peers if p.live_id == live_id) >= settings.rtc_max_peers:
+            raise ViduError("TooManyRequests", f"at most {settings.rtc_max_peers} peers may join one channel")
+        if sum(1 for p in peers if p.api_key == live["api_key"]) >= settings.rtc_max_account_peers:
+            raise ViduError("TooManyRequests", f"at most {settings.rtc_max_account_peers} RTC peers may be "
+                            "joined at once to the live sessions of one API key")
         return live
 
     async def join(self, body: dict) -> dict:
         # aiortc and the character load on the first join, not at start-up.
-        from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+        from aiortc import RTCConfiguration, RTCPeerConnection
         from aiortc.sdp import SessionDescription
-
-        from viduemu.rtc.avatar import negotiated_codec
 
         live = self._authorise(body)
         if not SessionDescription.parse(body["sdp"]).media:
             raise ViduError("FieldInvalid", "invalid field: sdp (the offer has no media section)", fields="sdp")
         pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        peer = Peer(self.emu.ids.new_id(), live["id"], body["user_id"], pc)
+        peer = Peer(self.emu.ids.new_id(), live, body["user_id"], pc)
+        self._joining[peer.peer_id] = peer  # counts against the caps from now: joins run concurrently
+        try:
+            return await self._negotiate(peer, live, body["sdp"])
+        finally:
+            self._joining.pop(peer.peer_id, None)
+
+    async def _negotiate(self, peer: Peer, live: dict, sdp: str) -> dict:
+        from aiortc import RTCSessionDescription
+
+        from viduemu.rtc.avatar import negotiated_codec
+
+        pc = peer.pc
         inbound = []
         pc.on("track", inbound.append)
 
@@ -90,7 +105,7 @@ class Gateway:
                 await self.leave(peer.peer_id)
 
         try:
-            await pc.setRemoteDescription(RTCSessionDescription(sdp=body["sdp"], type="offer"))
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
         except Exception as exc:
             await pc.close()
             raise ViduError("FieldInvalid", f"invalid field: sdp ({exc.__class__.__name__}: {exc})"[:300],
