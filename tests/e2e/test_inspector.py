@@ -262,11 +262,33 @@ async def test_every_view_fits_the_viewport(server, open_page, viewport):
         boxes = await page.evaluate("""[...document.querySelectorAll('header [data-advance], #nav a')].map(e => {
           const r = e.getBoundingClientRect(); return [r.left, r.right, r.width]; })""")
         assert all(left >= 0 and right <= width and w > 0 for left, right, w in boxes[:3]), boxes
-        await shot(page, f"{view}-{width}x{viewport[1]}")
+        await shot(page, f"fit-{view}-{width}x{viewport[1]}")
     live = (await server.http.get("/_emulator/lives")).json()["lives"]
     if live:
         await page.evaluate(f"location.hash = '#lives/{live[0]['id']}'")
         await page.wait_for("!!document.querySelector('#live-facts dl')", "a session's detail")
         assert await page.evaluate("document.documentElement.scrollWidth") <= width
-        await shot(page, f"live-{width}x{viewport[1]}")
-        await shot(page, f"live-{width}-full-page", full_page=True)
+        await shot(page, f"fit-live-{width}x{viewport[1]}")
+        await shot(page, f"fit-live-{width}x{viewport[1]}-full-page", full_page=True)
+
+
+async def test_with_an_admin_token_the_page_takes_it_from_the_fragment(browser, contracts):
+    from dataclasses import replace
+
+    async with running(replace(SETTINGS, admin_token="s3cret"), contracts) as guarded:
+        page = await browser.page(f"{guarded.base}/_emulator/{POLL}#faults&admin=s3cret")
+        try:
+            await page.wait_for("window.inspector.refreshes > 0", "a refresh with the admin token")
+            assert await page.evaluate("location.hash") == "#faults"  # the token left the address bar
+            assert await page.evaluate("window.inspector.view") == "faults"
+            assert await page.evaluate("window.inspector.error") is None
+            assert "no fault rule" in await page.evaluate(text_of("#fault-table"))
+            assert page.errors == []
+        finally:
+            await page.close()
+        page = await browser.page(f"{guarded.base}/_emulator/{POLL}#faults")  # a new tab: no token
+        try:
+            error = await page.wait_for("window.inspector.error", "the refusal shown")
+            assert error.startswith("401 Unauthorized") and await page.evaluate(text_of("#status")) == error
+        finally:
+            await page.close()

@@ -79,7 +79,7 @@ export default {
           <label data-field="delay_ms">delay ms <input name="delay_ms" type="number" min="0" value="1500"></label>
           <label data-field="api_key">only key <input name="api_key" placeholder="any key"></label>
           <label data-field="times">times <input name="times" type="number" min="1" value="1" placeholder="until deleted"></label>
-          <label class="json">rule (JSON, editable) <textarea id="fault-json" name="json" rows="7" spellcheck="false"></textarea></label>
+          <label class="json">rule (JSON, editable) <textarea id="fault-json" name="json" rows="11" spellcheck="false"></textarea></label>
           <p class="row"><button type="submit" id="fault-add">Add fault</button></p>
         </form>
       </section>`;

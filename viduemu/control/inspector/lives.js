@@ -1,7 +1,7 @@
 // Live sessions: the table; a session's timings, heartbeat health, billing chart, WebSocket
 // messages; a button to the call page and one per documented hangup reason.
 
-import { $, api, badge, esc, json, options, patch, secs, table, when } from "./util.js";
+import { $, adminToken, api, badge, esc, json, options, patch, secs, table, when } from "./util.js";
 import { billingChart } from "./chart.js";
 
 export const HANGUP_REASONS = ["user_end", "timeout", "audit_violation", "credit_insufficient", "sip_closed",
@@ -104,7 +104,8 @@ async function refreshDetail(root, liveId) {
     <dt>billed</dt><dd id="live-cost">${esc(live.credits_cost)} credits for ${esc(live.billed_seconds)} s</dd>
     <dt>hangup</dt><dd>${esc(live.hangup_reason || "–")}${live.close_reason && live.close_reason !== live.hangup_reason
       ? ` (close: ${esc(live.close_reason)})` : ""}</dd></dl>`);
-  $("#open-call", root).href = `/_emulator/call/${encodeURIComponent(live.id)}#key=${encodeURIComponent(live.api_key)}`;
+  const admin = adminToken() ? `&admin=${encodeURIComponent(adminToken())}` : "";
+  $("#open-call", root).href = `/_emulator/call/${encodeURIComponent(live.id)}#key=${encodeURIComponent(live.api_key)}${admin}`;
   for (const button of root.querySelectorAll("[data-hangup]")) button.disabled = !ENDABLE.includes(live.status);
   patch($("#billing", root), billingChart(live));
   patch($("#heartbeat", root), heartbeat(live.connection));

@@ -2,16 +2,18 @@
 
 const TOKEN_KEY = "viduemu.adminToken";
 
-// ?token=T (for a server started with --admin-token) is kept for this tab and dropped from the URL.
+// #admin=T (for a server started with --admin-token; alone or after the view: #tasks&admin=T) is
+// kept for this tab and dropped from the address bar. A fragment never leaves the browser.
 (() => {
-  const params = new URLSearchParams(location.search);
-  if (params.has("token")) {
-    sessionStorage.setItem(TOKEN_KEY, params.get("token"));
-    params.delete("token");
-    const query = params.toString();
-    history.replaceState(null, "", location.pathname + (query ? "?" + query : "") + location.hash);
+  const found = location.hash.match(/[#&]admin=([^&]*)/);
+  if (found) {
+    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(found[1]));
+    const rest = location.hash.replace(/[#&]admin=[^&]*/, "").replace(/^&/, "");
+    history.replaceState(null, "", location.pathname + location.search + (rest ? "#" + rest.replace(/^#/, "") : ""));
   }
 })();
+
+export const adminToken = () => sessionStorage.getItem(TOKEN_KEY);
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -24,7 +26,7 @@ export class ApiError extends Error {
 // A control-plane call: api("GET", "/clock"), api("POST", "/faults", {...}).
 export async function api(method, path, body) {
   const headers = {};
-  const token = sessionStorage.getItem(TOKEN_KEY);
+  const token = adminToken();
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetch(`/_emulator${path}`, {
