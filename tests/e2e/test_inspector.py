@@ -116,6 +116,15 @@ async def test_overview_shows_the_clock_accounts_and_counts(server, open_page):
     assert (await server.http.get("/_emulator/clock")).json()["now"] == pytest.approx(clock["now"] + 5)
     await shot(page, "overview-1280x800")
 
+    switch = """(mode, speed) => { const form = document.querySelector('#clock-mode-form');
+      form.mode.value = mode; form.speed.value = speed; form.requestSubmit(); }"""
+    await page.evaluate(f"({switch})('speed', '4')")
+    await page.wait_for(f"{text_of('#overview-mode')} === 'speed'", "the clock in speed mode")
+    assert (await server.http.get("/_emulator/clock")).json() | {"now": 0} == {"now": 0, "mode": "speed", "speed": 4}
+    await page.evaluate(f"({switch})('manual', '1')")  # the other tests want the manual clock back
+    await page.wait_for(f"{text_of('#overview-mode')} === 'manual'", "the clock manual again")
+    assert (await server.http.get("/_emulator/clock")).json()["mode"] == "manual"
+
 
 async def test_a_task_reaches_success_after_one_minute_and_its_video_plays(server, open_page):
     task_id = (await create_task(server, "vda_tasks"))["task_id"]
