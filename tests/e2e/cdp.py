@@ -1,9 +1,11 @@
 """Headless Chromium (Debian's package) driven over the DevTools protocol with ``websockets``:
-just enough to open a page, evaluate JavaScript and collect the page's errors. No Playwright."""
+just enough to open a page, size its viewport, evaluate JavaScript, wait for a condition, take a
+screenshot and collect the page's errors. No Playwright."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import itertools
 import json
@@ -109,13 +111,17 @@ class Browser:
             raise CdpError(f"{method}: {answer['error']}")
         return answer["result"]
 
-    async def page(self, url: str) -> "Page":
+    async def page(self, url: str, viewport: tuple[int, int] | None = None, mobile: bool = False) -> "Page":
+        """A new tab on ``url``; ``viewport`` (width, height) in CSS pixels, ``mobile`` a phone's."""
         target = (await self.send("Target.createTarget", {"url": "about:blank"}))["targetId"]
         session = (await self.send("Target.attachToTarget", {"targetId": target, "flatten": True}))["sessionId"]
-        page = self._pages[session] = Page(self, session)
+        page = self._pages[session] = Page(self, session, target)
         await page.send("Runtime.enable")
         await page.send("Log.enable")
         await page.send("Page.enable")
+        if viewport:
+            await page.send("Emulation.setDeviceMetricsOverride", {
+                "width": viewport[0], "height": viewport[1], "deviceScaleFactor": 1, "mobile": mobile})
         await page.send("Page.navigate", {"url": url})
         await asyncio.wait_for(page.loaded.wait(), 30)
         return page
@@ -130,8 +136,8 @@ class Browser:
 
 
 class Page:
-    def __init__(self, browser: Browser, session: str):
-        self.browser, self.session = browser, session
+    def __init__(self, browser: Browser, session: str, target: str | None = None):
+        self.browser, self.session, self.target = browser, session, target
         self.console: list[str] = []
         self.errors: list[str] = []
         self.loaded = asyncio.Event()
@@ -158,3 +164,33 @@ class Page:
             details = result["exceptionDetails"]
             raise CdpError(details.get("exception", {}).get("description") or details.get("text"))
         return result["result"].get("value")
+
+    async def wait_for(self, expression: str, what: str, timeout: float = 10.0, interval: float = 0.1) -> Any:
+        """Poll ``expression`` until it is truthy; its value. On timeout, fail naming ``what`` and the
+        page's errors and console."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            value = await self.evaluate(expression)
+            if value:
+                return value
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"timed out waiting for {what} (last {value!r});\nerrors: {self.errors}\n"
+                                     f"console: {self.console}")
+            await asyncio.sleep(interval)
+
+    async def screenshot(self, path: Path, full_page: bool = False) -> Path:
+        """A PNG of the viewport (or of the whole page) at ``path``."""
+        params: dict[str, Any] = {"format": "png"}
+        if full_page:
+            params["captureBeyondViewport"] = True
+            size = (await self.send("Page.getLayoutMetrics"))["cssContentSize"]
+            params["clip"] = {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}
+        data = (await self.send("Page.captureScreenshot", params))["data"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(data))
+        return path
+
+    async def close(self) -> None:
+        if self.target:
+            with contextlib.suppress(CdpError, asyncio.TimeoutError):
+                await self.browser.send("Target.closeTarget", {"targetId": self.target}, timeout=5)

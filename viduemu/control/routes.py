@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse
 from starlette.routing import Route
 
+from viduemu.control import inspect
 from viduemu.core import asyncapi as asyncapi_contract
 from viduemu.core.errors import ViduError
 from viduemu.core.http import control, emulator, read_json, read_object
@@ -198,4 +199,5 @@ routes = [
     Route("/_emulator/files/{name:path}", files, methods=["GET", "HEAD"]),
     Route("/_emulator/openapi.json", openapi, methods=["GET"]),
     Route("/_emulator/asyncapi.json", asyncapi, methods=["GET"]),
+    *inspect.routes,  # the inspector page and the read-only views it reads
 ]

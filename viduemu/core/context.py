@@ -13,6 +13,7 @@ from viduemu.core.clock import Clock
 from viduemu.core.faults import Faults
 from viduemu.core.files import Files
 from viduemu.core.ids import Ids
+from viduemu.core.journal import RecentBodies
 from viduemu.core.store import open_store
 
 CLOCK_SAVE_EVERY = 60.0  # virtual seconds
@@ -34,6 +35,7 @@ class Emulator:
         self.accounts = Accounts(self.store, self.clock, settings.initial_credits)
         self.faults = Faults(self.store, self.ids.new_id)
         self.files = Files()
+        self.bodies = RecentBodies()  # request/response body previews of the latest requests (journal.py)
         self.fetcher = None  # async (url, field) -> bytes when --fetch-urls is on (core/fetch.py)
         if settings.fetch_urls:
             from viduemu.core.fetch import Fetcher
@@ -84,6 +86,7 @@ class Emulator:
         self.ids = self._new_ids(fresh=True)
         self.accounts = Accounts(self.store, self.clock, self.settings.initial_credits)
         self.faults = Faults(self.store, self.ids.new_id)
+        self.bodies.clear()
         for hook in self._reset_hooks:
             hook()
         self._arm_clock_saver()

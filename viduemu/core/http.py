@@ -142,8 +142,10 @@ def _too_large(limit: int) -> ViduError:
 
 
 # Public without --admin-token: media URLs handed to vendor clients (creations[].url), and the call
-# page's static files (they hold no secret; the page asks for the tokens it needs, docs/call-page.md).
-ADMIN_FREE = ("/_emulator/files/", "/_emulator/call/")
+# page's and the inspector's static files (they hold no secret; the pages ask for the tokens they need,
+# docs/call-page.md, docs/inspector.md).
+ADMIN_FREE = ("/_emulator/files/", "/_emulator/call/", "/_emulator/inspector/")
+ADMIN_FREE_PAGES = ("/_emulator/",)  # exact paths
 
 
 def control(handler):
@@ -152,7 +154,8 @@ def control(handler):
     @functools.wraps(handler)
     async def guarded(request: Request):
         token = emulator(request).settings.admin_token
-        if token and not request.url.path.startswith(ADMIN_FREE):
+        path = request.url.path
+        if token and not (path.startswith(ADMIN_FREE) or path in ADMIN_FREE_PAGES):
             given = request.headers.get("authorization", "")
             if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
                 raise ViduError("Unauthorized", "the control plane needs 'Authorization: Bearer <admin token>'")

@@ -215,6 +215,10 @@ class Lives:
         self._conns[live_id] = conn
         return previous if previous is not conn else None
 
+    def connection(self, live_id: str) -> Connection | None:
+        """The session's open signaling connection, if any (the inspector reads its heartbeat health)."""
+        return self._conns.get(live_id)
+
     def detach(self, live_id: str, conn: Connection) -> None:
         """The connection went away without a hangup: an on_live session waits for a reconnect."""
         if self._conns.get(live_id) is not conn:
