@@ -16,7 +16,7 @@ from tests.receiver import free_port
 from tests.server import ROOT
 from viduemu.cli import build_parser, settings_from
 from viduemu.config import Settings
-from viduemu.core.http import ADMIN_FREE
+from viduemu.core.http import ADMIN_FREE, ADMIN_FREE_PAGES
 
 ADMIN = {"Authorization": "Bearer s3cret"}
 
@@ -56,10 +56,11 @@ async def test_without_admin_token_the_control_plane_is_open(client, emu):
 
 async def test_every_control_plane_route_needs_the_admin_token(app, client):
     """Each /_emulator route and method, with path parameters filled in, answers 401 without the token
-    (the public ones: media files and the call page's static files, docs/control-plane.md)."""
+    (the public ones: media files, the call page's and the inspector's static files, docs/control-plane.md)."""
     checked = 0
     for route in app.routes:
-        if not route.path.startswith("/_emulator/") or route.path.startswith(ADMIN_FREE):
+        if not route.path.startswith("/_emulator/") or route.path.startswith(ADMIN_FREE) \
+                or route.path in ADMIN_FREE_PAGES:
             continue
         path = re.sub(r"\{[^}]+\}", "x1", route.path)
         for method in sorted(route.methods - {"HEAD"}):
