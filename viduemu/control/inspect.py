@@ -10,31 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import FileResponse
 from starlette.routing import Route
 
+from viduemu.control.static import static_page
 from viduemu.core.errors import ViduError
 from viduemu.core.http import control, emulator
 from viduemu.live import billing
 
-PAGE = Path(__file__).parent / "inspector"
-TYPES = {".js": "text/javascript", ".css": "text/css"}
-ASSETS = {p.name: TYPES[p.suffix] for p in PAGE.iterdir() if p.suffix in TYPES}  # the page's files only
+page, asset = static_page(Path(__file__).parent / "inspector")
 TASK_FILTERS = ("api_key", "state", "type", "model")
 LIVE_FILTERS = ("api_key", "status", "call_mode")
-
-
-@control
-async def page(request: Request):
-    return FileResponse(PAGE / "index.html", media_type="text/html")
-
-
-@control
-async def asset(request: Request):
-    name = request.path_params["name"]
-    if name not in ASSETS:
-        raise ViduError("NotFound", "no such file")
-    return FileResponse(PAGE / name, media_type=ASSETS[name])
 
 
 @control

@@ -9,12 +9,12 @@ from starlette.responses import FileResponse
 from starlette.routing import Route
 
 from viduemu.control import inspect
+from viduemu.control.static import static_page
 from viduemu.core import asyncapi as asyncapi_contract
 from viduemu.core.errors import ViduError
 from viduemu.core.http import control, emulator, read_json, read_object
 
-CALL_PAGE = Path(__file__).parent / "call"
-CALL_ASSETS = {"call.js": "text/javascript", "call.css": "text/css"}
+call_page, call_asset = static_page(Path(__file__).parent / "call")
 
 
 @control
@@ -122,19 +122,6 @@ async def live_rtc(request: Request):
     return {"live": {"id": live["id"], "status": live["status"], "call_mode": live["call_mode"]},
             "rtc": {k: rtc[k] for k in ("app_id", "channel_id", "user_id", "token", "token_expire_at",
                                         "bot_user_id")}}
-
-
-@control
-async def call_page(request: Request):
-    return FileResponse(CALL_PAGE / "index.html", media_type="text/html")
-
-
-@control
-async def call_asset(request: Request):
-    name = request.path_params["name"]
-    if name not in CALL_ASSETS:
-        raise ViduError("NotFound", "no such file")
-    return FileResponse(CALL_PAGE / name, media_type=CALL_ASSETS[name])
 
 
 @control

@@ -1,0 +1,32 @@
+"""A page of the control plane shipped as static files: ``index.html`` plus its ``.js``/``.css``
+files in one folder of the package (the call page, the inspector)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import FileResponse
+
+from viduemu.core.errors import ViduError
+from viduemu.core.http import control
+
+TYPES = {".js": "text/javascript", ".css": "text/css"}
+
+
+def static_page(folder: Path):
+    """``(page, asset)`` handlers: the folder's index.html, and its files by ``{name}`` (no others)."""
+    assets = {p.name: TYPES[p.suffix] for p in folder.iterdir() if p.suffix in TYPES}
+
+    @control
+    async def page(request: Request):
+        return FileResponse(folder / "index.html", media_type="text/html")
+
+    @control
+    async def asset(request: Request):
+        name = request.path_params["name"]
+        if name not in assets:
+            raise ViduError("NotFound", "no such file")
+        return FileResponse(folder / name, media_type=assets[name])
+
+    return page, asset
