@@ -21,7 +21,7 @@ from viduemu.core.contracts import Contracts
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "schemathesis_full.sh"
 CLI = Path(sys.executable).with_name("schemathesis")
-EXAMPLES, SEED = 15, 42
+EXAMPLES, SEED = 25, 42
 
 
 @pytest.mark.slow

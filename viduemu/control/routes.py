@@ -34,6 +34,9 @@ async def get_clock(request: Request):
     return emulator(request).clock.state()
 
 
+MAX_SPEED = 1_000_000  # beyond it the virtual time overflows to infinity within seconds
+
+
 @control
 async def set_clock(request: Request):
     """``{"mode": "real"|"speed"|"manual", "speed": X}``: switch the clock's mode."""
@@ -42,8 +45,8 @@ async def set_clock(request: Request):
     mode, speed = body.get("mode", emu.clock.mode), body.get("speed")
     if mode not in ("real", "speed", "manual"):
         raise ViduError("FieldInvalid", "mode must be real, speed or manual", fields="mode")
-    if "speed" in body and (not _is_number(speed) or speed <= 0):  # null is no speed either
-        raise ViduError("FieldInvalid", "speed must be a positive number", fields="speed")
+    if "speed" in body and (not _is_number(speed) or not 0 < speed <= MAX_SPEED):  # null is no speed either
+        raise ViduError("FieldInvalid", f"speed must be a positive number up to {MAX_SPEED}", fields="speed")
     emu.clock.set_mode(mode, speed)
     return emu.clock.state()
 

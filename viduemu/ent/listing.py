@@ -106,7 +106,7 @@ def _filters(request: Request, now: float) -> list:
     since = upto - DEFAULT_WINDOW if since is None else since
     checks = [lambda t: since <= t["created_at"] <= upto]
     states = _values(request, "states")
-    if any(s not in STATES for s in states):
+    if any(s not in STATES for s in states) or "" in request.query_params.getlist("states"):  # states= too
         raise invalid("states", f"states are {', '.join(STATES)}")
     if states:
         checks.append(lambda t: t["state"] in states)
