@@ -62,7 +62,7 @@ def _unchecked(response: httpx.Response) -> bool:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def every_answer_is_checked(contracts):
+def every_answer_is_checked():
     """The whole suite sees no answer, and no signaling message, the contracts do not describe.
 
     Clients that carry ``contract_checker`` check as they go; this covers every other one: a test's own
@@ -76,6 +76,7 @@ def every_answer_is_checked(contracts):
 
     from viduemu.core import asyncapi
 
+    contracts = Contracts()  # its own: a test module may define a ``contracts`` fixture of its own
     send, asend, recv = httpx.Client.send, httpx.AsyncClient.send, ClientConnection.recv
 
     def checked_send(self, request, **kw):
