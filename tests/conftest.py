@@ -40,11 +40,73 @@ def contract_checker(contracts: Contracts):
 
     async def check(response: httpx.Response) -> None:
         await response.aread()
-        request = response.request
-        contracts.validate_response(request.method, request.url.path, response.status_code,
-                                    response.headers, response.content)
+        _validate(contracts, response)
 
     return check
+
+
+def _validate(contracts: Contracts, response: httpx.Response) -> None:
+    request = response.request
+    response.contract_checked = True
+    contracts.validate_response(request.method, request.url.path, response.status_code,
+                                response.headers, response.content)
+
+
+# The emulator's areas: an answer for one of these paths, to any httpx client of the suite, is the emulator's.
+EMULATOR_PATHS = ("/ent/", "/live/", "/model/", "/_emulator/")
+SIGNALING_PATH = "/live/ws/"
+
+
+def _unchecked(response: httpx.Response) -> bool:
+    return (not getattr(response, "contract_checked", False)
+            and response.request.url.path.startswith(EMULATOR_PATHS))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def every_answer_is_checked():
+    """The whole suite sees no answer, and no signaling message, the contracts do not describe.
+
+    Clients that carry ``contract_checker`` check as they go; this covers every other one: a test's own
+    httpx client (sync or async, ASGI or a real socket), the thin client's, and every message a
+    ``websockets`` client receives on the signaling socket (validated against contracts/asyncapi.yaml).
+    Requests the emulator itself makes (callbacks, fetched media) go to other paths and are left alone.
+    """
+    import json
+
+    from websockets.asyncio.client import ClientConnection
+
+    from viduemu.core import asyncapi
+
+    contracts = Contracts()  # its own: a test module may define a ``contracts`` fixture of its own
+    send, asend, recv = httpx.Client.send, httpx.AsyncClient.send, ClientConnection.recv
+
+    def checked_send(self, request, **kw):
+        response = send(self, request, **kw)
+        if _unchecked(response):
+            response.read()
+            _validate(contracts, response)
+        return response
+
+    async def checked_asend(self, request, **kw):
+        response = await asend(self, request, **kw)
+        if _unchecked(response):
+            await response.aread()
+            _validate(contracts, response)
+        return response
+
+    async def checked_recv(self, *args, **kw):
+        message = await recv(self, *args, **kw)
+        handshake = getattr(self, "request", None)
+        if handshake is not None and handshake.path.startswith(SIGNALING_PATH):
+            asyncapi.validate("send", json.loads(message))  # the server sends JSON text frames only
+        return message
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(httpx.Client, "send", checked_send)
+    patch.setattr(httpx.AsyncClient, "send", checked_asend)
+    patch.setattr(ClientConnection, "recv", checked_recv)
+    yield
+    patch.undo()
 
 
 @pytest.fixture

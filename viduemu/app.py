@@ -8,6 +8,7 @@ import logging
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
+from starlette.routing import Match
 
 from viduemu.config import Settings
 from viduemu.control import routes as control
@@ -24,6 +25,15 @@ from viduemu.rtc import gateway as rtc
 log = logging.getLogger("viduemu")
 
 AREAS = (ent, live, rtc, aggregator)  # each: install(emu) -> list of routes (rtc after live: it watches sessions)
+
+
+def allowed_methods(app: Starlette, scope) -> list[str]:
+    methods: set[str] = set()
+    for route in app.routes:
+        match, _ = route.matches({**scope, "method": "\0"})  # no method matches: PARTIAL on a path match
+        if match is Match.PARTIAL and getattr(route, "methods", None):
+            methods |= route.methods
+    return sorted(methods)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -43,7 +53,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     async def http_error(request: Request, exc: HTTPException):
         reason = {404: "NotFound", 405: "MethodNotAllowed"}.get(exc.status_code, "BadRequest")
-        return error_response(request, ViduError(reason, status=exc.status_code))
+        response = error_response(request, ViduError(reason, status=exc.status_code))
+        if exc.status_code == 405:  # RFC 9110: a 405 names every method the path has (one route per method)
+            response.headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope))
+        return response
 
     async def crash(request: Request, exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.url.path)

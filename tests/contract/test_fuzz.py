@@ -4,13 +4,16 @@ The operations are enumerated from contracts/openapi.yaml, so an operation added
 fuzzed without touching this file. Bodies are random JSON objects (half of the time built from the
 operation's own property names and enum values, so they get past the first checks), JSON that is not
 an object, random bytes, or nothing; path parameters and query strings are random too. Every answer
-also goes through the contract check of ``tests/conftest.py``.
+also goes through the contract check of ``tests/conftest.py``; nothing may be logged as an error (by a
+handler, a timer the fuzz armed, or the event loop), and health answers afterwards.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 
 import httpx
 import pytest
@@ -70,6 +73,28 @@ def queries(op: dict):
     return st.lists(st.tuples(keys, st.text(max_size=20) | st.integers().map(str)), max_size=5)
 
 
+class ErrorLog(logging.Handler):
+    """Every ERROR (an unhandled exception included) logged by the app or the event loop."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.records: list = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record.getMessage())
+
+    @contextlib.contextmanager
+    def watching(self):
+        loggers = [logging.getLogger(name) for name in ("viduemu", "asyncio", "uvicorn.error")]
+        for logger in loggers:
+            logger.addHandler(self)
+        try:
+            yield self
+        finally:
+            for logger in loggers:
+                logger.removeHandler(self)
+
+
 def fill(template: str, values: list[str]) -> str:
     parts, out = template.split("/"), []
     for part in parts:
@@ -106,10 +131,15 @@ def test_random_input_never_breaks_an_operation(method, template, op):
         for fault in emu.faults.list():  # a fuzzed fault rule must not steer the examples that follow
             emu.faults.remove(fault["id"])
 
+    errors = ErrorLog()
+    loop.set_exception_handler(lambda _loop, context: errors.records.append(context.get("message")))
     try:
-        one()
+        with errors.watching():
+            one()
+            loop.run_until_complete(client.post("/_emulator/clock/advance", json={"seconds": 86400}))  # timers too
         health = loop.run_until_complete(client.get("/_emulator/health"))
         assert health.status_code == 200 and health.json()["status"] == "ok"
+        assert not errors.records, errors.records  # nothing went wrong out of sight (timers, tasks)
     finally:
         loop.run_until_complete(client.aclose())
         loop.run_until_complete(emu.aclose())

@@ -49,7 +49,9 @@ def sign(method: str, url: str, headers: Mapping[str, str], secret: str) -> str:
 def verify(method: str, url: str, headers: Mapping[str, str], secret: str) -> bool:
     """True when ``X-HMAC-SIGNATURE`` of ``headers`` is the signature of this request under ``secret``."""
     given = _header(headers, "X-HMAC-SIGNATURE")
-    return bool(given) and hmac.compare_digest(given, sign(method, url, headers, secret))
+    # bytes: compare_digest refuses str with non-ASCII characters, and a header may carry any
+    return bool(given) and hmac.compare_digest(given.encode("utf-8", "surrogatepass"),
+                                               sign(method, url, headers, secret).encode())
 
 
 def verify_callback_signature(method: str, url: str, headers: Mapping[str, str], api_key: str) -> bool:

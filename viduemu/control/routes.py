@@ -35,6 +35,9 @@ async def get_clock(request: Request):
     return emulator(request).clock.state()
 
 
+MAX_SPEED = 1_000_000  # beyond it the virtual time overflows to infinity within seconds
+
+
 @control
 async def set_clock(request: Request):
     """``{"mode": "real"|"speed"|"manual", "speed": X}``: switch the clock's mode."""
@@ -43,8 +46,8 @@ async def set_clock(request: Request):
     mode, speed = body.get("mode", emu.clock.mode), body.get("speed")
     if mode not in ("real", "speed", "manual"):
         raise ViduError("FieldInvalid", "mode must be real, speed or manual", fields="mode")
-    if speed is not None and (not _is_number(speed) or speed <= 0):
-        raise ViduError("FieldInvalid", "speed must be a positive number", fields="speed")
+    if "speed" in body and (not _is_number(speed) or not 0 < speed <= MAX_SPEED):  # null is no speed either
+        raise ViduError("FieldInvalid", f"speed must be a positive number up to {MAX_SPEED}", fields="speed")
     emu.clock.set_mode(mode, speed)
     return emu.clock.state()
 
@@ -61,13 +64,18 @@ async def advance(request: Request):
     return state
 
 
+MAX_CREDITS = 2**63 - 1  # an int64, as the vendor's balances and SQLite's integers are
+
+
 @control
 async def put_account(request: Request):
     emu = emulator(request)
     body = await read_object(request)
     credits = body.get("credits")
-    if not isinstance(credits, int) or isinstance(credits, bool) or credits < 0:
-        raise ViduError("FieldInvalid", "credits must be a non-negative integer", fields="credits")
+    if isinstance(credits, float) and credits.is_integer():  # JSON Schema's integer: 5.0 is one
+        credits = int(credits)
+    if not isinstance(credits, int) or isinstance(credits, bool) or not 0 <= credits <= MAX_CREDITS:
+        raise ViduError("FieldInvalid", "credits must be an integer from 0 to 2^63-1", fields="credits")
     return _account(emu.accounts.set_credits(request.path_params["api_key"], credits))
 
 

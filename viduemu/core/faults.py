@@ -18,11 +18,16 @@ HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 CONN_INIT_CODES = ("NOT_READY", "LIVE_CONN_INIT_FAILED")
 _PARAM = re.compile(r"\{[^/}]*\}")
 
+def _integer(v) -> bool:
+    """A JSON integer: 413 or 413.0 (JSON Schema's ``integer`` counts an integral float as one)."""
+    return (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer())
+
+
 # action key -> validator of its value (None = fine, str = why not)
 ACTION_CHECKS = {
     "error_code": lambda v: None if v in CONN_INIT_CODES else f"error_code must be one of {CONN_INIT_CODES}",
     "err_code": lambda v: None if isinstance(v, str) and v else "err_code must be a non-empty string",
-    "status": lambda v: None if isinstance(v, int) and not isinstance(v, bool) and 400 <= v <= 599
+    "status": lambda v: None if _integer(v) and 400 <= v <= 599
     else "status must be an integer 400..599",
     "reason": lambda v: None if isinstance(v, str) and v else "reason must be a non-empty string",
     "message": lambda v: None if isinstance(v, str) else "message must be a string",
@@ -66,8 +71,11 @@ class Faults:
                 raise ViduError("FieldInvalid", f"invalid field: action.{key} ({why})", fields=f"action.{key}")
         if "reason" in action and "status" not in action:
             raise ViduError("FieldLacking", "action.reason needs action.status", fields="action.status")
-        if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 1):
+        if times is not None and (not _integer(times) or times < 1):
             raise ViduError("FieldInvalid", "times must be a positive integer", fields="times")
+        if "status" in action:
+            action = {**action, "status": int(action["status"])}
+        times = None if times is None else int(times)
         fault = {"id": self.new_id(), "match": match, "action": action, "times": times, "hits": 0}
         self.store.put(KIND, fault["id"], fault)
         return fault

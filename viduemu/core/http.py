@@ -19,7 +19,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from viduemu.core.auth import any_key, token_key
-from viduemu.core.errors import ViduError
+from viduemu.core.errors import ViduError, invalid
 from viduemu.core.faults import http_error
 
 log = logging.getLogger("viduemu.http")
@@ -46,6 +46,19 @@ def caller(request: Request) -> str:
     key = token_key(request.headers)
     emulator(request).accounts.ensure(key)
     return key
+
+
+def query_value(request: Request, name: str, *, empty_ok: bool = False) -> str | None:
+    """A scalar query parameter: None if absent; given twice, or empty where a number, boolean or
+    time is expected (``empty_ok=False``), is a FieldInvalid, as the vendor's gateway parses it."""
+    values = request.query_params.getlist(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise invalid(name, "given more than once")
+    if not values[0] and not empty_ok:
+        raise invalid(name, "empty")
+    return values[0]
 
 
 def base_url(request: Request) -> str:

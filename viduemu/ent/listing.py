@@ -10,12 +10,13 @@ import base64
 import datetime
 import hashlib
 import json
+import re
 
 from starlette.requests import Request
 from starlette.routing import Route
 
 from viduemu.core.errors import ViduError, invalid
-from viduemu.core.http import caller, emulator, endpoint, read_json
+from viduemu.core.http import caller, emulator, endpoint, query_value, read_json
 from viduemu.ent.tasks import iso
 
 STATES = ("created", "queueing", "processing", "success", "failed")
@@ -37,35 +38,34 @@ def _values(request: Request, name: str) -> list[str]:
     return [v.strip() for raw in request.query_params.getlist(name) for v in raw.split(",") if v.strip()]
 
 
-def _one(request: Request, *names: str) -> tuple[str, str] | None:
-    for name in names:
-        if name in request.query_params:
-            return name, request.query_params[name]
-    return None
+RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})")
 
 
 def _time(request: Request, name: str) -> float | None:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    raw = query_value(request, name)
+    if raw is None:
         return None
-    try:
-        moment = datetime.datetime.fromisoformat(raw.strip())
-    except ValueError:
+    try:  # RFC 3339 exactly, as the vendor's gateway parses a Timestamp: an empty value is no time either
+        if not RFC3339.fullmatch(raw):
+            raise ValueError(raw)
+        return datetime.datetime.fromisoformat(raw.upper().replace("Z", "+00:00")).timestamp()
+    except (ValueError, OverflowError):
         raise invalid(name, "an RFC 3339 time such as 2025-01-01T00:00:00Z is expected") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    return moment.timestamp()
 
 
 def _int(request: Request, names: tuple[str, ...]) -> tuple[str, int] | None:
-    found = _one(request, *names)
-    if found is None or found[1] == "":
-        return None
-    name, raw = found
-    try:
-        return name, int(raw)
-    except ValueError:
-        raise invalid(name, "an integer is expected") from None
+    """The first of ``names`` given, as an integer; every alias given must be one."""
+    found = None
+    for name in names:
+        raw = query_value(request, name)
+        if raw is None:
+            continue
+        try:
+            value = int(raw)
+        except ValueError:
+            raise invalid(name, "an integer is expected") from None
+        found = found or (name, value)
+    return found
 
 
 def _page_size(request: Request) -> int:
@@ -81,7 +81,7 @@ def _page_size(request: Request) -> int:
 
 def _page_start(request: Request, size: int) -> tuple[float, str] | int:
     """Where the page begins: after a (created_at, id) position from the token, or at an offset."""
-    token = request.query_params.get("pager.page_token")
+    token = query_value(request, "pager.page_token", empty_ok=True)
     if token:
         try:
             created_at, task_id = json.loads(base64.urlsafe_b64decode(token.encode() + b"==="))
@@ -106,7 +106,7 @@ def _filters(request: Request, now: float) -> list:
     since = upto - DEFAULT_WINDOW if since is None else since
     checks = [lambda t: since <= t["created_at"] <= upto]
     states = _values(request, "states")
-    if any(s not in STATES for s in states):
+    if any(s not in STATES for s in states) or "" in request.query_params.getlist("states"):  # states= too
         raise invalid("states", f"states are {', '.join(STATES)}")
     if states:
         checks.append(lambda t: t["state"] in states)
@@ -196,8 +196,8 @@ async def _optional_object(request: Request) -> dict:
 async def get_credits(request: Request):
     emu = emulator(request)
     api_key = caller(request)
-    raw = request.query_params.get("show_detail", "false").strip().lower()
-    if raw not in ("true", "false", "1", "0", ""):
+    raw = (query_value(request, "show_detail") or "false").lower()
+    if raw not in ("true", "false", "1", "0"):
         raise invalid("show_detail", "true or false")
     account = emu.accounts.ensure(api_key)
     figures = emu.ent.figures(api_key)

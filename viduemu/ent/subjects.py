@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from viduemu.core.errors import ViduError, invalid
-from viduemu.core.http import caller, emulator, endpoint, read_valid
+from viduemu.core.http import caller, emulator, endpoint, query_value, read_valid
 from viduemu.core.inputs import MB, VIDEO_FORMATS, check_image, check_media
 
 KIND = "subjects"
@@ -79,7 +79,7 @@ def _after(token: str) -> str:
 
 
 def _count(raw: str | None) -> int:
-    if raw is None or raw == "":
+    if raw is None:
         return DEFAULT_COUNT
     try:
         count = int(raw)
@@ -124,18 +124,18 @@ async def list_subjects(request: Request):
     emu = emulator(request)
     api_key = caller(request)
     query = request.query_params
-    ownership = query.get("ownership") or "private"
+    ownership = query_value(request, "ownership") or "private"
     if ownership not in OWNERSHIPS:
         raise invalid("ownership", "expected system or private")
-    count = _count(query.get("count"))
+    count = _count(query_value(request, "count"))
     wanted = _subject_ids(request)
     # The emulator has no official (system) library: that listing is always empty.
     mine = [] if ownership == "system" else [
         s for s in reversed(list(emu.store.all(KIND)))
         if s["api_key"] == api_key and (not wanted or s["id"] in wanted)]
     start = 0
-    if query.get("next_page_token"):
-        after = _after(query["next_page_token"])
+    if token := query_value(request, "next_page_token", empty_ok=True):
+        after = _after(token)
         position = next((i for i, s in enumerate(mine) if s["id"] == after), None)
         if position is None:
             raise invalid("next_page_token", "not a token of this listing")

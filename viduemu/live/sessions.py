@@ -113,7 +113,9 @@ class Lives:
 
     def token_claims(self, token: str) -> dict | None:
         """The claims of a token this emulator issued, or None (expiry is the caller's to judge)."""
-        claims, _, signature = (token or "").partition(".")
+        if not isinstance(token, str) or not token.isascii():  # ours are ASCII; compare_digest wants it
+            return None
+        claims, _, signature = token.partition(".")
         if not claims or not hmac.compare_digest(signature, self._sign(claims)):
             return None
         try:
