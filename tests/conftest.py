@@ -52,14 +52,17 @@ def _validate(contracts: Contracts, response: httpx.Response) -> None:
                                 response.headers, response.content)
 
 
-# The emulator's areas: an answer for one of these paths, to any httpx client of the suite, is the emulator's.
+# The emulator's areas on the hosts it answers at: such an answer, to any httpx client of the suite, is
+# the emulator's (a stand-in server of a test, e.g. httpx.MockTransport at vidu.test, is not).
 EMULATOR_PATHS = ("/ent/", "/live/", "/model/", "/_emulator/")
+EMULATOR_HOSTS = ("127.0.0.1", "localhost", "::1", "testserver")
 SIGNALING_PATH = "/live/ws/"
 
 
 def _unchecked(response: httpx.Response) -> bool:
+    url = response.request.url
     return (not getattr(response, "contract_checked", False)
-            and response.request.url.path.startswith(EMULATOR_PATHS))
+            and url.host in EMULATOR_HOSTS and url.path.startswith(EMULATOR_PATHS))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -87,6 +87,8 @@ async def test_resolution_per_duration_and_defaults(client, duration, resolution
     ({"off_peak": True}, "008005002"),                   # documented as temporarily unavailable
     ({"voice_id": "Tina"}, "008005002"),                 # voice only when audio is true
     ({"wm_position": 5}, "008005002"),
+    ({"wm_url": {}}, "008005002"),                       # every field has its documented type
+    ({"watermark": "yes"}, "008005002"),
     ({"payload": "x" * 1048577}, "008005002"),
     ({"model": "vidu99_img2video"}, "008005002"),        # unknown model
 ])

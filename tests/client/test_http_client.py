@@ -149,8 +149,8 @@ def test_key_and_base_url_fall_back_to_the_environment_then_api_vidu_com(monkeyp
     request = _sent()
     assert str(request.url) == "https://api.vidu.com/ent/v2/credits?show_detail=false"
     assert request.headers["Authorization"] == "Token vda_from_env"
-    monkeypatch.setenv("VIDU_BASE_URL", "http://127.0.0.1:9/")
-    assert str(_sent().url).startswith("http://127.0.0.1:9/ent/v2/credits")
+    monkeypatch.setenv("VIDU_BASE_URL", "http://vidu.local:9/")
+    assert str(_sent().url).startswith("http://vidu.local:9/ent/v2/credits")
     request = _sent(api_key="Token vda_given", base_url="http://vidu.test")
     assert request.headers["Authorization"] == "Token vda_given" and request.url.host == "vidu.test"
     monkeypatch.delenv("VIDU_API_KEY")

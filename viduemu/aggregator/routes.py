@@ -61,12 +61,13 @@ async def generate(request: Request):
     api_key = _caller(request)
     body = await read_object(request)
     model = body.get("model")
-    if model == models.CREATE_SUBJECTS:
-        return await _create_subjects(emu, api_key, body, base_url(request))
-    if model != models.IMG2VIDEO:
+    if model not in (models.IMG2VIDEO, models.CREATE_SUBJECTS):
         raise DialectError(models.PARAMETER_INVALID,
                            f"unknown model {model!r}: use vidu20_img2video or vidu_create_subjects")
+    if model == models.CREATE_SUBJECTS:
+        return await _create_subjects(emu, api_key, body, base_url(request))
     ent_body = models.img2video_body(body)
+    emu.contracts.validate_request("post", GENERATION, body)   # every field of the dialect, typed
     emu.contracts.validate_request("post", "/ent/v2/img2video", ent_body)
     order = await checks.accept(emu, api_key, "img2video", ent_body)
     task = emu.ent.create(api_key, model, stored_form(order.fields),
@@ -79,6 +80,7 @@ async def _create_subjects(emu, api_key: str, body: dict, base: str) -> dict:
     fields = {k: v for k, v in body.items() if k != "model"}
     if not fields.get("images"):
         raise DialectError(models.IMAGE_MISSING, "images is required (1 to 3 images)")
+    emu.contracts.validate_request("post", GENERATION, body)
     emu.contracts.validate_request("post", "/ent/v2/subjects", fields)
     await subjects.check_media_fields(emu, fields)
     fields = {k: fields[k] for k in ("name", "images", "videos", "voice_id") if k in fields}
