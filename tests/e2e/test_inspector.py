@@ -9,7 +9,6 @@ docs/inspector/ were copied from there. Skips with a reason when /usr/bin/chromi
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 

@@ -123,7 +123,6 @@ def make(emu, api_key: str, body: dict) -> dict:
 async def list_subjects(request: Request):
     emu = emulator(request)
     api_key = caller(request)
-    query = request.query_params
     ownership = query_value(request, "ownership") or "private"
     if ownership not in OWNERSHIPS:
         raise invalid("ownership", "expected system or private")
