@@ -21,7 +21,7 @@ import pytest
 from pytest_viduemu.budget import Allowance, AsyncGuardedTransport, Budget, GuardedTransport
 from pytest_viduemu.control import EmulatorControl
 from pytest_viduemu.drift import DriftReport
-from viduemu.client.http import AsyncViduClient, ViduClient
+from viduemu.client import AsyncViduClient, ViduClient
 
 TARGETS = ("emulator", "live")
 DEFAULT_LIVE_URL = "https://api.vidu.com"

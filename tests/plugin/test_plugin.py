@@ -80,7 +80,7 @@ def test_async_client_fixture(run, pytester):
 def test_emulator_handle_steers_the_tests_account(run, pytester):
     pytester.makepyfile("""
         import pytest
-        from viduemu.client.http import ViduError
+        from viduemu.client import ViduError
 
         def test_control(vidu_client, vidu_emulator):
             assert vidu_emulator.clock()["mode"] == "manual"

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from pytest_viduemu.drift import Drift, DriftReport
-from viduemu.client.http import ViduError
+from viduemu.client import ViduError
 from viduemu.core.asyncapi import AsyncApi, MessageViolation
 from viduemu.core.contracts import Contracts, ContractViolation
 

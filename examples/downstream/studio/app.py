@@ -6,8 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Awaitable, Callable
 
-from viduemu.client.http import AsyncViduClient, ViduClient
-from viduemu.client.live import LiveConnection
+from viduemu.client import AsyncViduClient, LiveConnection, ViduClient
 
 
 class ClipFailed(Exception):

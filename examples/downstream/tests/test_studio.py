@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from studio import ClipFailed, call, make_clip
-from viduemu.client.http import ViduError
+from viduemu.client import ViduError
 
 AVATAR = "https://example.com/host.png"
 
