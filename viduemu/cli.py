@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from viduemu import __version__
@@ -49,6 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="real seconds a joined RTC peer has to connect before it is dropped (default 10)")
     serve.add_argument("--admin-token", help="require 'Authorization: Bearer TOKEN' on /_emulator/")
     serve.add_argument("--log-level", choices=CHOICES["log_level"], help="log level (default info)")
+    for name, what in (("export", "write the state file's contents to FILE, a JSON snapshot"),
+                       ("import", "load the JSON snapshot FILE into the state file (stop its server first)")):
+        cmd = sub.add_parser(name, help=what)
+        cmd.add_argument("file", metavar="FILE", help="the JSON snapshot")
+        cmd.add_argument("--state", help="the SQLite state file (default: VIDUEMU_STATE)")
+        cmd.add_argument("--overwrite", action="store_true",
+                         help="replace an existing FILE (export) or a state file that holds a state (import)")
     return parser
 
 
@@ -73,6 +81,26 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         serve(settings_from(args))
+    else:
+        snapshot_command(args)
+
+
+def snapshot_command(args: argparse.Namespace) -> None:
+    """``viduemu export FILE`` / ``viduemu import FILE`` (core/snapshot.py); errors exit 1 with a sentence."""
+    from viduemu.core import snapshot
+
+    state = args.state or os.environ.get("VIDUEMU_STATE")
+    if not state:
+        raise SystemExit(f"viduemu {args.command}: say which state file with --state FILE (or VIDUEMU_STATE)")
+    try:
+        if args.command == "export":
+            counted = snapshot.export(state, args.file, args.overwrite)
+            print(f"exported {state} to {args.file}: {snapshot.describe(counted)}")
+        else:
+            counted = snapshot.import_(args.file, state, args.overwrite)
+            print(f"imported {args.file} into {state}: {snapshot.describe(counted)}")
+    except (snapshot.SnapshotError, OSError) as exc:
+        raise SystemExit(f"viduemu {args.command}: {exc}") from None
 
 
 def banner(settings: Settings, emu) -> str:
