@@ -140,10 +140,12 @@ def server_config(app, settings: Settings):
 
     ssl = {"ssl_certfile": settings.tls_cert, "ssl_keyfile": settings.tls_key} if settings.tls_cert else {}
     # WebSocket pings follow the virtual clock (core/ws.py), so uvicorn's wall-clock keepalive is off.
+    # No permessage-deflate: signaling frames are a few hundred bytes, and each compressing connection
+    # holds zlib state that, with sessions cycling, kept the server's memory climbing (bench/soak.py).
     return uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level,
                           access_log=settings.log_level == "debug", ws=VirtualPingProtocol,
                           ws_ping_interval=None, ws_ping_timeout=None, ws_max_size=settings.ws_max_frame,
-                          **ssl)
+                          ws_per_message_deflate=False, **ssl)
 
 
 if __name__ == "__main__":

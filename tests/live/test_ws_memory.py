@@ -36,3 +36,11 @@ async def test_an_ended_connection_and_its_protocol_are_freed_without_the_cyclic
         assert [ref() for ref in refs] == [None] * len(refs)
     finally:
         gc.enable()
+
+
+async def test_the_server_does_not_negotiate_permessage_deflate(server):
+    """Signaling frames are small; a compressing connection holds zlib state for its whole life."""
+    live_id = (await server.create())["live"]["id"]
+    async with server.connect(live_id) as ws:  # the websockets client offers permessage-deflate
+        assert ws.response.headers.get("Sec-WebSocket-Extensions") is None
+        assert (await conn_init(ws, live_id))["payload"]["conn_init_ack"]["success"] is True
