@@ -197,7 +197,7 @@ def test_kill_9_under_mixed_load_then_every_timer_resumes_and_the_books_balance(
     state = str(tmp_path / "state.sqlite")
     seed = random.randrange(1 << 30)
     rng = random.Random(seed)
-    kill_after = rng.uniform(2.0, 5.0)  # real seconds: 40..100 virtual seconds into the load
+    kill_after = rng.uniform(2.5, 5.0)  # real seconds: 50..100 virtual seconds into the load
     server = Server("--state", state, *MIXED_ARGS).start()
     with MixedLoad(server.url, rng) as load:
         time.sleep(kill_after)
