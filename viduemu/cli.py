@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import logging
+import os
 import sys
 
 from viduemu import __version__
@@ -61,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--insecure-admin", action="store_true", default=None,
                        help="bound to a non-loopback address, serve the control plane without --admin-token")
     serve.add_argument("--log-level", choices=CHOICES["log_level"], help="log level (default info)")
+    for name, what in (("export", "write the state file's contents to FILE, a JSON snapshot"),
+                       ("import", "load the JSON snapshot FILE into the state file (stop its server first)")):
+        cmd = sub.add_parser(name, help=what)
+        cmd.add_argument("file", metavar="FILE", help="the JSON snapshot")
+        cmd.add_argument("--state", help="the SQLite state file (default: VIDUEMU_STATE)")
+        cmd.add_argument("--overwrite", action="store_true",
+                         help="replace an existing FILE (export) or a state file that holds a state (import)")
     return parser
 
 
@@ -99,6 +107,26 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         serve(settings_from(args))
+    else:
+        snapshot_command(args)
+
+
+def snapshot_command(args: argparse.Namespace) -> None:
+    """``viduemu export FILE`` / ``viduemu import FILE`` (core/snapshot.py); errors exit 1 with a sentence."""
+    from viduemu.core import snapshot
+
+    state = args.state or os.environ.get("VIDUEMU_STATE")
+    if not state:
+        raise SystemExit(f"viduemu {args.command}: say which state file with --state FILE (or VIDUEMU_STATE)")
+    try:
+        if args.command == "export":
+            counted = snapshot.export(state, args.file, args.overwrite)
+            print(f"exported {state} to {args.file}: {snapshot.describe(counted)}")
+        else:
+            counted = snapshot.import_(args.file, state, args.overwrite)
+            print(f"imported {args.file} into {state}: {snapshot.describe(counted)}")
+    except (snapshot.SnapshotError, OSError) as exc:
+        raise SystemExit(f"viduemu {args.command}: {exc}") from None
 
 
 def banner(settings: Settings, emu) -> str:
@@ -142,11 +170,13 @@ def server_config(app, settings: Settings):
 
     ssl = {"ssl_certfile": settings.tls_cert, "ssl_keyfile": settings.tls_key} if settings.tls_cert else {}
     # WebSocket pings follow the virtual clock (core/ws.py), so uvicorn's wall-clock keepalive is off.
+    # No permessage-deflate: signaling frames are a few hundred bytes, and each compressing connection
+    # holds zlib state that, with sessions cycling, kept the server's memory climbing (bench/soak.py).
     return uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level,
                           access_log=settings.log_level == "debug", ws=VirtualPingProtocol,
                           http=limited_http(settings.max_header_bytes, settings.request_timeout),
                           ws_ping_interval=None, ws_ping_timeout=None, ws_max_size=settings.ws_max_frame,
-                          **ssl)
+                          ws_per_message_deflate=False, **ssl)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from viduemu.core.ids import Ids
 from viduemu.core.journal import RecentBodies
 from viduemu.core.store import open_store
 
-CLOCK_SAVE_EVERY = 60.0  # virtual seconds
+CLOCK_SAVE_EVERY = 1.0  # real seconds
 
 
 class Emulator:
@@ -26,6 +26,7 @@ class Emulator:
         self.settings = settings
         self.store = open_store(settings.state)
         start = self.store.get_meta("clock_now")
+        self.last_alive: float | None = start  # where the clock stood when a persisted state last ran
         # Virtual time never runs backwards across a restart of a persisted state.
         self.clock = Clock(settings.clock, settings.speed, start=max(start or 0, time.time()))
         self._resume_hooks: list[Callable[[], None]] = []
@@ -56,17 +57,21 @@ class Emulator:
         return Ids(seed)
 
     def _arm_clock_saver(self) -> None:
-        """With --state, note the clock's position every virtual minute in real/speed mode, so a
-        killed server resumes close to where virtual time was (manual mode saves on each advance)."""
+        """With --state, note the clock's position every real second in real/speed mode, so a
+        killed server resumes within a second of where virtual time was and knows when it last ran
+        (``last_alive``; manual mode saves on each advance)."""
         if self.store.location == "memory":
             return
+
+        def every() -> float:  # virtual seconds; a manual clock only looks in now and then (mode changes)
+            return CLOCK_SAVE_EVERY * self.clock.speed if self.clock.mode != "manual" else 60.0
 
         def save() -> None:
             if self.clock.mode != "manual":
                 self.save_clock()
-            self.clock.call_later(CLOCK_SAVE_EVERY, save)
+            self.clock.call_later(every(), save)
 
-        self.clock.call_later(CLOCK_SAVE_EVERY, save)
+        self.clock.call_later(every(), save)
 
     def on_resume(self, hook: Callable[[], None]) -> None:
         """Register an area's hook that re-arms its timers from stored state (start and reset)."""

@@ -69,6 +69,22 @@ class MemoryStore:
         """Group writes so that they land together (or not at all) on disk."""
         yield
 
+    def dump(self) -> dict:
+        """Every document and the journals' windows, as one JSON-able dict (core/snapshot.py)."""
+        return {"docs": {kind: dict(docs) for kind, docs in self._docs.items()},
+                "journals": {name: list(entries) for name, entries in self._journals.items()}}
+
+    def restore(self, dump: dict) -> None:
+        """Replace everything with a ``dump()`` (in one transaction with --state)."""
+        with self.atomic():
+            self.clear()
+            for kind, docs in dump["docs"].items():
+                for key, doc in docs.items():
+                    self.put(kind, key, doc)
+            for name, entries in dump["journals"].items():
+                for entry in entries:
+                    self.append(name, entry)
+
     def clear(self) -> None:
         self._docs.clear()
         self._journals.clear()

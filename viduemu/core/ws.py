@@ -24,6 +24,15 @@ class VirtualPingProtocol(WebSocketsSansIOProtocol):
             # The ASGI task is created but has not run yet: it sees the extension from its start.
             scope["extensions"][EXTENSION] = {"ping": self._ping, "drop": self._drop, "on_heard": None}
 
+    def connection_lost(self, exc) -> None:
+        super().connection_lost(exc)
+        # The extension's bound methods (and the app's on_heard) tie this protocol, its scope and the
+        # app's connection object into a cycle that only the cyclic GC frees: with hundreds of
+        # sessions an hour, each holding its compressor, that is memory held for long (bench/soak.py).
+        scope = getattr(self, "scope", None)
+        if scope is not None:
+            scope.get("extensions", {}).pop(EXTENSION, None)
+
     def _ping(self, payload: bytes) -> None:
         if self.transport.is_closing() or self.close_sent:
             return

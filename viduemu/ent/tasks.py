@@ -199,7 +199,9 @@ class TaskEngine:
         self.on_change(task)
 
     def resume(self) -> None:
-        for task in sorted(self.store.all(KIND), key=lambda t: t["created_at"]):
+        """Re-arm every task from stored state: a task interrupted in ``processing`` continues to its
+        ``finish_at``. Processing tasks first, so that the queued ones see the slots they hold."""
+        for task in sorted(self.store.all(KIND), key=lambda t: (t["state"] != "processing", t["created_at"])):
             self._arm(task)
 
     def _forget(self) -> None:

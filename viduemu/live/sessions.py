@@ -135,10 +135,12 @@ class Lives:
             raise ViduError("Forbidden", f"live session {live_id} belongs to another API key")
         return live
 
-    def on_live_seconds(self, live: dict) -> float:
+    def on_live_seconds(self, live: dict, until: float | None = None) -> float:
+        """On_live time up to ``until`` (default: the end, else now), never past ``live_duration``."""
         if live["start_time"] is None:
             return 0.0
-        return max(0.0, (live["end_time"] or self.emu.clock.now()) - live["start_time"])
+        until = until if until is not None else live["end_time"] or self.emu.clock.now()
+        return min(float(live["live_duration"]), max(0.0, until - live["start_time"]))
 
     # -- transitions --------------------------------------------------------------
     def conn_init(self, live_id: str, api_key: str) -> tuple[bool, str | None, str | None]:
@@ -164,19 +166,17 @@ class Lives:
             self.store.put(KIND, live_id, live)
         return True, None, None
 
-    def hangup(self, live_id: str, reason: str, *, notify: bool = True) -> dict | None:
-        """End a waiting or on_live session with ``reason``; tells its client (type 6) when
-        ``notify`` (a hangup the client itself sent is not echoed back)."""
+    def hangup(self, live_id: str, reason: str, *, notify: bool = True, at: float | None = None) -> dict | None:
+        """End a waiting or on_live session with ``reason`` (as of ``at``, default now); tells its
+        client (type 6) when ``notify`` (a hangup the client itself sent is not echoed back)."""
         live = self.store.get(KIND, live_id)
         if live is None or live["status"] not in LIVE_STATES:
             return live
         now = self.emu.clock.now()
-        live["end_time"] = now
-        if live["start_time"] is not None:
-            self._settle(live, final=True)
+        live["end_time"] = min(now, at) if at is not None else now
         live["status"], live["hangup_reason"], live["close_reason"] = "ending", reason, reason
         live["ended_at"] = now + ENDING_SECONDS
-        self.store.put(KIND, live_id, live)
+        self._settle(live, final=True)  # one transaction: the last deduction and the ended record
         conn = self._conns.pop(live_id, None)
         if conn is not None and notify:
             conn.hangup(reason)
@@ -236,7 +236,7 @@ class Lives:
     def _reconnect_deadline(self, live_id: str, since: float) -> None:
         live = self.store.get(KIND, live_id)
         if live is not None and live["status"] == "on_live" and live["disconnected_at"] == since:
-            self.hangup(live_id, "client_reconnect_timeout")
+            self.hangup(live_id, "client_reconnect_timeout", at=since + self.settings.live_reconnect_grace)
 
     # -- timers and billing ---------------------------------------------------------
     def _arm(self, live: dict) -> None:
@@ -251,7 +251,8 @@ class Lives:
         start, live_id = live["start_time"], live["id"]
         self.emu.clock.call_at(start + live["live_duration"], self._timeout, live_id)
         charged_ticks = live["charged"] // (billing.cost(billing.TICK_SECONDS))
-        self.emu.clock.call_at(start + (charged_ticks + 1) * billing.TICK_SECONDS, self._tick, live_id)
+        tick_at = start + (charged_ticks + 1) * billing.TICK_SECONDS
+        self.emu.clock.call_at(tick_at, self._tick, live_id, tick_at)
 
     def _expire(self, live_id: str) -> None:
         live = self.store.get(KIND, live_id)
@@ -261,40 +262,50 @@ class Lives:
     def _timeout(self, live_id: str) -> None:
         live = self.store.get(KIND, live_id)
         if live is not None and live["status"] == "on_live":
-            self.hangup(live_id, "timeout")
+            self.hangup(live_id, "timeout", at=live["start_time"] + live["live_duration"])
 
-    def _tick(self, live_id: str) -> None:
+    def _tick(self, live_id: str, at: float) -> None:
+        """The deduction due at ``at`` (start + 6 s, + 12 s, ...): bills the time up to ``at``, so
+        ticks that fall due late (a restart, a long advance) bill each slot once, never ahead."""
         live = self.store.get(KIND, live_id)
         if live is None or live["status"] != "on_live":
             return
-        if self._settle(live, final=False):
-            self.store.put(KIND, live_id, live)
-            self.hangup(live_id, "credit_insufficient")
+        if self._settle(live, final=False, until=at):
+            self.hangup(live_id, "credit_insufficient", at=at)
             return
-        self.store.put(KIND, live_id, live)
-        self.emu.clock.call_later(billing.TICK_SECONDS, self._tick, live_id)
+        self.emu.clock.call_at(at + billing.TICK_SECONDS, self._tick, live_id, at + billing.TICK_SECONDS)
 
-    def _settle(self, live: dict, *, final: bool) -> bool:
-        """Deduct what the on_live time so far owes; True when the balance is exhausted."""
-        account = self.emu.accounts.ensure(live["api_key"])
-        owed = billing.cost(self.on_live_seconds(live))
-        amount, exhausted = billing.take(owed, live["charged"], account["credits"])
-        if amount:
-            self.emu.accounts.charge(live["api_key"], amount, "live", live["id"])
-            live["charged"] += amount
+    def _settle(self, live: dict, *, final: bool, until: float | None = None) -> bool:
+        """Deduct what the on_live time up to ``until`` owes and store the session with it, in one
+        transaction (a kill between the two would bill that time twice); True when the balance is
+        exhausted."""
+        exhausted = False
+        with self.store.atomic():
+            if live["start_time"] is not None:
+                account = self.emu.accounts.ensure(live["api_key"])
+                owed = billing.cost(self.on_live_seconds(live, until))
+                amount, exhausted = billing.take(owed, live["charged"], account["credits"])
+                if amount:
+                    self.emu.accounts.charge(live["api_key"], amount, "live", live["id"])
+                    live["charged"] += amount
+            self.store.put(KIND, live["id"], live)
         return exhausted and not final
 
     def resume(self) -> None:
-        """After a restart: re-arm every session's timers; an on_live session has lost its client,
-        so it waits for a reconnect like any dropped one."""
+        """After a restart: re-arm every session's timers. The server's end dropped every client,
+        so an on_live session is a dropped one since the last moment the server is known to have
+        been alive: a client may reconnect within the grace, else the session ends
+        ``client_reconnect_timeout`` at that moment + the grace, billed up to then (docs/decisions.md)."""
         now = self.emu.clock.now()
         for live in list(self.store.all(KIND)):
             self._arm(live)
             if live["status"] == "on_live":
-                live["disconnected_at"] = now
+                paid_until = live["start_time"] + billing.seconds_paid(live["charged"])
+                since = min(now, max(self.emu.last_alive or now, paid_until))
+                live["disconnected_at"] = since
                 self.store.put(KIND, live["id"], live)
-                self.emu.clock.call_at(now + self.settings.live_reconnect_grace, self._reconnect_deadline,
-                                       live["id"], now)
+                self.emu.clock.call_at(since + self.settings.live_reconnect_grace, self._reconnect_deadline,
+                                       live["id"], since)
 
 
 def view(live: dict) -> dict:

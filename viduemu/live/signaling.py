@@ -105,6 +105,7 @@ class Signaling:
         self.closed = True
         if self._beat_timer is not None:
             self._beat_timer.cancel()
+            self._beat_timer = None  # it points back here: a cycle holding the whole connection (bench/soak.py)
         self.emu.lives.detach(self.live_id, self)
 
     async def _close(self, code: int, reason: str = "") -> None:
