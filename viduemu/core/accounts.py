@@ -1,4 +1,9 @@
-"""Accounts, their credit balance and ledger. A balance never goes negative."""
+"""Accounts, their credit balance and ledger. A balance never goes negative.
+
+A ledger keeps its newest ``LEDGER_KEEP`` entries; older ones are folded into one ``carried`` entry
+(their deltas summed, the balance after them), so the deltas still sum to the balance and an account
+billed for days (a live session is charged every 6 s) stays small.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from viduemu.core.errors import ViduError
 from viduemu.core.store import MemoryStore
 
 KIND = "accounts"
+LEDGER_KEEP = 1000
+LEDGER_SLACK = 100   # fold in batches, not on every entry
 
 
 def creator_id(api_key: str) -> str:
@@ -48,6 +55,11 @@ class Accounts:
 
     def _post(self, account: dict, delta: int, reason: str, ref: str | None) -> dict:
         account["credits"] += delta
-        account["ledger"].append({"at": self.clock.now(), "delta": delta, "reason": reason, "ref": ref,
-                                  "balance": account["credits"]})
+        ledger = account["ledger"]
+        ledger.append({"at": self.clock.now(), "delta": delta, "reason": reason, "ref": ref,
+                       "balance": account["credits"]})
+        if len(ledger) > LEDGER_KEEP + LEDGER_SLACK:
+            old = ledger[:len(ledger) - LEDGER_KEEP + 1]
+            ledger[:len(old)] = [{"at": old[-1]["at"], "delta": sum(e["delta"] for e in old), "reason": "carried",
+                                  "ref": None, "balance": old[-1]["balance"]}]
         return self.store.put(KIND, account["api_key"], account)

@@ -5,7 +5,10 @@ and keyed by a string. Reads always come from memory. ``MemoryStore`` keeps noth
 ``SQLiteStore`` writes every change through to a SQLite file (WAL) before the caller answers,
 and loads it back on start, so a restart loses nothing that was acknowledged.
 
-Callers mutate a document they got and then ``put`` it: that is the write.
+Callers mutate a document they got and then ``put`` it: that is the write. Documents are kept as
+compact JSON bytes (orjson), not as Python objects: a stored task or live session takes a fraction of
+the memory, so a server that runs for days holds its state in little space; ``get`` hands out a
+fresh dict each time, so only a ``put`` changes what is stored.
 Journals are append-only lists with a bounded in-memory window.
 """
 
@@ -16,50 +19,67 @@ import sqlite3
 from collections import deque
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
-JOURNAL_WINDOW = 50_000
+import orjson
+
+JOURNAL_WINDOW = 10_000   # newest entries of each journal kept in memory (all of them on disk with --state)
+
+
+def _encode(doc: dict) -> bytes | str:
+    # orjson (bytes) for speed; the standard library (str) for what orjson cannot hold exactly:
+    # integers beyond 64 bits (an echoed huge seed), which orjson would read back as floats.
+    try:
+        return bytes(memoryview(orjson.dumps(doc)))   # a copy: orjson's own bytes keep an 8 KB buffer
+    except TypeError:
+        return json.dumps(doc, separators=(",", ":"))
+
+
+def _decode(raw: bytes | str) -> dict:
+    return orjson.loads(raw) if isinstance(raw, bytes) else json.loads(raw)
 
 
 class MemoryStore:
     location = "memory"
 
     def __init__(self) -> None:
-        self._docs: dict[str, dict[str, dict]] = {}
+        self._docs: dict[str, dict[str, bytes | str]] = {}
         self._journals: dict[str, deque] = {}
 
     # documents
     def get(self, kind: str, key: str) -> dict | None:
-        return self._docs.get(kind, {}).get(key)
+        raw = self._docs.get(kind, {}).get(key)
+        return None if raw is None else _decode(raw)
 
     def put(self, kind: str, key: str, doc: dict) -> dict:
-        self._docs.setdefault(kind, {})[key] = doc
-        self._write(kind, key, doc)
+        raw = self._docs.setdefault(kind, {})[key] = _encode(doc)
+        self._write(kind, key, raw)
         return doc
 
     def delete(self, kind: str, key: str) -> None:
         if self._docs.get(kind, {}).pop(key, None) is not None:
             self._write(kind, key, None)
 
-    def all(self, kind: str) -> Iterable[dict]:
+    def all(self, kind: str) -> Iterator[dict]:
         """Documents of a kind, oldest first."""
-        return self._docs.get(kind, {}).values()
+        return map(_decode, list(self._docs.get(kind, {}).values()))
 
     def count(self, kind: str) -> int:
         return len(self._docs.get(kind, {}))
 
     # journals
     def append(self, journal: str, entry: dict) -> dict:
-        self._journals.setdefault(journal, deque(maxlen=JOURNAL_WINDOW)).append(entry)
-        self._write_journal(journal, entry)
+        raw = _encode(entry)
+        self._journals.setdefault(journal, deque(maxlen=JOURNAL_WINDOW)).append(raw)
+        self._write_journal(journal, raw)
         return entry
 
     def journal(self, journal: str) -> Iterator[dict]:
-        return iter(self._journals.get(journal, ()))
+        return map(_decode, list(self._journals.get(journal, ())))
 
     # meta (small key/value facts, e.g. the clock position)
     def get_meta(self, key: str, default=None):
-        return self._docs.get("_meta", {}).get(key, {}).get("value", default)
+        return (self.get("_meta", key) or {}).get("value", default)
 
     def set_meta(self, key: str, value) -> None:
         self.put("_meta", key, {"value": value})
@@ -71,8 +91,9 @@ class MemoryStore:
 
     def dump(self) -> dict:
         """Every document and the journals' windows, as one JSON-able dict (core/snapshot.py)."""
-        return {"docs": {kind: dict(docs) for kind, docs in self._docs.items()},
-                "journals": {name: list(entries) for name, entries in self._journals.items()}}
+        return {"docs": {kind: {key: _decode(raw) for key, raw in docs.items()}
+                         for kind, docs in self._docs.items()},
+                "journals": {name: [_decode(e) for e in entries] for name, entries in self._journals.items()}}
 
     def restore(self, dump: dict) -> None:
         """Replace everything with a ``dump()`` (in one transaction with --state)."""
@@ -94,10 +115,10 @@ class MemoryStore:
         pass
 
     # persistence hooks (no-ops in memory)
-    def _write(self, kind: str, key: str, doc: dict | None) -> None:
+    def _write(self, kind: str, key: str, raw: bytes | str | None) -> None:
         pass
 
-    def _write_journal(self, journal: str, entry: dict) -> None:
+    def _write_journal(self, journal: str, raw: bytes | str) -> None:
         pass
 
     def _wipe(self) -> None:
@@ -132,24 +153,23 @@ class SQLiteStore(MemoryStore):
 
     def _load(self) -> None:
         for kind, key, doc in self._db.execute("SELECT kind, key, doc FROM docs ORDER BY rowid"):
-            self._docs.setdefault(kind, {})[key] = json.loads(doc)
+            self._docs.setdefault(kind, {})[key] = _encode(json.loads(doc))  # as put() would keep it
         rows = self._db.execute(
             "SELECT journal, entry FROM (SELECT seq, journal, entry FROM journals ORDER BY seq DESC LIMIT ?) "
             "ORDER BY seq", (JOURNAL_WINDOW,))
         for journal, entry in rows:
-            self._journals.setdefault(journal, deque(maxlen=JOURNAL_WINDOW)).append(json.loads(entry))
+            self._journals.setdefault(journal, deque(maxlen=JOURNAL_WINDOW)).append(_encode(json.loads(entry)))
 
-    def _write(self, kind: str, key: str, doc: dict | None) -> None:
-        if doc is None:
+    def _write(self, kind: str, key: str, raw: bytes | str | None) -> None:
+        if raw is None:
             self._db.execute("DELETE FROM docs WHERE kind=? AND key=?", (kind, key))
         else:
             self._db.execute("INSERT INTO docs (kind, key, doc) VALUES (?, ?, ?) "
-                             "ON CONFLICT (kind, key) DO UPDATE SET doc=excluded.doc",
-                             (kind, key, json.dumps(doc, separators=(",", ":"))))
+                             "ON CONFLICT (kind, key) DO UPDATE SET doc=excluded.doc", (kind, key, raw.decode() if isinstance(raw, bytes) else raw))
 
-    def _write_journal(self, journal: str, entry: dict) -> None:
+    def _write_journal(self, journal: str, raw: bytes | str) -> None:
         self._db.execute("INSERT INTO journals (journal, entry) VALUES (?, ?)",
-                         (journal, json.dumps(entry, separators=(",", ":"))))
+                         (journal, raw.decode() if isinstance(raw, bytes) else raw))
 
     def _wipe(self) -> None:
         self._db.execute("DELETE FROM docs")
