@@ -223,6 +223,8 @@ async def soak(minutes: float, warmup: float, sample: float, create_rate: float,
             if now >= next_sample:
                 samples.append({"t": now - started, "rss": vm_rss_mb(proc.pid), "errors": len(run.errors),
                                 **{op: n for op, n in run.counts.items()}})
+                print(f"  {samples[-1]['t'] / 60:5.2f} min: VmRSS {samples[-1]['rss']:.1f} MB, "
+                      f"{len(run.errors)} errors", file=sys.stderr, flush=True)   # progress, not the report
                 next_sample += sample
             if now >= run.end_at or proc.poll() is not None:
                 break

@@ -237,3 +237,15 @@ async def test_one_click_mv_reports_its_states_to_its_callback_url_signed(client
         assert final["id"] == mv_id and final["type"] == "mv" and final["signed_url"]
         assert all(verify("POST", rx.url + "/mv-hook", q["headers"], AUTH["Authorization"].split()[1])
                    for q in rx.requests)
+
+
+async def test_success_queued_while_the_processing_callback_is_in_flight_is_still_sent(client):
+    """The task reaches success while the receiver is still answering its processing callback: the
+    success callback queued meanwhile must not be lost when the first delivery settles."""
+    with Receiver(delay=0.5) as rx:
+        await create(client, rx.url + "/hook")
+        await advance(client, 1)                  # processing: its callback goes out, the receiver dawdles
+        await asyncio.sleep(0.1)
+        await advance(client, 30)                 # success, queued behind the attempt in flight
+        await wait_for(lambda: len(rx.requests) == 2, timeout=5, what="both callbacks")
+        assert [r["body"]["state"] for r in rx.requests] == ["processing", "success"]

@@ -110,7 +110,7 @@ class Callbacks:
         finally:
             self._inflight.pop(task_id, None)
         self.emu.journal(JOURNAL, entry)
-        self._settle(box, ok=entry["error"] is None)
+        self._settle(task_id, ok=entry["error"] is None)
 
     async def _post(self, url: str, headers: dict, body: dict) -> tuple[int | None, str | None]:
         if self._client is None:
@@ -127,9 +127,10 @@ class Callbacks:
             return response.status_code, f"receiver answered HTTP {response.status_code}"
         return response.status_code, None
 
-    def _settle(self, box: dict, ok: bool) -> None:
-        task_id = box["task_id"]
-        if self.store.get(KIND, task_id) is None:  # reset while the attempt was in flight
+    def _settle(self, task_id: str, ok: bool) -> None:
+        # Read again: while the attempt was in flight the task may have queued another callback.
+        box = self.store.get(KIND, task_id)
+        if box is None:  # reset while the attempt was in flight
             return
         if ok or box["attempt"] > len(BACKOFF):
             if not ok:

@@ -121,8 +121,8 @@ async def get_mv(request: Request):
 @endpoint
 async def edit(request: Request):
     emu = emulator(request)
+    body = await read_valid(request)   # before the read of the MV: nothing may change it after
     mv = emu.mv.get(caller(request), request.path_params["id"])
-    body = await read_valid(request)
     job = emu.mv.edit(mv, body["job_id"], body["prompt"], rate(mv["fields"]), body.get("callback_url"))
     return {"id": job["id"]}
 
@@ -130,8 +130,8 @@ async def edit(request: Request):
 @endpoint
 async def compose(request: Request):
     emu = emulator(request)
-    mv = emu.mv.get(caller(request), request.path_params["id"])
     body = await read_valid(request)
+    mv = emu.mv.get(caller(request), request.path_params["id"])
     job = emu.mv.compose(mv, body["job_ids"], body.get("callback_url"))
     return {"id": job["id"]}
 
