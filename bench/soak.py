@@ -5,7 +5,7 @@ The load, all in this process's event loop, each part paced on the wall clock:
   keys), each task polled with `GET /ent/v2/tasks/{id}/creations` every second until it ends; every
   task must end `success`, and its receiver must get its `processing` and `success` callbacks.
 - Live sessions: ``--lives`` (50) sessions cycling: `POST /live/v1/lives` (audio), WebSocket connect,
-  `conn_init`, held 2..15 s while the server's heartbeat pings are answered, then the client's
+  `conn_init`, held 20..50 s (``--hold``) while the server's heartbeat pings are answered, then the client's
   `hangup` (user_end); the session must then read `user_end` with credits for the time it ran; repeat.
 - Callbacks: a small HTTP receiver here (asyncio streams) answers 200 and records each body.
 
@@ -42,6 +42,8 @@ TASK = {"model": "viduq1", "images": ["https://example.com/a.png"], "prompt": "s
 AVATAR = {"persona": "A friendly guide.", "image_uri": "https://example.com/avatar.png"}
 CREDITS = 1_000_000_000
 RSS_BOUND = 0.10
+# Real seconds a session is held: at x10, calls of 3.3 to 8.3 minutes (the S1 maximum is 10).
+HOLD = (20.0, 50.0)
 
 
 def auth(key: str) -> dict:
@@ -49,9 +51,10 @@ def auth(key: str) -> dict:
 
 
 class Soak:
-    def __init__(self, base: str, receiver_url: str, end_at: float, create_rate: float, lives: int):
+    def __init__(self, base: str, receiver_url: str, end_at: float, create_rate: float, lives: int,
+                 hold: tuple[float, float]):
         self.base, self.receiver_url, self.end_at = base, receiver_url, end_at
-        self.create_rate, self.lives = create_rate, lives
+        self.create_rate, self.lives, self.hold = create_rate, lives, hold
         self.latency: dict[str, list[float]] = defaultdict(list)
         self.errors: list[str] = []
         self.counts: dict[str, int] = defaultdict(int)
@@ -120,7 +123,7 @@ class Soak:
                 continue
             live_id = r.json()["live"]["id"]
             try:
-                await self.session(key, live_id, ws_base, rng.uniform(2, 15))
+                await self.session(key, live_id, ws_base, rng.uniform(*self.hold))
             except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as exc:
                 self.error(f"live {live_id}: {type(exc).__name__} {exc}")
                 continue
@@ -196,7 +199,7 @@ def server_errors(proc) -> list[str]:
 
 
 async def soak(minutes: float, warmup: float, sample: float, create_rate: float, lives: int, speed: float,
-               out=print) -> dict:
+               hold: tuple[float, float] = HOLD, out=print) -> dict:
     port = free_port()
     proc = start_viduemu(port, "--clock", "speed", "--speed", str(speed), "--initial-credits", str(CREDITS))
     proc.output = []
@@ -207,7 +210,7 @@ async def soak(minutes: float, warmup: float, sample: float, create_rate: float,
     try:
         await loop.run_in_executor(None, wait_ready, base + "/_emulator/health", proc)
         started = time.monotonic()
-        run = Soak(base, "", started + minutes * 60, create_rate, lives)
+        run = Soak(base, "", started + minutes * 60, create_rate, lives, hold)
         receiver = await asyncio.start_server(run.receive, "127.0.0.1", 0)
         run.receiver_url = f"http://127.0.0.1:{receiver.sockets[0].getsockname()[1]}"
         workers = [loop.create_task(run.creator())] + [loop.create_task(run.cycler(n)) for n in range(lives)]
@@ -215,7 +218,7 @@ async def soak(minutes: float, warmup: float, sample: float, create_rate: float,
         out(f"machine: {machine()}")
         out(f"server: python -m viduemu serve --clock speed --speed {speed:g} (pid {proc.pid}); load: "
             f"{create_rate:g} img2video/s with callbacks, each polled every 1 s; {lives} live sessions cycling "
-            f"(create, WebSocket, conn_init, hold 2-15 s answering pings, user_end); {minutes:g} min, "
+            f"(create, WebSocket, conn_init, hold {hold[0]:g}-{hold[1]:g} s answering pings, user_end); {minutes:g} min, "
             f"warm-up {warmup:g} min, VmRSS every {sample:g} s")
         next_sample = started
         while True:
@@ -280,10 +283,13 @@ def main() -> None:
     parser.add_argument("--create-rate", type=float, default=2.0, help="img2video creates per second")
     parser.add_argument("--lives", type=int, default=50)
     parser.add_argument("--speed", type=float, default=10)
+    parser.add_argument("--hold", type=float, nargs=2, default=HOLD, metavar=("MIN", "MAX"),
+                        help=f"real seconds a session is held on_live (default {HOLD[0]:g} {HOLD[1]:g})")
     args = parser.parse_args()
     warmup = args.warmup if args.warmup is not None else args.minutes / 6
     sample = args.sample if args.sample is not None else args.minutes * 2
-    result = asyncio.run(soak(args.minutes, warmup, sample, args.create_rate, args.lives, args.speed))
+    result = asyncio.run(soak(args.minutes, warmup, sample, args.create_rate, args.lives, args.speed,
+                              tuple(args.hold)))
     sys.exit(0 if result["ok"] else 1)
 
 

@@ -1,6 +1,8 @@
 """The 3-minute soak (bench/soak.py at a tenth of its length): mixed load against a `viduemu serve
---clock speed --speed 10` subprocess: 0 errors, and VmRSS after the warm-up (30 s: the 30-minute
-soak's 5 minutes, scaled) within 10 % of its value at the end of the warm-up."""
+--clock speed --speed 10` subprocess: 0 errors, and VmRSS after the warm-up within 10 % of its value
+at the end of the warm-up. The warm-up is half the run (90 s), not a sixth as in the 30-minute soak:
+the journals' windows (2,000 entries) fill in about two minutes of this load, and until they do the
+growth is theirs, not a leak."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def three_minutes():
     lines: list[str] = []
-    result = asyncio.run(soak.soak(minutes=3, warmup=0.5, sample=6, create_rate=2, lives=50, speed=10,
+    result = asyncio.run(soak.soak(minutes=3, warmup=1.5, sample=6, create_rate=2, lives=50, speed=10,
                                    out=lines.append))
     return result, "\n".join(lines)
 
@@ -31,8 +33,6 @@ def test_three_minutes_of_mixed_load_give_no_error(three_minutes):
                                                      "WS hangup -> close", "GET live")), report
 
 
-@pytest.mark.xfail(strict=True, reason="retained state grows ~5 MB/min under this load (every task, session, "
-                   "ledger entry and journal entry is kept): bench/README.md, Soak")
 def test_three_minutes_of_mixed_load_keep_memory_flat_after_the_warm_up(three_minutes):
     result, report = three_minutes
     assert result["growth"] < soak.RSS_BOUND, report

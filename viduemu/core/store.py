@@ -23,7 +23,7 @@ from typing import Iterator
 
 import orjson
 
-JOURNAL_WINDOW = 10_000   # newest entries of each journal kept in memory (all of them on disk with --state)
+JOURNAL_WINDOW = 2_000   # newest entries of each journal kept in memory (all of them on disk with --state)
 
 
 def _encode(doc: dict) -> bytes | str:
