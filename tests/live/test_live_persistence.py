@@ -58,17 +58,23 @@ def shift_back(state: str, seconds: float) -> None:
             db.execute("UPDATE docs SET doc=? WHERE kind=? AND key=?", (json.dumps(doc), kind, key))
 
 
-async def test_a_session_on_live_when_the_server_died_ends_a_grace_after_the_death_billed_to_then(
-        tmp_path, live_settings, contracts):
-    """The server died an hour ago, 20 s into a session: on restart the session is a client that dropped
-    at the death, so it ended `client_reconnect_timeout` 30 s later and is billed 50 s, not the hour."""
-    settings = replace(live_settings, state=str(tmp_path / "state.sqlite"))
+async def died_20_seconds_into_a_session(settings, contracts) -> str:
+    """A session on_live for 20 s when the server died, an hour ago (its state file shifted back)."""
     async with running(settings, contracts) as first:
         live_id = (await first.create())["live"]["id"]
         async with first.connect(live_id) as ws:
             await conn_init(ws, live_id)
             await first.advance(20)
     shift_back(settings.state, 3600)
+    return live_id
+
+
+async def test_a_session_on_live_when_the_server_died_ends_a_grace_after_the_death_billed_to_then(
+        tmp_path, live_settings, contracts):
+    """The server died an hour ago, 20 s into a session: on restart the session is a client that dropped
+    at the death, so it ended `client_reconnect_timeout` 30 s later and is billed 50 s, not the hour."""
+    settings = replace(live_settings, state=str(tmp_path / "state.sqlite"))
+    live_id = await died_20_seconds_into_a_session(settings, contracts)
     async with running(settings, contracts) as second:
         await second.advance(0)  # the overdue timers run, each at the time it was due
         live = await second.live(live_id)
@@ -84,12 +90,7 @@ async def test_a_session_is_never_billed_past_its_live_duration(tmp_path, live_s
     than the rest of the session): the timeout ends it at live_duration, billed live_duration."""
     settings = replace(live_settings, state=str(tmp_path / "state.sqlite"), live_duration=60,
                        live_reconnect_grace=600)
-    async with running(settings, contracts) as first:
-        live_id = (await first.create())["live"]["id"]
-        async with first.connect(live_id) as ws:
-            await conn_init(ws, live_id)
-            await first.advance(20)
-    shift_back(settings.state, 3600)
+    live_id = await died_20_seconds_into_a_session(settings, contracts)
     async with running(settings, contracts) as second:
         await second.advance(0)
         live = await second.live(live_id)
