@@ -278,8 +278,15 @@ class ErrorLog(logging.Handler):
         self.records.append(record)
 
 
+@pytest.fixture
+def whole_journal(monkeypatch):
+    """10,000 fuzzed frames overflow the journal's in-memory window; this test reads the other
+    session's messages of the whole run back from it."""
+    monkeypatch.setattr("viduemu.core.store.JOURNAL_WINDOW", 100_000)
+
+
 @pytest.mark.slow   # ~20 s: 10,000 frames, and hypothesis generating them
-async def test_the_signaling_socket_survives_10000_random_frames_and_other_sessions_carry_on(server):
+async def test_the_signaling_socket_survives_10000_random_frames_and_other_sessions_carry_on(whole_journal, server):
     errors = ErrorLog()
     watched = [logging.getLogger(name) for name in ("viduemu", "uvicorn", "uvicorn.error", "asyncio")]
     for logger in watched:

@@ -23,6 +23,8 @@ from typing import Iterator
 
 import orjson
 
+from viduemu.core import packing
+
 JOURNAL_WINDOW = 2_000   # newest entries of each journal kept in memory (all of them on disk with --state)
 
 
@@ -39,6 +41,14 @@ def _decode(raw: bytes | str) -> dict:
     return orjson.loads(raw) if isinstance(raw, bytes) else json.loads(raw)
 
 
+def _pack(raw: bytes | str) -> bytes | str:
+    return packing.pack(raw)
+
+
+def _unpack(held: bytes | str) -> dict:
+    return _decode(packing.unpack(held))
+
+
 class MemoryStore:
     location = "memory"
 
@@ -49,10 +59,11 @@ class MemoryStore:
     # documents
     def get(self, kind: str, key: str) -> dict | None:
         raw = self._docs.get(kind, {}).get(key)
-        return None if raw is None else _decode(raw)
+        return None if raw is None else _unpack(raw)
 
     def put(self, kind: str, key: str, doc: dict) -> dict:
-        raw = self._docs.setdefault(kind, {})[key] = _encode(doc)
+        raw = _encode(doc)
+        self._docs.setdefault(kind, {})[key] = _pack(raw)
         self._write(kind, key, raw)
         return doc
 
@@ -62,7 +73,7 @@ class MemoryStore:
 
     def all(self, kind: str) -> Iterator[dict]:
         """Documents of a kind, oldest first."""
-        return map(_decode, list(self._docs.get(kind, {}).values()))
+        return map(_unpack, list(self._docs.get(kind, {}).values()))
 
     def count(self, kind: str) -> int:
         return len(self._docs.get(kind, {}))
@@ -70,12 +81,12 @@ class MemoryStore:
     # journals
     def append(self, journal: str, entry: dict) -> dict:
         raw = _encode(entry)
-        self._journals.setdefault(journal, deque(maxlen=JOURNAL_WINDOW)).append(raw)
+        self._journals.setdefault(journal, deque(maxlen=JOURNAL_WINDOW)).append(_pack(raw))
         self._write_journal(journal, raw)
         return entry
 
     def journal(self, journal: str) -> Iterator[dict]:
-        return map(_decode, list(self._journals.get(journal, ())))
+        return map(_unpack, list(self._journals.get(journal, ())))
 
     # meta (small key/value facts, e.g. the clock position)
     def get_meta(self, key: str, default=None):
@@ -91,9 +102,9 @@ class MemoryStore:
 
     def dump(self) -> dict:
         """Every document and the journals' windows, as one JSON-able dict (core/snapshot.py)."""
-        return {"docs": {kind: {key: _decode(raw) for key, raw in docs.items()}
+        return {"docs": {kind: {key: _unpack(raw) for key, raw in docs.items()}
                          for kind, docs in self._docs.items()},
-                "journals": {name: [_decode(e) for e in entries] for name, entries in self._journals.items()}}
+                "journals": {name: [_unpack(e) for e in entries] for name, entries in self._journals.items()}}
 
     def restore(self, dump: dict) -> None:
         """Replace everything with a ``dump()`` (in one transaction with --state)."""
@@ -153,12 +164,12 @@ class SQLiteStore(MemoryStore):
 
     def _load(self) -> None:
         for kind, key, doc in self._db.execute("SELECT kind, key, doc FROM docs ORDER BY rowid"):
-            self._docs.setdefault(kind, {})[key] = _encode(json.loads(doc))  # as put() would keep it
+            self._docs.setdefault(kind, {})[key] = _pack(_encode(json.loads(doc)))  # as put() would keep it
         rows = self._db.execute(
             "SELECT journal, entry FROM (SELECT seq, journal, entry FROM journals ORDER BY seq DESC LIMIT ?) "
             "ORDER BY seq", (JOURNAL_WINDOW,))
         for journal, entry in rows:
-            self._journals.setdefault(journal, deque(maxlen=JOURNAL_WINDOW)).append(_encode(json.loads(entry)))
+            self._journals.setdefault(journal, deque(maxlen=JOURNAL_WINDOW)).append(_pack(_encode(json.loads(entry))))
 
     def _write(self, kind: str, key: str, raw: bytes | str | None) -> None:
         if raw is None:
