@@ -6,9 +6,9 @@ and keyed by a string. Reads always come from memory. ``MemoryStore`` keeps noth
 and loads it back on start, so a restart loses nothing that was acknowledged.
 
 Callers mutate a document they got and then ``put`` it: that is the write. Documents are kept as
-compact JSON bytes (orjson), not as Python objects: a stored task or live session takes a fraction of
+packed JSON (core/packing.py), not as Python objects: a stored task or live session takes a fraction of
 the memory, so a server that runs for days holds its state in little space; ``get`` hands out a
-fresh dict each time, so only a ``put`` changes what is stored.
+fresh dict each time, so only a ``put`` changes what is stored (accounts excepted: SHARED_KINDS).
 Journals are append-only lists with a bounded in-memory window.
 """
 
@@ -45,8 +45,13 @@ def _pack(raw: bytes | str) -> bytes | str:
     return packing.pack(raw)
 
 
-def _unpack(held: bytes | str) -> dict:
-    return _decode(packing.unpack(held))
+def _unpack(held: bytes | str | dict) -> dict:
+    return held if isinstance(held, dict) else _decode(packing.unpack(held))
+
+
+# Accounts are read and written on every charge, each time whole (a ledger of up to 1,100 entries),
+# and always without an await between the read and the write: they stay objects, not packed copies.
+SHARED_KINDS = ("accounts",)
 
 
 class MemoryStore:
@@ -62,9 +67,9 @@ class MemoryStore:
         return None if raw is None else _unpack(raw)
 
     def put(self, kind: str, key: str, doc: dict) -> dict:
-        raw = _encode(doc)
-        self._docs.setdefault(kind, {})[key] = _pack(raw)
-        self._write(kind, key, raw)
+        written = doc if kind in SHARED_KINDS else _encode(doc)   # a shared one is encoded only for a file
+        self._docs.setdefault(kind, {})[key] = written if kind in SHARED_KINDS else _pack(written)
+        self._write(kind, key, written)
         return doc
 
     def delete(self, kind: str, key: str) -> None:
@@ -126,7 +131,7 @@ class MemoryStore:
         pass
 
     # persistence hooks (no-ops in memory)
-    def _write(self, kind: str, key: str, raw: bytes | str | None) -> None:
+    def _write(self, kind: str, key: str, raw: bytes | str | dict | None) -> None:
         pass
 
     def _write_journal(self, journal: str, raw: bytes | str) -> None:
@@ -164,14 +169,17 @@ class SQLiteStore(MemoryStore):
 
     def _load(self) -> None:
         for kind, key, doc in self._db.execute("SELECT kind, key, doc FROM docs ORDER BY rowid"):
-            self._docs.setdefault(kind, {})[key] = _pack(_encode(json.loads(doc)))  # as put() would keep it
+            loaded = json.loads(doc)   # kept as put() would keep it
+            self._docs.setdefault(kind, {})[key] = loaded if kind in SHARED_KINDS else _pack(_encode(loaded))
         rows = self._db.execute(
             "SELECT journal, entry FROM (SELECT seq, journal, entry FROM journals ORDER BY seq DESC LIMIT ?) "
             "ORDER BY seq", (JOURNAL_WINDOW,))
         for journal, entry in rows:
             self._journals.setdefault(journal, deque(maxlen=JOURNAL_WINDOW)).append(_pack(_encode(json.loads(entry))))
 
-    def _write(self, kind: str, key: str, raw: bytes | str | None) -> None:
+    def _write(self, kind: str, key: str, raw: bytes | str | dict | None) -> None:
+        if isinstance(raw, dict):
+            raw = _encode(raw)
         if raw is None:
             self._db.execute("DELETE FROM docs WHERE kind=? AND key=?", (kind, key))
         else:
