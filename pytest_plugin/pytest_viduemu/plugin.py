@@ -170,13 +170,12 @@ def vidu_api_key(_vidu: Vidu) -> str:
 
 
 @pytest.fixture
-def vidu_emulator(_vidu: Vidu, vidu_base_url: str, vidu_api_key: str) -> Iterator[EmulatorControl]:
-    """Steer the emulator for this test's account; skips the test on the live target."""
+def vidu_emulator(_vidu: Vidu, vidu_clock: EmulatorControl | WallClock) -> EmulatorControl:
+    """Steer the emulator for this test's account (the same handle as ``vidu_clock``, which removes
+    the test's fault rules afterwards); skips the test on the live target."""
     if _vidu.live:
         pytest.skip("vidu_emulator steers the emulator; --vidu-target=live has none")
-    control = EmulatorControl(vidu_base_url, vidu_api_key)
-    yield control
-    control.close()
+    return vidu_clock
 
 
 class WallClock:

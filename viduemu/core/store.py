@@ -41,10 +41,6 @@ def _decode(raw: bytes | str) -> dict:
     return orjson.loads(raw) if isinstance(raw, bytes) else json.loads(raw)
 
 
-def _pack(raw: bytes | str) -> bytes | str:
-    return packing.pack(raw)
-
-
 def _unpack(held: bytes | str | dict) -> dict:
     return held if isinstance(held, dict) else _decode(packing.unpack(held))
 
@@ -58,7 +54,7 @@ class MemoryStore:
     location = "memory"
 
     def __init__(self) -> None:
-        self._docs: dict[str, dict[str, bytes | str]] = {}
+        self._docs: dict[str, dict[str, dict | bytes | str]] = {}
         self._journals: dict[str, deque] = {}
 
     # documents
@@ -67,10 +63,18 @@ class MemoryStore:
         return None if raw is None else _unpack(raw)
 
     def put(self, kind: str, key: str, doc: dict) -> dict:
-        written = doc if kind in SHARED_KINDS else _encode(doc)   # a shared one is encoded only for a file
-        self._docs.setdefault(kind, {})[key] = written if kind in SHARED_KINDS else _pack(written)
-        self._write(kind, key, written)
+        self._write(kind, key, self._keep(kind, key, doc))
         return doc
+
+    def _keep(self, kind: str, key: str, doc: dict) -> dict | bytes | str:
+        """Hold ``doc`` as this store keeps it; answers what a file would store: its JSON, or the
+        document itself when it is shared (encoded only if there is a file)."""
+        if kind in SHARED_KINDS:
+            self._docs.setdefault(kind, {})[key] = doc
+            return doc
+        written = _encode(doc)
+        self._docs.setdefault(kind, {})[key] = packing.pack(written)
+        return written
 
     def delete(self, kind: str, key: str) -> None:
         if self._docs.get(kind, {}).pop(key, None) is not None:
@@ -86,7 +90,7 @@ class MemoryStore:
     # journals
     def append(self, journal: str, entry: dict) -> dict:
         raw = _encode(entry)
-        self._journals.setdefault(journal, deque(maxlen=JOURNAL_WINDOW)).append(_pack(raw))
+        self._journals.setdefault(journal, deque(maxlen=JOURNAL_WINDOW)).append(packing.pack(raw))
         self._write_journal(journal, raw)
         return entry
 
@@ -169,13 +173,12 @@ class SQLiteStore(MemoryStore):
 
     def _load(self) -> None:
         for kind, key, doc in self._db.execute("SELECT kind, key, doc FROM docs ORDER BY rowid"):
-            loaded = json.loads(doc)   # kept as put() would keep it
-            self._docs.setdefault(kind, {})[key] = loaded if kind in SHARED_KINDS else _pack(_encode(loaded))
+            self._keep(kind, key, json.loads(doc))
         rows = self._db.execute(
             "SELECT journal, entry FROM (SELECT seq, journal, entry FROM journals ORDER BY seq DESC LIMIT ?) "
             "ORDER BY seq", (JOURNAL_WINDOW,))
         for journal, entry in rows:
-            self._journals.setdefault(journal, deque(maxlen=JOURNAL_WINDOW)).append(_pack(_encode(json.loads(entry))))
+            self._journals.setdefault(journal, deque(maxlen=JOURNAL_WINDOW)).append(packing.pack(_encode(json.loads(entry))))
 
     def _write(self, kind: str, key: str, raw: bytes | str | dict | None) -> None:
         if isinstance(raw, dict):
