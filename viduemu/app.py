@@ -1,4 +1,4 @@
-"""create_app(settings) -> ASGI app: the one place that knows every area."""
+"""create_app(settings) -> ASGI app: the emulator (viduemu/emulator.py) behind Starlette."""
 
 from __future__ import annotations
 
@@ -11,20 +11,14 @@ from starlette.requests import Request
 from starlette.routing import Match
 
 from viduemu.config import Settings
-from viduemu.control import routes as control
-from viduemu.core.context import Emulator
+from viduemu.control.routes import PREFIX as CONTROL_PREFIX
 from viduemu.core.contracts import Contracts
 from viduemu.core.errors import ViduError
 from viduemu.core.http import error_response
 from viduemu.core.journal import RequestJournal
-from viduemu.aggregator import routes as aggregator
-from viduemu.ent import routes as ent
-from viduemu.live import routes as live
-from viduemu.rtc import gateway as rtc
+from viduemu.emulator import Emulator
 
 log = logging.getLogger("viduemu")
-
-AREAS = (ent, live, rtc, aggregator)  # each: install(emu) -> list of routes (rtc after live: it watches sessions)
 
 
 def allowed_methods(app: Starlette, scope) -> list[str]:
@@ -36,19 +30,16 @@ def allowed_methods(app: Starlette, scope) -> list[str]:
     return sorted(methods)
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    settings = settings or Settings()
-    emu = Emulator(settings)
-    emu.contracts = Contracts()
-    routes = [route for area in AREAS for route in area.install(emu)] + control.routes
+def create_app(settings: Settings | None = None, contracts: Contracts | None = None) -> Starlette:
+    emu = Emulator.build(settings or Settings(), contracts)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        emu.clock.start()
+        emu.core.clock.start()
         try:
             yield
         finally:
-            await emu.clock.stop()
+            await emu.core.clock.stop()
             await emu.aclose()
 
     async def http_error(request: Request, exc: HTTPException):
@@ -62,9 +53,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(request, ViduError("InternalServiceFailure"))
 
-    app = Starlette(routes=routes, lifespan=lifespan,
+    app = Starlette(routes=emu.routes(), lifespan=lifespan,
                     exception_handlers={HTTPException: http_error, Exception: crash})
-    app.state.emu = emu
+    app.state.emu, app.state.core = emu, emu.core
     emu.resume()
-    app.add_middleware(RequestJournal, emu_getter=lambda: emu)
+    app.add_middleware(RequestJournal, core=emu.core, skip=(CONTROL_PREFIX,))
     return app

@@ -129,10 +129,10 @@ def snapshot_command(args: argparse.Namespace) -> None:
         raise SystemExit(f"viduemu {args.command}: {exc}") from None
 
 
-def banner(settings: Settings, emu) -> str:
+def banner(settings: Settings, core) -> str:
     lines = [f"viduemu {__version__} serving the Vidu API on {settings.base_url}",
-             f"  clock: {emu.clock.mode}" + (f" x{emu.clock.speed:g}" if emu.clock.mode == "speed" else ""),
-             f"  state: {emu.store.location}",
+             f"  clock: {core.clock.mode}" + (f" x{core.clock.speed:g}" if core.clock.mode == "speed" else ""),
+             f"  state: {core.store.location}",
              f"  new accounts: any 'Token vda_...' key, {settings.initial_credits} credits"]
     if settings.tls_cert:
         lines.append(f"  TLS certificate (trust this): {settings.tls_cert}")
@@ -157,7 +157,7 @@ def serve(settings: Settings) -> None:
 
         settings.tls_cert, settings.tls_key = ensure_certificate(settings.state)
     app = create_app(settings)
-    print(banner(settings, app.state.emu), flush=True)
+    print(banner(settings, app.state.core), flush=True)
     uvicorn.Server(server_config(app, settings)).run()
 
 

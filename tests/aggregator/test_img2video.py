@@ -69,7 +69,7 @@ async def test_a_task_completes_with_a_playable_mp4_of_the_requested_size_and_du
 ])
 async def test_resolution_per_duration_and_defaults(client, duration, resolution, ok, emu):
     task = (await submit(client, duration=duration, resolution=resolution)).json()
-    assert emu.store.get("tasks", task["id"])["fields"]["resolution"] == ok
+    assert emu.core.store.get("tasks", task["id"])["fields"]["resolution"] == ok
 
 
 @pytest.mark.parametrize("change,code", [
@@ -140,7 +140,7 @@ async def test_callbacks_carry_this_dialects_task_object_signed_with_the_bearer_
 
 
 def test_a_style_failure_maps_to_008005003_though_neither_model_takes_a_style():
-    from viduemu.aggregator.models import DialectError
+    from viduemu.aggregator.rules import DialectError
     from viduemu.core.errors import invalid
 
     assert DialectError.of(invalid("style", "no such style")).code == "008005003"
@@ -149,8 +149,8 @@ def test_a_style_failure_maps_to_008005003_though_neither_model_takes_a_style():
 async def test_seed_default_0_is_random_and_a_given_seed_is_kept(client, emu):
     random_seed = (await submit(client, seed=0)).json()
     kept = (await submit(client, seed=424242)).json()
-    assert emu.store.get("tasks", random_seed["id"])["fields"]["seed"] > 0
-    assert emu.store.get("tasks", kept["id"])["fields"]["seed"] == 424242
+    assert emu.core.store.get("tasks", random_seed["id"])["fields"]["seed"] > 0
+    assert emu.core.store.get("tasks", kept["id"])["fields"]["seed"] == 424242
 
 
 async def test_is_rec_costs_extra_credits(client):

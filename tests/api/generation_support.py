@@ -99,7 +99,7 @@ async def state_of(client, emu, key: str = KEY) -> tuple:
     account = (await client.get(f"/_emulator/accounts/{key}")).json()
     journal = (await client.get("/_emulator/requests")).json()["requests"]
     ok_creates = sum(1 for e in journal if e["method"] == "POST" and e["status"] == 200)
-    return account.get("credits"), len(account.get("ledger", [])), emu.store.count("tasks"), ok_creates
+    return account.get("credits"), len(account.get("ledger", [])), emu.core.store.count("tasks"), ok_creates
 
 
 async def check_model_row(client, kind: str, body, row) -> None:

@@ -102,7 +102,7 @@ async def test_signature_verifies_with_the_tasks_api_key(client, emu):
         # Date is GMT, from the virtual clock
         assert headers["Date"].endswith(" GMT")
         sent_at = email.utils.parsedate_to_datetime(headers["Date"]).timestamp()
-        assert abs(sent_at - emu.clock.now()) < 1.0
+        assert abs(sent_at - emu.core.clock.now()) < 1.0
         assert len(headers["x-request-nonce"]) == 36
         entry = (await journal(client))[0]
         assert entry["headers"]["X-HMAC-SIGNATURE"] == headers["X-HMAC-SIGNATURE"]
@@ -153,7 +153,7 @@ async def test_receiver_down_gives_four_attempts_then_stops(client):
 
 
 async def test_callbacks_of_one_task_arrive_in_order(client, emu):
-    emu.settings.task_seconds = 3  # the task succeeds while its processing callback awaits a retry
+    emu.core.settings.task_seconds = 3  # the task succeeds while its processing callback awaits a retry
     with Receiver(statuses=[500]) as rx:
         await create(client, rx.url + "/cb")
         await advance(client, 1)

@@ -17,8 +17,8 @@ from tests.receiver import Receiver, free_port
 from viduemu.app import create_app
 from viduemu.config import Settings
 from viduemu.core.errors import ViduError
-from viduemu.core.fetch import Fetcher, is_public
-from viduemu.core.inputs import check_image
+from viduemu.vidu.fetch import Fetcher, is_public
+from viduemu.vidu.inputs import check_image
 
 
 def image_bytes(fmt: str, size=(256, 256)) -> bytes:

@@ -135,7 +135,7 @@ async def test_another_keys_task_is_not_found_and_untouched(client, emu, account
     assert_error(await client.post(f"/ent/v2/tasks/{task['task_id']}/cancel", json={}, headers=AUTH),
                  404, "TaskNotFound")
     assert (await state_of(client, emu), await state_of(client, emu, "vda_other_key")) == before
-    assert emu.store.get("tasks", task["task_id"])["state"] == "created"
+    assert emu.core.store.get("tasks", task["task_id"])["state"] == "created"
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -166,4 +166,4 @@ def test_the_sweep_covers_every_endpoint():
 
 async def test_empty_callback_url_means_none(client, emu):
     task = (await create(client, "text2video", {**GOOD["text2video"], "callback_url": ""})).json()
-    assert emu.store.get("tasks", task["task_id"])["callback_url"] is None
+    assert emu.core.store.get("tasks", task["task_id"])["callback_url"] is None

@@ -131,7 +131,7 @@ async def test_a_large_body_is_kept_cut_with_its_size(client):
 
 
 async def test_only_the_latest_bodies_are_kept_and_reset_forgets_them(client, emu):
-    emu.bodies.keep = 2
+    emu.core.bodies.keep = 2
     for _ in range(3):
         await client.get("/ent/v2/tasks/1/creations", headers=AUTH)
     first, *rest = (await client.get("/_emulator/requests")).json()["requests"]
@@ -141,7 +141,7 @@ async def test_only_the_latest_bodies_are_kept_and_reset_forgets_them(client, em
         assert (await client.get(f"/_emulator/requests/{entry['trace_id']}")).json()["response_body"]
     await client.post("/_emulator/reset")
     assert_error(await client.get(f"/_emulator/requests/{rest[-1]['trace_id']}"), 404, "NotFound")
-    assert emu.bodies.get(rest[-1]["trace_id"]) is None
+    assert emu.core.bodies.get(rest[-1]["trace_id"]) is None
 
 
 class TestWithAdminToken:

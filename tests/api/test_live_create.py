@@ -14,7 +14,7 @@ from tests.conftest import AUTH, KEY, advance, assert_error, contract_checker
 from viduemu.app import create_app
 from viduemu.cli import build_parser, settings_from
 from viduemu.config import Settings
-from viduemu.core.accounts import creator_id
+from viduemu.vidu.accounts import creator_id
 from viduemu.live.voices import SYSTEM_VOICES
 
 LIVES = "/live/v1/lives"
@@ -41,7 +41,7 @@ def png_of_decoded_size(size: int) -> str:
 async def snapshot(client, emu, key: str = KEY) -> tuple:
     """What a refused request must leave untouched: balance, ledger, sessions, voices."""
     account = (await client.get(f"/_emulator/accounts/{key}")).json()
-    return account.get("credits"), len(account.get("ledger", [])), emu.store.count("lives"), emu.store.count("voices")
+    return account.get("credits"), len(account.get("ledger", [])), emu.core.store.count("lives"), emu.core.store.count("voices")
 
 
 async def create(client, payload, headers=AUTH) -> httpx.Response:
@@ -123,7 +123,7 @@ async def test_a_body_that_is_not_a_json_object_is_a_bad_request(client, emu, ac
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "vda_test_key"}, {"Authorization": "Bearer vda_x"}])
 async def test_create_without_a_token_is_401(client, emu, headers):
     assert_error(await create(client, body(), headers), 401, "Unauthorized")
-    assert emu.store.count("lives") == 0
+    assert emu.core.store.count("lives") == 0
 
 
 # -- accepted inputs -----------------------------------------------------------------------
@@ -152,7 +152,7 @@ async def test_avatar_image_at_128_px_and_at_1_to_4_is_accepted(client, size):
 
 async def test_avatar_image_data_uri_decoding_to_just_under_20_mb_is_accepted(client, emu):
     live = await created(client, body(image_uri=png_of_decoded_size(20 * MB - 1)))
-    assert emu.store.get("lives", live["live"]["id"]) is not None
+    assert emu.core.store.get("lives", live["live"]["id"]) is not None
 
 
 async def test_avatar_image_data_uri_decoding_to_20_mb_is_refused(client, emu, account):
@@ -223,7 +223,7 @@ async def test_45_credits_is_enough_and_creating_charges_nothing(client, emu):
     await client.put(f"/_emulator/accounts/{KEY}", json={"credits": 45})
     await created(client, body())
     account = (await client.get(f"/_emulator/accounts/{KEY}")).json()
-    assert account["credits"] == 45 and len(account["ledger"]) == 1 and emu.store.count("lives") == 1
+    assert account["credits"] == 45 and len(account["ledger"]) == 1 and emu.core.store.count("lives") == 1
 
 
 async def test_bad_input_is_reported_before_the_balance(client):
@@ -234,7 +234,7 @@ async def test_bad_input_is_reported_before_the_balance(client):
 # -- the create answer ------------------------------------------------------------------------
 @pytest.mark.parametrize("call_mode,channel", [("video", "live-user-{}"), ("audio", "live-audio-{}")])
 async def test_create_answer_is_exactly_the_documented_shape(client, emu, call_mode, channel):
-    now = emu.clock.now()
+    now = emu.core.clock.now()
     answer = await created(client, body(call_mode))
     assert set(answer) == {"live", "rtc"}
     live, rtc = answer["live"], answer["rtc"]
@@ -253,11 +253,11 @@ async def test_create_answer_is_exactly_the_documented_shape(client, emu, call_m
 async def test_the_token_is_bound_to_its_channel_and_user(client, emu):
     a, b = (await created(client))["rtc"], (await created(client))["rtc"]
     assert a["token"] != b["token"]
-    claims = emu.lives.token_claims(a["token"])
+    claims = emu.live.sessions.token_claims(a["token"])
     assert (claims["channel_id"], claims["user_id"], claims["exp"]) == (a["channel_id"], a["user_id"],
                                                                          int(a["token_expire_at"]))
     forged = a["token"].split(".")[0] + "." + b["token"].split(".")[1]
-    assert emu.lives.token_claims(forged) is None
+    assert emu.live.sessions.token_claims(forged) is None
 
 
 async def test_two_keys_get_different_creator_ids_in_user_id(client):
@@ -287,7 +287,7 @@ async def test_live_duration_follows_the_live_duration_flag(contracts):
 
 # -- the query answer -------------------------------------------------------------------------
 async def test_query_of_a_waiting_session(client, emu):
-    created_at = emu.clock.now()
+    created_at = emu.core.clock.now()
     live_id = (await created(client, body("video", name="Mia", voice="Serena",
                                           image_uri="https://example.com/mia.png")))["live"]["id"]
     r = await client.get(f"{LIVES}/{live_id}", headers=AUTH)
@@ -332,7 +332,7 @@ async def test_another_keys_session_is_403_forbidden(client, emu):
     live_id = (await created(client))["live"]["id"]
     r = await client.get(f"{LIVES}/{live_id}", headers={"Authorization": "Token vda_intruder"})
     assert_error(r, 403, "Forbidden")
-    assert emu.store.get("lives", live_id)["status"] == "waiting"
+    assert emu.core.store.get("lives", live_id)["status"] == "waiting"
 
 
 @pytest.mark.parametrize("live_id", ["123456789012345678", "nope", "0"])

@@ -41,7 +41,7 @@ async def listed(client, headers=AUTH) -> list[str]:
 
 async def snapshot(client, emu, key: str = KEY) -> tuple:
     account = (await client.get(f"/_emulator/accounts/{key}")).json()
-    return account.get("credits"), len(account.get("ledger", [])), emu.store.count("voices"), emu.store.count("lives")
+    return account.get("credits"), len(account.get("ledger", [])), emu.core.store.count("voices"), emu.core.store.count("lives")
 
 
 def b64(mime: str, data: bytes) -> str:
@@ -169,7 +169,7 @@ async def test_a_voice_name_is_unique_per_account(client, emu):
 
 async def test_clone_without_a_token_is_401(client, emu):
     assert_error(await clone(client, clone_body(), headers={}), 401, "Unauthorized")
-    assert emu.store.count("voices") == 0
+    assert emu.core.store.count("voices") == 0
 
 
 # -- price ---------------------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ async def balance(client) -> int:
 
 async def snapshot(client, emu):
     """What bad input must not change: the balance and every MV document."""
-    return await balance(client), sorted(emu.store.all("mv"), key=lambda m: m["id"]).__repr__()
+    return await balance(client), sorted(emu.core.store.all("mv"), key=lambda m: m["id"]).__repr__()
 
 
 def shot_records(mv: dict) -> list[dict]:
@@ -207,7 +207,7 @@ async def test_enumerated_and_typed_fields(client, emu, field, good, bad):
 
 async def test_defaults_16_9_720p_white_subtitles(client, emu):
     mv_id = await create_id(client)
-    fields = emu.store.get("mv", mv_id)["fields"]
+    fields = emu.core.store.get("mv", mv_id)["fields"]
     assert (fields["aspect_ratio"], fields["resolution"], fields["subtitle_color"]) == ("16:9", "720p", "#FFFFFF")
     assert fields["lip_sync"] is False and fields["add_subtitle"] is False
 
@@ -215,7 +215,7 @@ async def test_defaults_16_9_720p_white_subtitles(client, emu):
 async def test_optional_strings_are_kept(client, emu):
     mv_id = await create_id(client, srt_url="https://example.com/lyrics.srt", lip_ref_url="https://e.com/a.png",
                             callback_url="https://example.com/hook", add_subtitle=True)
-    doc = emu.store.get("mv", mv_id)
+    doc = emu.core.store.get("mv", mv_id)
     assert doc["fields"]["srt_url"] == "https://example.com/lyrics.srt" and doc["fields"]["add_subtitle"] is True
     assert doc["callback_url"] == "https://example.com/hook"
 
@@ -240,7 +240,7 @@ async def test_price_rounds_the_audio_up_to_whole_seconds(client):
 async def test_not_enough_credits_creates_nothing(client, emu):
     await client.put(f"/_emulator/accounts/{KEY}", json={"credits": 99})
     await expect_bad(client, emu, 400, "CreditInsufficient", None)
-    assert await balance(client) == 99 and not list(emu.store.all("mv"))
+    assert await balance(client) == 99 and not list(emu.core.store.all("mv"))
 
 
 async def test_task_finish_fault_fails_the_mv_and_refunds(client, emu):

@@ -151,7 +151,7 @@ async def test_head_of_a_video_answers_its_length(client):
 async def _cached_file(app, client) -> str:
     [creation] = (await finished(client, FOX))["creations"]
     await download(client, creation["url"])
-    path, _ = await app.state.emu.files.resolve(creation["url"].split("/_emulator/files/")[1])
+    path, _ = await app.state.emu.core.files.resolve(creation["url"].split("/_emulator/files/")[1])
     return path
 
 

@@ -111,12 +111,12 @@ async def _wait_journal(c, n: int):
 async def test_speed_clock_position_is_saved_without_a_clean_shutdown(tmp_path):
     settings = Settings(clock="speed", speed=100, state=str(tmp_path / "s.sqlite"))
     first = create_app(settings).state.emu
-    first.clock.advance(3600)  # an hour of virtual time passes (the saver runs every virtual minute)
-    reached = first.clock.now()
+    first.core.clock.advance(3600)  # an hour of virtual time passes (the saver runs every virtual minute)
+    reached = first.core.clock.now()
     # no aclose(): as if the process were killed; a new app opens the same file
     second = create_app(settings).state.emu
     try:
-        assert second.clock.now() >= reached - 60
+        assert second.core.clock.now() >= reached - 60
     finally:
         await second.aclose()
-        first.store.close()
+        first.core.store.close()

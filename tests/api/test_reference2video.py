@@ -6,6 +6,7 @@ from tests.api.generation_support import URL_IMAGE, create, created, mp4, png, s
 from tests.api.generation_support import plenty_of_credits  # noqa: F401 (a fixture)
 from tests.conftest import AUTH, KEY, assert_error
 from viduemu.ent import pricing
+from viduemu.ent.models import Subject
 
 pytestmark = pytest.mark.usefixtures("plenty_of_credits")
 KIND = "reference2video"
@@ -239,7 +240,7 @@ async def test_off_peak_costs_less(client):
 
 async def test_callback_url_must_be_http(client, emu):
     task = await created(client, KIND, body(callback_url="https://example.com/hook"))
-    assert emu.store.get("tasks", task["task_id"])["callback_url"] == "https://example.com/hook"
+    assert emu.core.store.get("tasks", task["task_id"])["callback_url"] == "https://example.com/hook"
     await refused(client, body(callback_url="ftp://example.com/hook"), "FieldInvalid", "callback_url")
 
 
@@ -308,10 +309,9 @@ async def test_subjects_and_images_together_are_unwanted(client):
 
 
 def library_subject(emu, subject_id, api_key=KEY, images=1, videos=0):
-    emu.store.put("subjects", subject_id, {"id": subject_id, "api_key": api_key, "name": "lib",
-                                           "images": [URL_IMAGE] * images,
-                                           "videos": ["https://example.com/v.mp4"] * videos,
-                                           "voice_id": "", "style": "", "description": ""})
+    emu.ent.subjects.table.put(Subject(id=subject_id, api_key=api_key, name="lib", images=[URL_IMAGE] * images,
+                                       videos=["https://example.com/v.mp4"] * videos, created_at=0.0,
+                                       updated_at=0.0))
 
 
 async def test_library_subject_by_server_id_or_id(client, emu):

@@ -16,7 +16,7 @@ async def create(client, headers=AUTH, **body):
 
 async def state(client, emu, key=KEY):
     balance = (await client.get(f"/_emulator/accounts/{key}")).json()["credits"]
-    return balance, sorted(s["id"] for s in emu.store.all("subjects"))
+    return balance, sorted(s["id"] for s in emu.core.store.all("subjects"))
 
 
 async def test_create_answers_the_subject_synchronously(client, emu):
@@ -26,7 +26,7 @@ async def test_create_answers_the_subject_synchronously(client, emu):
     assert body["name"] == "Alice" and body["voice_id"] == "Tina" and len(body["id"]) == 18
     assert body["images"] == [png()] and body["videos"] == [mp4(5)]
     assert body["style"] == "" and body["description"] == "" and body["credits"] == 0
-    stored = emu.store.get("subjects", body["id"])
+    stored = emu.core.store.get("subjects", body["id"])
     assert stored["api_key"] == KEY and stored["name"] == "Alice"
     assert set(stored) >= {"id", "api_key", "name", "images", "videos", "voice_id", "style", "description",
                            "created_at"}
@@ -171,7 +171,7 @@ async def test_edit_changes_the_given_fields(client, emu):
     body = assert_contract(r, "put", ITEM)
     assert body == {"id": subject["id"], "name": "renamed", "style": "anime", "description": "a tall hero",
                     "voice_id": "Tina"}
-    assert emu.store.get("subjects", subject["id"])["images"] == subject["images"]
+    assert emu.core.store.get("subjects", subject["id"])["images"] == subject["images"]
     listed = (await client.get(PATH, headers=AUTH)).json()["subjects"][0]
     assert listed["name"] == "renamed" and listed["style"] == "anime"
 
@@ -182,7 +182,7 @@ async def test_edit_text_limits(client, emu, field, limit):
     url = ITEM.format(id=subject["id"])
     assert (await client.put(url, json={field: "x" * limit}, headers=AUTH)).status_code == 200
     assert_error(await client.put(url, json={field: "y" * (limit + 1)}, headers=AUTH), 400, "FieldInvalid", field)
-    assert emu.store.get("subjects", subject["id"])[field] == "x" * limit
+    assert emu.core.store.get("subjects", subject["id"])[field] == "x" * limit
 
 
 async def test_edit_checks_images_and_videos(client, emu):
@@ -191,7 +191,7 @@ async def test_edit_checks_images_and_videos(client, emu):
     assert_error(await client.put(url, json={"images": [png()] * 4}, headers=AUTH), 400,
                  "FieldItemCountOutOfRange", "images")
     assert_error(await client.put(url, json={"videos": [mp4(6)]}, headers=AUTH), 400, "FieldInvalid", "videos.0")
-    assert emu.store.get("subjects", subject["id"])["videos"] == []
+    assert emu.core.store.get("subjects", subject["id"])["videos"] == []
     assert (await client.put(url, json={"videos": [mp4(5)]}, headers=AUTH)).status_code == 200
 
 
@@ -199,7 +199,7 @@ async def test_other_keys_subjects_are_not_found(client, emu):
     subject = (await create(client)).json()
     r = await client.put(ITEM.format(id=subject["id"]), json={"name": "stolen"}, headers=OTHER)
     assert_error(r, 404, "NotFound")
-    assert emu.store.get("subjects", subject["id"])["name"] == "hero"
+    assert emu.core.store.get("subjects", subject["id"])["name"] == "hero"
     assert (await client.get(PATH, headers=OTHER)).json()["subjects"] == []
     assert_error(await client.put(ITEM.format(id="123456789012345678"), json={}, headers=AUTH), 404, "NotFound")
 

@@ -46,7 +46,7 @@ async def test_at_most_five_tasks_process_per_account_and_the_rest_queue_fifo(cl
     credits = (await client.get("/ent/v2/credits", headers=AUTH)).json()["remains"][0]
     assert credits["concurrency_limit"] == 5 and credits["current_concurrency"] == 5
     assert credits["queue_count"] == 2
-    await advance(client, emu.settings.task_seconds)
+    await advance(client, emu.core.settings.task_seconds)
     states = [(await state(client, t))["state"] for t in ids]
     assert states == ["success"] * 5 + ["processing"] * 2
 
@@ -107,7 +107,7 @@ async def test_a_finished_task_cannot_be_cancelled(client):
 
 async def test_an_off_peak_task_can_be_cancelled_while_processing(client, emu):
     task = await create(client, off_peak=True)
-    await advance(client, emu.settings.offpeak_delay + 2)
+    await advance(client, emu.core.settings.offpeak_delay + 2)
     assert (await state(client, task["task_id"]))["state"] == "processing"
     before = await balance(client)
     assert (await client.post(f"/ent/v2/tasks/{task['task_id']}/cancel", json={}, headers=AUTH)).status_code == 200

@@ -29,7 +29,7 @@ async def test_open_lives_per_api_key_are_capped_with_429_quota_exceeded(client,
     before = (await client.get(f"/_emulator/accounts/{KEY}")).json()
     body = assert_error(await client.post("/live/v1/lives", json=LIVE, headers=AUTH), 429, "QuotaExceeded")
     assert "at most 2 live sessions" in body["message"]
-    assert emu.store.count("lives") == 2  # nothing created, nothing charged
+    assert emu.core.store.count("lives") == 2  # nothing created, nothing charged
     assert (await client.get(f"/_emulator/accounts/{KEY}")).json() == before
     # another key has its own allowance
     await open_live(client, OTHER)
@@ -43,7 +43,7 @@ async def test_a_never_connected_session_stops_counting_when_it_expires(client, 
     await open_live(client)
     await open_live(client)
     assert_error(await client.post("/live/v1/lives", json=LIVE, headers=AUTH), 429, "QuotaExceeded")
-    await advance(client, emu.settings.live_idle_timeout + 1)
+    await advance(client, emu.core.settings.live_idle_timeout + 1)
     await open_live(client)
 
 

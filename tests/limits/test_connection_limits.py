@@ -133,7 +133,7 @@ async def test_a_client_dripping_its_body_is_cut_off_after_request_timeout_and_n
     assert await asyncio.wait_for(reader.read(), 5) == b""
     dripping.cancel()
     writer.close()
-    assert srv.emu.store.count("tasks") == 0
+    assert srv.emu.core.store.count("tasks") == 0
     account = (await srv.http.get(f"/_emulator/accounts/{KEY}")).json()
     assert account["credits"] == 1000
 
@@ -184,5 +184,5 @@ async def test_ent_body_over_20_mb_is_refused_413_while_streaming_and_creates_no
         declared = await srv.http.post("/ent/v2/text2video", headers={**AUTH, "Content-Length": str(21 << 20)},
                                        content=b"{}" + b" " * ((21 << 20) - 2))
         assert declared.status_code == 413
-        assert srv.emu.store.count("tasks") == 0
+        assert srv.emu.core.store.count("tasks") == 0
         assert (await srv.http.get(f"/_emulator/accounts/{KEY}")).json()["credits"] == 1000

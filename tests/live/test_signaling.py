@@ -20,7 +20,7 @@ async def test_audio_mode_goes_on_live_when_the_success_ack_is_sent(server):
         assert ack["payload"] == {"conn_init_ack": {"success": True}}
         live = await server.live(live_id)
         assert live["status"] == "on_live" and live["start_time"] != "0"
-        assert int(live["start_time"]) == int(server.emu.clock.now())
+        assert int(live["start_time"]) == int(server.emu.core.clock.now())
 
 
 async def test_video_mode_answers_not_ready_while_warming_then_backoff_reaches_success(server):

@@ -306,7 +306,7 @@ async def _fuzz(server, errors: ErrorLog) -> None:
     other = await server.connect(other_id, headers={"Authorization": f"Token {OTHER_KEY}"}, ping_interval=None,
                                  create_connection=PingCounter)
     assert (await conn_init(other, other_id))["payload"]["conn_init_ack"]["success"] is True
-    started = server.emu.clock.now()
+    started = server.emu.core.clock.now()
 
     fuzz = Fuzz(server, live_id, other_id)
     loop = asyncio.get_running_loop()
@@ -328,7 +328,7 @@ async def _fuzz(server, errors: ErrorLog) -> None:
     # The other session: still on_live on its first connection, still answering conn_init, its pings and
     # its 6 s deductions (and nothing else) on time.
     other_headers = {"Authorization": f"Token {OTHER_KEY}"}
-    elapsed = server.emu.clock.now() - started
+    elapsed = server.emu.core.clock.now() - started
     assert other.close_code is None
     assert (await conn_init(other, other_id, seq_id=2))["payload"] == {"conn_init_ack": {"success": True}}
     live = await server.live(other_id, headers=other_headers)

@@ -21,7 +21,7 @@ async def test_an_ended_connection_and_its_protocol_are_freed_without_the_cyclic
             live_id = (await server.create())["live"]["id"]
             async with server.connect(live_id) as ws:
                 await conn_init(ws, live_id)
-                conn = server.emu.lives._conns[live_id]
+                conn = server.emu.live.sessions._conns[live_id]
                 protocol = conn.ws.scope["extensions"][EXTENSION]["ping"].__self__
                 refs += [weakref.ref(conn), weakref.ref(protocol)]
                 del conn, protocol

@@ -18,7 +18,7 @@ async def on_live_session(server, call_mode="video") -> dict:
     created = await server.create(call_mode)
     live_id = created["live"]["id"]
     if call_mode == "video":
-        await server.advance(server.emu.settings.live_warmup)
+        await server.advance(server.emu.core.settings.live_warmup)
     ws = await server.connect(live_id)
     assert (await conn_init(ws, live_id))["payload"]["conn_init_ack"]["success"] is True
     created["ws"] = ws
@@ -173,7 +173,7 @@ async def test_joining_before_on_live_answers_but_media_waits_for_on_live(server
 
 async def test_peers_per_channel_are_capped_with_429_and_leaving_frees_them(server):
     created = await server.create("audio")
-    cap = server.emu.settings.rtc_max_peers
+    cap = server.emu.core.settings.rtc_max_peers
     pcs, peer_ids = [], []
     try:
         for _ in range(cap):
@@ -193,7 +193,7 @@ async def test_peers_per_channel_are_capped_with_429_and_leaving_frees_them(serv
 
 
 async def test_peers_per_api_key_are_capped_with_429_over_all_its_sessions(server):
-    server.emu.settings.rtc_max_account_peers = 2  # the per-channel cap (10) is not what stops the third
+    server.emu.core.settings.rtc_max_account_peers = 2  # the per-channel cap (10) is not what stops the third
     first, second = await server.create("audio"), await server.create("audio")
     other = await server.create("audio", headers={"Authorization": "Token vda_other_key"})
     pcs = []
@@ -214,7 +214,7 @@ async def test_peers_per_api_key_are_capped_with_429_over_all_its_sessions(serve
 
 async def test_concurrent_joins_cannot_pass_the_peer_cap_together(server):
     created = await server.create("audio")
-    cap = server.emu.settings.rtc_max_peers
+    cap = server.emu.core.settings.rtc_max_peers
     pcs = [await offer_pc(video=False) for _ in range(cap + 3)]
     try:
         answers = await asyncio.gather(*(
@@ -288,7 +288,7 @@ async def test_join_leave_churn_leaves_no_peer_open(server):
 
 
 async def test_a_client_that_never_connects_is_dropped(server):
-    server.emu.settings.rtc_connect_timeout = 0.5
+    server.emu.core.settings.rtc_connect_timeout = 0.5
     created = await server.create("audio")
     pc = await offer_pc(video=False)
     await join(server, created["rtc"], pc)

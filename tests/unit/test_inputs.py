@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from viduemu.core.errors import ViduError
-from viduemu.core.inputs import AUDIO_FORMATS, check_image, check_media
+from viduemu.vidu.inputs import AUDIO_FORMATS, check_image, check_media
 
 MB = 1024 * 1024
 
@@ -127,7 +127,7 @@ async def test_base64_without_padding_or_with_inner_padding_is_broken():
 
 
 def test_thumbnail_of_a_data_uri_or_fetched_bytes_is_a_small_png():
-    from viduemu.core.inputs import thumbnail
+    from viduemu.vidu.inputs import thumbnail
 
     big = image_bytes((1600, 900), "JPEG")
     for source in (data_uri(big, "image/jpeg"), big):

@@ -1,4 +1,4 @@
-"""core/media: the size table and real, deterministic H.264 / JPEG renders (small sizes)."""
+"""vidu/media: the size table and real, deterministic H.264 / JPEG renders (small sizes)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import av
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from viduemu.core.media import ASPECT_RATIOS, FPS, SHORT_SIDE, Clip, resolution_size
-from viduemu.core.render import render_cover, render_video
+from viduemu.vidu.media import ASPECT_RATIOS, FPS, SHORT_SIDE, Clip, resolution_size
+from viduemu.vidu.render import render_cover, render_video
 
 
 @pytest.mark.parametrize("resolution, aspect_ratio, size", [

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from viduemu.core import store as store_module
-from viduemu.core.accounts import LEDGER_KEEP, LEDGER_SLACK, Accounts
+from viduemu.vidu.accounts import LEDGER_KEEP, LEDGER_SLACK, Accounts
 from viduemu.core.clock import Clock
 from viduemu.core.store import MemoryStore, SQLiteStore
 
@@ -55,9 +55,9 @@ def test_a_long_ledger_folds_its_oldest_entries_into_one_carried_entry():
     for n in range(LEDGER_KEEP + LEDGER_SLACK + 50):
         accounts.charge("vda_busy", 3, "live", f"live-{n}")
     account = accounts.get("vda_busy")
-    ledger = account["ledger"]
+    ledger = account.ledger
     assert len(ledger) <= LEDGER_KEEP + LEDGER_SLACK
     assert ledger[0]["reason"] == "carried" and ledger[0]["ref"] is None
-    assert sum(e["delta"] for e in ledger) == account["credits"] == 10**6 - 3 * (LEDGER_KEEP + LEDGER_SLACK + 50)
-    assert ledger[-1]["ref"] == f"live-{LEDGER_KEEP + LEDGER_SLACK + 49}" and ledger[-1]["balance"] == account["credits"]
+    assert sum(e["delta"] for e in ledger) == account.credits == 10**6 - 3 * (LEDGER_KEEP + LEDGER_SLACK + 50)
+    assert ledger[-1]["ref"] == f"live-{LEDGER_KEEP + LEDGER_SLACK + 49}" and ledger[-1]["balance"] == account.credits
     assert all(a["balance"] + b["delta"] == b["balance"] for a, b in zip(ledger, ledger[1:]))

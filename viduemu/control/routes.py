@@ -1,171 +1,158 @@
-"""The control plane under /_emulator/ (shapes fixed by ARCHITECTURE.md; documented in docs/control-plane.md)."""
+"""The control plane under /_emulator/ (shapes fixed by ARCHITECTURE.md; documented in docs/control-plane.md):
+health, reset, the clock, accounts, fault rules, the journals, media files, the contracts and the pages.
+
+The views of an area's own records (tasks, live sessions, RTC peers) are that area's routes.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import FileResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute
 
-from viduemu.control import inspect
 from viduemu.control.static import static_page
 from viduemu.core import asyncapi as asyncapi_contract
 from viduemu.core.errors import ViduError
-from viduemu.core.http import control, emulator, read_json, read_object
+from viduemu.core.http import control_route, read_json, read_object
+from viduemu.vidu.accounts import Account
 
+if TYPE_CHECKING:
+    from viduemu.control.area import Control
+
+PREFIX = "/_emulator"
 call_page, call_asset = static_page(Path(__file__).parent / "call")
+inspector_page, inspector_asset = static_page(Path(__file__).parent / "inspector")
+MAX_SPEED = 1_000_000  # beyond it the virtual time overflows to infinity within seconds
+MAX_CREDITS = 2**63 - 1  # an int64, as the vendor's balances and SQLite's integers are
 
 
-@control
-async def health(request: Request):
-    emu = emulator(request)
-    return {"status": "ok", "version": emu.version, "clock": emu.clock.state(),
-            "state": emu.store.location}
+async def health(ctl: Control, request: Request):
+    core = ctl.core
+    return {"status": "ok", "version": core.version, "clock": core.clock.state(), "state": core.store.location}
 
 
-@control
-async def reset(request: Request):
-    emulator(request).reset()
+async def reset(ctl: Control, request: Request):
+    ctl.reset_all()
     return {"status": "ok"}
 
 
-@control
-async def get_clock(request: Request):
-    return emulator(request).clock.state()
+async def get_clock(ctl: Control, request: Request):
+    return ctl.core.clock.state()
 
 
-MAX_SPEED = 1_000_000  # beyond it the virtual time overflows to infinity within seconds
-
-
-@control
-async def set_clock(request: Request):
+async def set_clock(ctl: Control, request: Request):
     """``{"mode": "real"|"speed"|"manual", "speed": X}``: switch the clock's mode."""
-    emu = emulator(request)
+    clock = ctl.core.clock
     body = await read_object(request)
-    mode, speed = body.get("mode", emu.clock.mode), body.get("speed")
+    mode, speed = body.get("mode", clock.mode), body.get("speed")
     if mode not in ("real", "speed", "manual"):
         raise ViduError("FieldInvalid", "mode must be real, speed or manual", fields="mode")
     if "speed" in body and (not _is_number(speed) or not 0 < speed <= MAX_SPEED):  # null is no speed either
         raise ViduError("FieldInvalid", f"speed must be a positive number up to {MAX_SPEED}", fields="speed")
-    emu.clock.set_mode(mode, speed)
-    return emu.clock.state()
+    clock.set_mode(mode, speed)
+    return clock.state()
 
 
-@control
-async def advance(request: Request):
-    emu = emulator(request)
+async def advance(ctl: Control, request: Request):
     body = await read_object(request)
     seconds = body.get("seconds")
     if not _is_number(seconds) or not 0 <= seconds <= 10 * 365 * 86400:
         raise ViduError("FieldInvalid", "seconds must be a number between 0 and 315360000", fields="seconds")
-    state = emu.clock.advance(float(seconds))
-    emu.save_clock()
+    state = ctl.core.clock.advance(float(seconds))
+    ctl.core.save_clock()
     return state
 
 
-MAX_CREDITS = 2**63 - 1  # an int64, as the vendor's balances and SQLite's integers are
-
-
-@control
-async def put_account(request: Request):
-    emu = emulator(request)
+# -- accounts ----------------------------------------------------------------------------------
+async def put_account(ctl: Control, request: Request):
     body = await read_object(request)
     credits = body.get("credits")
     if isinstance(credits, float) and credits.is_integer():  # JSON Schema's integer: 5.0 is one
         credits = int(credits)
     if not isinstance(credits, int) or isinstance(credits, bool) or not 0 <= credits <= MAX_CREDITS:
         raise ViduError("FieldInvalid", "credits must be an integer from 0 to 2^63-1", fields="credits")
-    return _account(emu.accounts.set_credits(request.path_params["api_key"], credits))
+    return _account(ctl.accounts.set_credits(request.path_params["api_key"], credits))
 
 
-@control
-async def get_account(request: Request):
-    account = emulator(request).accounts.get(request.path_params["api_key"])
+async def get_account(ctl: Control, request: Request):
+    account = ctl.accounts.get(request.path_params["api_key"])
     if account is None:
         raise ViduError("NotFound", "no such account")
     return _account(account)
 
 
-def _account(account: dict) -> dict:
-    return {"api_key": account["api_key"], "credits": account["credits"], "ledger": account["ledger"]}
+def _account(account: Account) -> dict:
+    return {"api_key": account.api_key, "credits": account.credits, "ledger": account.ledger}
 
 
-@control
-async def add_fault(request: Request):
-    fault = emulator(request).faults.add(await read_json(request))
+async def accounts(ctl: Control, request: Request):
+    """Every account with its balance and the size of its ledger, oldest first."""
+    return {"accounts": [{"api_key": a.api_key, "credits": a.credits, "entries": len(a.ledger)}
+                         for a in ctl.accounts.all()]}
+
+
+# -- fault rules ---------------------------------------------------------------------------------
+async def add_fault(ctl: Control, request: Request):
+    fault = ctl.core.faults.add(await read_json(request))
     return {"id": fault["id"], **fault}
 
 
-@control
-async def list_faults(request: Request):
-    return {"faults": emulator(request).faults.list()}
+async def list_faults(ctl: Control, request: Request):
+    return {"faults": ctl.core.faults.list()}
 
 
-@control
-async def delete_fault(request: Request):
-    if not emulator(request).faults.remove(request.path_params["fault_id"]):
+async def delete_fault(ctl: Control, request: Request):
+    if not ctl.core.faults.remove(request.path_params["fault_id"]):
         raise ViduError("NotFound", "no such fault rule")
     return {}
 
 
-@control
-async def hangup(request: Request):
-    emu = emulator(request)
-    lives = getattr(emu, "lives", None)
-    if lives is None:
-        raise ViduError("NotFound", "live sessions are not available in this version")
-    body = await read_object(request)
-    return lives.force_hangup(request.path_params["live_id"], body.get("hangup_reason"))
+# -- journals --------------------------------------------------------------------------------------
+async def requests_journal(ctl: Control, request: Request):
+    return {"requests": list(ctl.core.store.journal("requests"))}
 
 
-@control
-async def live_rtc(request: Request):
-    """A session's ``rtc`` block (the create answer's, plus ``bot_user_id``), for the call page."""
-    lives = getattr(emulator(request), "lives", None)
-    live = lives.store.get("lives", request.path_params["live_id"]) if lives is not None else None
-    if live is None:
-        raise ViduError("NotFound", f"live session not found: {request.path_params['live_id']}")
-    rtc = live["rtc"]
-    return {"live": {"id": live["id"], "status": live["status"], "call_mode": live["call_mode"]},
-            "rtc": {k: rtc[k] for k in ("app_id", "channel_id", "user_id", "token", "token_expire_at",
-                                        "bot_user_id")}}
+async def request_detail(ctl: Control, request: Request):
+    """One journalled request by trace id, with the first 4 KB of both bodies while they are kept
+    (the latest 500 requests; older ones answer ``null`` bodies)."""
+    core = ctl.core
+    trace_id = request.path_params["trace_id"]
+    entry = next((e for e in reversed(list(core.store.journal("requests"))) if e.get("trace_id") == trace_id), None)
+    if entry is None:
+        raise ViduError("NotFound", f"no journalled request with trace id {trace_id}")
+    bodies = core.bodies.get(trace_id) or {"request_body": None, "request_bytes": None,
+                                           "response_body": None, "response_bytes": None}
+    return {**entry, **bodies}
 
 
-@control
-async def requests_journal(request: Request):
-    return {"requests": list(emulator(request).store.journal("requests"))}
+async def callbacks_journal(ctl: Control, request: Request):
+    return {"callbacks": list(ctl.core.store.journal("callbacks"))}
 
 
-@control
-async def callbacks_journal(request: Request):
-    return {"callbacks": list(emulator(request).store.journal("callbacks"))}
-
-
-@control
-async def ws_journal(request: Request):
+async def ws_journal(ctl: Control, request: Request):
     """Every signaling message in and out (``?live_id=`` narrows it), oldest first."""
     live_id = request.query_params.get("live_id")
-    entries = emulator(request).store.journal("ws")
+    entries = ctl.core.store.journal("ws")
     return {"messages": [e for e in entries if live_id is None or e["live_id"] == live_id]}
 
 
-@control
-async def files(request: Request):
-    found = await emulator(request).files.resolve(request.path_params["name"])
+# -- files and contracts -----------------------------------------------------------------------------
+async def files(ctl: Control, request: Request):
+    found = await ctl.core.files.resolve(request.path_params["name"])
     if found is None:
         raise ViduError("NotFound", "no such file")
     path, media_type = found
     return FileResponse(path, media_type=media_type)
 
 
-@control
-async def openapi(request: Request):
-    return emulator(request).contracts.document
+async def openapi(ctl: Control, request: Request):
+    return ctl.core.contracts.document
 
 
-@control
-async def asyncapi(request: Request):
+async def asyncapi(ctl: Control, request: Request):
     return asyncapi_contract.default().document
 
 
@@ -173,26 +160,33 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
 
 
-routes = [
-    Route("/_emulator/health", health, methods=["GET"]),
-    Route("/_emulator/reset", reset, methods=["POST"]),
-    Route("/_emulator/clock", get_clock, methods=["GET"]),
-    Route("/_emulator/clock", set_clock, methods=["PUT"]),
-    Route("/_emulator/clock/advance", advance, methods=["POST"]),
-    Route("/_emulator/accounts/{api_key}", put_account, methods=["PUT"]),
-    Route("/_emulator/accounts/{api_key}", get_account, methods=["GET"]),
-    Route("/_emulator/faults", add_fault, methods=["POST"]),
-    Route("/_emulator/faults", list_faults, methods=["GET"]),
-    Route("/_emulator/faults/{fault_id}", delete_fault, methods=["DELETE"]),
-    Route("/_emulator/lives/{live_id}/hangup", hangup, methods=["POST"]),
-    Route("/_emulator/lives/{live_id}/rtc", live_rtc, methods=["GET"]),
-    Route("/_emulator/call/assets/{name}", call_asset, methods=["GET"]),
-    Route("/_emulator/call/{live_id}", call_page, methods=["GET"]),
-    Route("/_emulator/requests", requests_journal, methods=["GET"]),
-    Route("/_emulator/callbacks", callbacks_journal, methods=["GET"]),
-    Route("/_emulator/ws", ws_journal, methods=["GET"]),
-    Route("/_emulator/files/{name:path}", files, methods=["GET", "HEAD"]),
-    Route("/_emulator/openapi.json", openapi, methods=["GET"]),
-    Route("/_emulator/asyncapi.json", asyncapi, methods=["GET"]),
-    *inspect.routes,  # the inspector page and the read-only views it reads
-]
+def routes(ctl: Control) -> list[BaseRoute]:
+    def r(path: str, handler, methods: list[str], public: bool = False) -> BaseRoute:
+        return control_route(PREFIX + path, handler, ctl, methods=methods, public=public)
+
+    return [
+        r("/health", health, ["GET"]),
+        r("/reset", reset, ["POST"]),
+        r("/clock", get_clock, ["GET"]),
+        r("/clock", set_clock, ["PUT"]),
+        r("/clock/advance", advance, ["POST"]),
+        r("/accounts", accounts, ["GET"]),
+        r("/accounts/{api_key}", put_account, ["PUT"]),
+        r("/accounts/{api_key}", get_account, ["GET"]),
+        r("/faults", add_fault, ["POST"]),
+        r("/faults", list_faults, ["GET"]),
+        r("/faults/{fault_id}", delete_fault, ["DELETE"]),
+        r("/requests", requests_journal, ["GET"]),
+        r("/requests/{trace_id}", request_detail, ["GET"]),
+        r("/callbacks", callbacks_journal, ["GET"]),
+        r("/ws", ws_journal, ["GET"]),
+        r("/openapi.json", openapi, ["GET"]),
+        r("/asyncapi.json", asyncapi, ["GET"]),
+        # Public without --admin-token: media URLs handed to vendor clients (creations[].url), and the
+        # pages' static files (they hold no secret; the pages ask for the tokens they need).
+        r("/files/{name:path}", files, ["GET", "HEAD"], public=True),
+        r("/", inspector_page, ["GET"], public=True),
+        r("/inspector/{name}", inspector_asset, ["GET"], public=True),
+        r("/call/assets/{name}", call_asset, ["GET"], public=True),
+        r("/call/{live_id}", call_page, ["GET"], public=True),
+    ]

@@ -4,26 +4,25 @@ files in one folder of the package (the call page, the inspector)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import FileResponse
 
 from viduemu.core.errors import ViduError
-from viduemu.core.http import control
 
 TYPES = {".js": "text/javascript", ".css": "text/css"}
 
 
 def static_page(folder: Path):
-    """``(page, asset)`` handlers: the folder's index.html, and its files by ``{name}`` (no others)."""
+    """``(page, asset)`` handlers (for ``control_route``): the folder's index.html, and its files by
+    ``{name}`` (no others)."""
     assets = {p.name: TYPES[p.suffix] for p in folder.iterdir() if p.suffix in TYPES}
 
-    @control
-    async def page(request: Request):
+    async def page(_owner: Any, request: Request):
         return FileResponse(folder / "index.html", media_type="text/html")
 
-    @control
-    async def asset(request: Request):
+    async def asset(_owner: Any, request: Request):
         name = request.path_params["name"]
         if name not in assets:
             raise ViduError("NotFound", "no such file")

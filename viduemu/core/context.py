@@ -1,49 +1,44 @@
-"""The emulator's shared state: one object per running app, reached as ``request.app.state.emu``."""
+"""The infrastructure every area shares: settings, store, clock, ids, faults, files, events, contracts.
+
+One ``Core`` per running app, built before the areas and passed to each (viduemu/emulator.py). It knows
+no area: areas declare their fault points and file prefixes, and subscribe to one another's events.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import time
-from typing import Callable
 
 from viduemu import __version__
 from viduemu.config import Settings
-from viduemu.core.accounts import Accounts
 from viduemu.core.clock import Clock
+from viduemu.core.contracts import Contracts
+from viduemu.core.events import Events
 from viduemu.core.faults import Faults
 from viduemu.core.files import Files
 from viduemu.core.ids import Ids
 from viduemu.core.journal import RecentBodies
-from viduemu.core.store import open_store
+from viduemu.core.store import MemoryStore, open_store
 
 CLOCK_SAVE_EVERY = 1.0  # real seconds
 
 
-class Emulator:
+class Core:
     version = __version__
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, contracts: Contracts | None = None) -> None:
         self.settings = settings
-        self.store = open_store(settings.state)
+        self.store: MemoryStore = open_store(settings.state)
         start = self.store.get_meta("clock_now")
         self.last_alive: float | None = start  # where the clock stood when a persisted state last ran
         # Virtual time never runs backwards across a restart of a persisted state.
         self.clock = Clock(settings.clock, settings.speed, start=max(start or 0, time.time()))
-        self._resume_hooks: list[Callable[[], None]] = []
-        self._reset_hooks: list[Callable[[], None]] = []
-        self._close_hooks: list = []
         self.ids = self._new_ids(fresh=False)
-        self.accounts = Accounts(self.store, self.clock, settings.initial_credits)
-        self.faults = Faults(self.store, self.ids.new_id)
+        self.faults = Faults(self.store, lambda: self.ids.new_id())
         self.files = Files()
+        self.events = Events()
+        self.contracts = contracts or Contracts()
         self.bodies = RecentBodies()  # request/response body previews of the latest requests (journal.py)
-        self.fetcher = None  # async (url, field) -> bytes when --fetch-urls is on (core/fetch.py)
-        if settings.fetch_urls:
-            from viduemu.core.fetch import Fetcher
-
-            self.fetcher = Fetcher(settings.fetch_timeout, settings.fetch_max_bytes,
-                                   allow_private=settings.fetch_allow_private)
-            self.on_close(self.fetcher.aclose)
         self._arm_clock_saver()
 
     def _new_ids(self, fresh: bool) -> Ids:
@@ -73,38 +68,17 @@ class Emulator:
 
         self.clock.call_later(every(), save)
 
-    def on_resume(self, hook: Callable[[], None]) -> None:
-        """Register an area's hook that re-arms its timers from stored state (start and reset)."""
-        self._resume_hooks.append(hook)
-
-    def on_reset(self, hook: Callable[[], None]) -> None:
-        """Register an area's hook that drops in-memory caches on reset."""
-        self._reset_hooks.append(hook)
-
-    def resume(self) -> None:
-        for hook in self._resume_hooks:
-            hook()
-
     def reset(self) -> None:
+        """Clear every timer, document, journal and fault rule; ids start again as on a fresh state."""
         self.clock.clear()
         self.store.clear()
         self.ids = self._new_ids(fresh=True)
-        self.accounts = Accounts(self.store, self.clock, self.settings.initial_credits)
-        self.faults = Faults(self.store, self.ids.new_id)
         self.bodies.clear()
-        for hook in self._reset_hooks:
-            hook()
         self._arm_clock_saver()
 
-    async def aclose(self) -> None:
-        for hook in self._close_hooks:
-            await hook()
+    def close(self) -> None:
         self.save_clock()
         self.store.close()
-
-    def on_close(self, hook) -> None:
-        """Register an async hook run when the app shuts down (close clients, flush caches)."""
-        self._close_hooks.append(hook)
 
     def journal(self, name: str, entry: dict) -> dict:
         return self.store.append(name, entry)

@@ -1,11 +1,14 @@
-"""The vendor's error envelope and its table of reasons.
+"""The error envelope and the reasons every HTTP API needs.
 
 Every error the emulator answers is a ``ViduError`` rendered as
-``{"code": <status>, "reason": ..., "message": ..., "metadata": {"trace_id": ...}}``.
-Status and message template come from the vendor's error-code page (wire notes §1.7).
+``{"code": <status>, "reason": ..., "message": ..., "metadata": {"trace_id": ..., "fields": ...}}``.
+Core names only the generic reasons (a bad request, a missing or invalid field, not found, ...);
+the vendor's own reasons are added by ``define_reasons`` (viduemu/vidu/errors.py).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 # reason -> (HTTP status, message template); {fields} is filled with the offending field(s).
 REASONS: dict[str, tuple[int, str]] = {
@@ -14,29 +17,19 @@ REASONS: dict[str, tuple[int, str]] = {
     "FieldUnwanted": (400, "unwanted field: {fields}"),
     "FieldItemCountOutOfRange": (400, "field item count out of range: {fields}"),
     "FieldInvalid": (400, "invalid field: {fields}"),
-    "PageSizeOutOfRange": (400, "page size out of range: {fields}"),
-    "ImageDownloadFailure": (400, "image download failure: {fields}"),
-    "ImageFormatInvalid": (400, "invalid image format: {fields}"),
-    "OperationInProcess": (400, "operation in process, please retry later"),
-    "TaskPromptPolicyViolation": (400, "prompt policy violation"),
-    "AuditSubmitIllegal": (400, "submit is illegal"),
-    "CreditInsufficient": (400, "insufficient credits"),
-    "CreationPolicyViolation": (400, "creation policy violation"),
-    "ModelUnavailable": (400, "model unavailable"),
-    "UserCancelled": (400, "user cancelled"),
     "Unauthorized": (401, "unauthorized"),
     "Forbidden": (403, "forbidden"),
-    "TaskNotFound": (404, "task not found"),
-    "CreationNotFound": (404, "creation not found"),
     "NotFound": (404, "not found"),
     "MethodNotAllowed": (405, "method not allowed"),
-    "Conflict": (409, "resource conflict"),
-    "QuotaExceeded": (429, "quota exceeded"),
     "TooManyRequests": (429, "too many requests"),
-    "SystemThrottling": (429, "system is throttling"),
     "Canceled": (499, "request canceled by client"),
     "InternalServiceFailure": (500, "internal service failure"),
 }
+
+
+def define_reasons(table: Mapping[str, tuple[int, str]]) -> None:
+    """Add an API's own reasons (status and message template) to the table."""
+    REASONS.update(table)
 
 
 class ViduError(Exception):

@@ -1,32 +1,48 @@
 """Fault rules: ``{"match": {...}, "action": {...}, "times": N}``.
 
-``match.operation`` is ``"ws.conn_init"``, ``"task.finish"`` or ``"<METHOD> <path>"`` with the
-path as in the contract (``{param}`` placeholders match any segment, whatever the name) or a
-concrete path; ``match.api_key`` narrows it. ``times`` absent = until deleted.
+``match.operation`` is a fault point an area declared (``FaultPoint``, e.g. the moment a task
+finishes) or ``"<METHOD> <path>"`` with the path as in the contract (``{param}`` placeholders match
+any segment, whatever the name) or a concrete path; ``match.api_key`` narrows it. ``times`` absent =
+until deleted. Every rule may delay (``delay_ms``); an HTTP rule may answer an error (``status``,
+``reason``, ``message``); a fault point declares the actions of its own.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from viduemu.core.errors import REASONS, ViduError
 from viduemu.core.store import MemoryStore
 
 KIND = "faults"
-EVENT_OPERATIONS = ("ws.conn_init", "task.finish")
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-CONN_INIT_CODES = ("NOT_READY", "LIVE_CONN_INIT_FAILED")
 _PARAM = re.compile(r"\{[^/}]*\}")
+
+# action value -> None when fine, else why not
+ActionCheck = Callable[[object], "str | None"]
+
+
+@dataclass(frozen=True)
+class FaultPoint:
+    """A named moment an area consults the fault rules at, and the actions it honours there."""
+
+    operation: str
+    actions: Mapping[str, ActionCheck] = field(default_factory=dict)
+
+
+def one_of(name: str, values: tuple[str, ...]) -> ActionCheck:
+    return lambda v: None if v in values else f"{name} must be one of {values}"
+
 
 def _integer(v) -> bool:
     """A JSON integer: 413 or 413.0 (JSON Schema's ``integer`` counts an integral float as one)."""
     return (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer())
 
 
-# action key -> validator of its value (None = fine, str = why not)
-ACTION_CHECKS = {
-    "error_code": lambda v: None if v in CONN_INIT_CODES else f"error_code must be one of {CONN_INIT_CODES}",
-    "err_code": lambda v: None if isinstance(v, str) and v else "err_code must be a non-empty string",
+# the actions every rule may take: action key -> validator of its value
+ACTION_CHECKS: dict[str, ActionCheck] = {
     "status": lambda v: None if _integer(v) and 400 <= v <= 599
     else "status must be an integer 400..599",
     "reason": lambda v: None if isinstance(v, str) and v else "reason must be a non-empty string",
@@ -40,32 +56,41 @@ def _normalise(path: str) -> str:
     return _PARAM.sub("{}", path.rstrip("/") or "/")
 
 
-def _valid_operation(op) -> bool:
-    if not isinstance(op, str):
-        return False
-    if op in EVENT_OPERATIONS:
-        return True
-    method, _, path = op.partition(" ")
-    return method in HTTP_METHODS and path.startswith("/")
-
-
 class Faults:
-    def __init__(self, store: MemoryStore, new_id):
+    def __init__(self, store: MemoryStore, new_id: Callable[[], str]):
         self.store, self.new_id = store, new_id
+        self.points: dict[str, FaultPoint] = {}
+        self.actions: dict[str, ActionCheck] = dict(ACTION_CHECKS)
+
+    def declare(self, point: FaultPoint) -> None:
+        self.points[point.operation] = point
+        self.actions.update(point.actions)
+
+    def _valid_operation(self, op) -> bool:
+        if not isinstance(op, str):
+            return False
+        if op in self.points:
+            return True
+        method, _, path = op.partition(" ")
+        return method in HTTP_METHODS and path.startswith("/")
+
+    def _key(self, op: str) -> str:
+        return op if op in self.points else _op_key(op)
 
     def add(self, rule) -> dict:
         if not isinstance(rule, dict):
             raise ViduError("BadRequest", "a fault rule must be a JSON object")
         match, action, times = rule.get("match"), rule.get("action"), rule.get("times")
-        if not isinstance(match, dict) or not _valid_operation(match.get("operation")):
-            raise ViduError("FieldInvalid", "match.operation must be 'ws.conn_init', 'task.finish', "
-                            "or '<METHOD> <path>'", fields="match.operation")
+        if not isinstance(match, dict) or not self._valid_operation(match.get("operation")):
+            named = "".join(f"'{op}', " for op in self.points)
+            raise ViduError("FieldInvalid", f"match.operation must be {named}or '<METHOD> <path>'",
+                            fields="match.operation")
         if "api_key" in match and not isinstance(match["api_key"], str):
             raise ViduError("FieldInvalid", fields="match.api_key")
         if not isinstance(action, dict) or not action:
             raise ViduError("FieldLacking", fields="action")
         for key, value in action.items():
-            check = ACTION_CHECKS.get(key)
+            check = self.actions.get(key)
             why = f"unknown action '{key}'" if check is None else check(value)
             if why:
                 raise ViduError("FieldInvalid", f"invalid field: action.{key} ({why})", fields=f"action.{key}")
@@ -93,13 +118,12 @@ class Faults:
         """The action of the oldest rule matching, consuming one of its ``times``; else None."""
         if not self.store.count(KIND):
             return None
-        wanted = {operation if operation in EVENT_OPERATIONS else _op_key(operation)}
+        wanted = {self._key(operation)}
         if concrete_path is not None:
             wanted.add(_op_key(f"{operation.partition(' ')[0]} {concrete_path}"))
         for fault in list(self.store.all(KIND)):
             match = fault["match"]
-            op = match["operation"]
-            if (op if op in EVENT_OPERATIONS else _op_key(op)) not in wanted:
+            if self._key(match["operation"]) not in wanted:
                 continue
             if match.get("api_key") not in (None, api_key):
                 continue

@@ -1,8 +1,11 @@
-"""The shared HTTP plumbing of every area: one endpoint wrapper, bounded JSON bodies, JSON answers.
+"""The shared HTTP plumbing of every area: one way to make a route, bounded JSON bodies, JSON answers.
 
-``endpoint(handler)`` turns ``async handler(request) -> dict | (status, dict) | Response`` into a
-Starlette endpoint that applies HTTP fault rules, renders ``ViduError`` in the vendor envelope and
-tells the request journal the reason. Handlers stay short: parse, validate, call the model, render.
+``route(path, handler, owner, methods=...)`` turns ``async handler(owner, request) -> dict | (status,
+dict) | Response`` into a Starlette route whose endpoint applies HTTP fault rules, renders
+``ViduError`` in the error envelope and tells the request journal the reason; ``owner`` is the area
+(or its engine) the handler works on. ``control_route`` is the same for the control plane: no fault
+rules, and the admin token when one is set (unless the route is ``public``). Handlers stay short:
+parse, validate, call the model, render.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from typing import Any, Awaitable, Callable
 import orjson
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
+from starlette.routing import Route
 
-from viduemu.core.auth import any_key, token_key
 from viduemu.core.errors import ViduError, invalid
 from viduemu.core.faults import http_error
 
@@ -37,15 +40,21 @@ class JSON(Response):
             return json.dumps(content, separators=(",", ":")).encode("ascii")
 
 
-def emulator(request: Request):
-    return request.app.state.emu
+def core_of(request: Request):
+    """The app's ``Core`` (viduemu/core/context.py)."""
+    return request.app.state.core
 
 
-def caller(request: Request) -> str:
-    """The API key of a vendor (``Token vda_...``) request; its account exists from first use."""
-    key = token_key(request.headers)
-    emulator(request).accounts.ensure(key)
-    return key
+def credentials(headers) -> tuple[str, str]:
+    """(scheme in lower case, credentials) of the ``Authorization`` header; empty strings if absent."""
+    raw = (headers.get("authorization") or "").strip()
+    scheme, _, key = raw.partition(" ")
+    return scheme.lower(), key.strip()
+
+
+def any_key(headers) -> str | None:
+    """The caller's key whatever the scheme (for journals and fault matching), or None."""
+    return credentials(headers)[1] or None
 
 
 def query_value(request: Request, name: str, *, empty_ok: bool = False) -> str | None:
@@ -69,18 +78,32 @@ def base_url(request: Request) -> str:
 def error_response(request: Request, err: ViduError) -> JSON:
     meta = request.scope.setdefault("viduemu", {})
     meta["reason"] = err.reason
-    trace_id = meta.get("trace_id") or emulator(request).ids.trace_id()
+    trace_id = meta.get("trace_id") or core_of(request).ids.trace_id()
     return JSON(err.body(trace_id), status_code=err.status)
 
 
-def endpoint(handler: Callable[[Request], Awaitable[Any]] | None = None, *, faults: bool = True):
+Handler = Callable[[Request], Awaitable[Any]]
+
+
+def route(path: str, handler: Callable[[Any, Request], Awaitable[Any]], owner: Any, *,
+          methods: list[str]) -> Route:
+    """A vendor operation: ``handler(owner, request)`` behind the fault rules and the error envelope."""
+    return Route(path, endpoint(functools.partial(handler, owner)), methods=methods)
+
+
+def control_route(path: str, handler: Callable[[Any, Request], Awaitable[Any]], owner: Any, *,
+                  methods: list[str], public: bool = False) -> Route:
+    """A control-plane call. ``public``: open without --admin-token (media URLs handed to vendor
+    clients, and the pages' static files, which hold no secret)."""
+    return Route(path, control(functools.partial(handler, owner), public=public), methods=methods)
+
+
+def endpoint(handler: Handler, *, faults: bool = True) -> Handler:
     """Wrap a handler; ``faults=False`` for the control plane, which fault rules never touch."""
-    if handler is None:
-        return functools.partial(endpoint, faults=faults)
 
     @functools.wraps(handler)
     async def wrapped(request: Request) -> Response:
-        emu = emulator(request)
+        emu = core_of(request)
         meta = request.scope.setdefault("viduemu", {})
         meta["trace_id"] = emu.ids.trace_id()
         try:
@@ -107,7 +130,7 @@ def endpoint(handler: Callable[[Request], Awaitable[Any]] | None = None, *, faul
 
 async def read_json(request: Request, *, limit: int | None = None) -> Any:
     """The request's JSON body, read with a byte limit enforced while streaming."""
-    limit = limit or emulator(request).settings.max_body_bytes
+    limit = limit or core_of(request).settings.max_body_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise _too_large(limit)
@@ -145,7 +168,7 @@ async def read_object(request: Request, *, limit: int | None = None) -> dict:
 async def read_valid(request: Request, *, limit: int | None = None) -> dict:
     """The request's JSON object, validated against the contract entry of the route that matched."""
     body = await read_object(request, limit=limit)
-    emulator(request).contracts.validate_request(request.method, request.scope["route"].path, body)
+    core_of(request).contracts.validate_request(request.method, request.scope["route"].path, body)
     return body
 
 
@@ -154,21 +177,14 @@ def _too_large(limit: int) -> ViduError:
                      status=413)
 
 
-# Public without --admin-token: media URLs handed to vendor clients (creations[].url), and the call
-# page's and the inspector's static files (they hold no secret; the pages ask for the tokens they need,
-# docs/call-page.md, docs/inspector.md).
-ADMIN_FREE = ("/_emulator/files/", "/_emulator/call/", "/_emulator/inspector/")
-ADMIN_FREE_PAGES = ("/_emulator/",)  # exact paths
-
-
-def control(handler):
-    """A control-plane endpoint: no fault rules; with --admin-token, ``Authorization: Bearer T`` required."""
+def control(handler: Handler, *, public: bool = False) -> Handler:
+    """A control-plane endpoint: no fault rules; with --admin-token, ``Authorization: Bearer T`` required
+    unless ``public``."""
 
     @functools.wraps(handler)
     async def guarded(request: Request):
-        token = emulator(request).settings.admin_token
-        path = request.url.path
-        if token and not (path.startswith(ADMIN_FREE) or path in ADMIN_FREE_PAGES):
+        token = core_of(request).settings.admin_token
+        if token and not public:
             given = request.headers.get("authorization", "")
             if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
                 raise ViduError("Unauthorized", "the control plane needs 'Authorization: Bearer <admin token>'")

@@ -10,10 +10,9 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 
-from viduemu.core.auth import any_key
+from viduemu.core.http import any_key
 
 REQUESTS = "requests"
-SKIP_PREFIXES = ("/_emulator",)  # the control plane does not journal itself
 PREVIEW_BYTES = 4096
 KEEP_BODIES = 500
 
@@ -39,11 +38,12 @@ class RecentBodies:
 class RequestJournal:
     """Pure ASGI middleware, so streaming bodies and WebSockets pass through untouched."""
 
-    def __init__(self, app, emu_getter):
-        self.app, self.emu_getter = app, emu_getter
+    def __init__(self, app, core, skip: tuple[str, ...] = ()):
+        """``skip``: path prefixes not journalled (the control plane does not journal itself)."""
+        self.app, self.core, self.skip = app, core, skip
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"].startswith(SKIP_PREFIXES):
+        if scope["type"] != "http" or scope["path"].startswith(self.skip):
             return await self.app(scope, receive, send)
         started = time.perf_counter()
         status = {"code": 500}
@@ -65,7 +65,7 @@ class RequestJournal:
         try:
             await self.app(scope, receive_and_keep, send_and_watch)
         finally:
-            emu = self.emu_getter()
+            emu = self.core
             meta = scope.get("viduemu", {})
             # Only the Authorization header is needed: no dict of every header on each request.
             auth = next((v for k, v in scope["headers"] if k.lower() == b"authorization"), b"")

@@ -8,7 +8,10 @@ and loads it back on start, so a restart loses nothing that was acknowledged.
 Callers mutate a document they got and then ``put`` it: that is the write. Documents are kept as
 packed JSON (core/packing.py), not as Python objects: a stored task or live session takes a fraction of
 the memory, so a server that runs for days holds its state in little space; ``get`` hands out a
-fresh dict each time, so only a ``put`` changes what is stored (accounts excepted: SHARED_KINDS).
+fresh dict each time, so only a ``put`` changes what is stored. A kind read and written whole on every
+request (an account and its ledger, on every charge) may be held as objects instead (``hold_as_objects``):
+packing it on each write would cost more than it saves; its records copy what they read
+(core/records.py), so the rule stays the same.
 Journals are append-only lists with a bounded in-memory window.
 """
 
@@ -45,10 +48,6 @@ def _unpack(held: bytes | str | dict) -> dict:
     return held if isinstance(held, dict) else _decode(packing.unpack(held))
 
 
-# Accounts are read and written on every charge, each time whole (a ledger of up to 1,100 entries),
-# and always without an await between the read and the write: they stay objects, not packed copies.
-SHARED_KINDS = ("accounts",)
-
 
 class MemoryStore:
     location = "memory"
@@ -56,6 +55,10 @@ class MemoryStore:
     def __init__(self) -> None:
         self._docs: dict[str, dict[str, dict | bytes | str]] = {}
         self._journals: dict[str, deque] = {}
+        self._objects: set[str] = set()   # kinds held as objects, not packed
+
+    def hold_as_objects(self, kind: str) -> None:
+        self._objects.add(kind)
 
     # documents
     def get(self, kind: str, key: str) -> dict | None:
@@ -69,7 +72,7 @@ class MemoryStore:
     def _keep(self, kind: str, key: str, doc: dict) -> dict | bytes | str:
         """Hold ``doc`` as this store keeps it; answers what a file would store: its JSON, or the
         document itself when it is shared (encoded only if there is a file)."""
-        if kind in SHARED_KINDS:
+        if kind in self._objects:
             self._docs.setdefault(kind, {})[key] = doc
             return doc
         written = _encode(doc)

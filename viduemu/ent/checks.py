@@ -1,21 +1,25 @@
-"""Apply the rule tables of ``rules.py`` to a generation request that passed the contract.
+"""Apply the rule tables of ``rules.py`` to a request that passed the contract.
 
-``accept(emu, api_key, kind, body)`` answers an ``Order`` (the task's type, its echo fields,
-off-peak and callback) or raises the vendor error naming the field. Cheap table checks run first,
-media checks (decoding images, probing videos) last; nothing here changes state.
+``accept(ent, api_key, kind, body)`` answers an ``Order`` for a generation request (the task's type,
+its echo fields, off-peak and callback) or raises the vendor error naming the field. Cheap table checks
+run first, media checks (decoding images, probing videos) last; nothing here changes state. The checks of
+subjects (``check_subject_media``) and of a one-click MV (``check_mv_media``) are here too.
 """
 
 from __future__ import annotations
 
 import urllib.parse
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from viduemu.core.errors import ViduError, count_out_of_range, invalid, lacking, unwanted
-from viduemu.core.inputs import VIDEO_FORMATS, check_image, check_media
 from viduemu.ent import rules
+from viduemu.ent.models import Subject
 from viduemu.ent.rules import Endpoint, ModelRule
+from viduemu.vidu.inputs import AUDIO_FORMATS, VIDEO_FORMATS, check_image, check_media
 
-SUBJECTS_KIND = "subjects"   # documents of POST /ent/v2/subjects (store kind)
+if TYPE_CHECKING:
+    from viduemu.ent.area import Ent
 
 
 @dataclass
@@ -27,7 +31,7 @@ class Order:
     facts: dict         # what pricing needs beyond the echo (e.g. is_rec)
 
 
-async def accept(emu, api_key: str, kind: str, body: dict) -> Order:
+async def accept(ent: Ent, api_key: str, kind: str, body: dict) -> Order:
     endpoint = rules.ENDPOINTS[kind]
     subjects_form = "subjects" in body
     rule = _model_rule(endpoint, body, subjects_form)
@@ -59,17 +63,17 @@ async def accept(emu, api_key: str, kind: str, body: dict) -> Order:
         if "images" in body:
             raise unwanted("images", "the subjects form takes images inside subjects")
         fields["subjects"] = body["subjects"]
-        await _check_subjects(emu, api_key, endpoint, rule, body["subjects"])
+        await _check_subjects(ent, api_key, endpoint, rule, body["subjects"])
         first_image = None
     else:
-        first_image = await _check_images_and_videos(emu, endpoint, rule, body, fields)
+        first_image = await _check_images_and_videos(ent, endpoint, rule, body, fields)
         if not endpoint.ratio_from_image:
             first_image = None
     for name, default in endpoint.extra_echo.items():
         fields[name] = body.get(name, default)
     fields.update({
         "duration": duration,
-        "seed": _int(body.get("seed"), 0) or emu.ids.generation_seed(),
+        "seed": _int(body.get("seed"), 0) or ent.core.ids.generation_seed(),
         "aspect_ratio": aspect_ratio or _default_aspect_ratio(rule, first_image),
         "resolution": resolution,
         "bgm": bool(body.get("bgm", False)),
@@ -144,7 +148,7 @@ def _default_aspect_ratio(rule: ModelRule, first_image) -> str:
 
 
 # -- media checks -----------------------------------------------------------------
-async def _check_images_and_videos(emu, endpoint: Endpoint, rule: ModelRule, body: dict,
+async def _check_images_and_videos(ent: Ent, endpoint: Endpoint, rule: ModelRule, body: dict,
                                    fields: dict) -> tuple[int, int] | None:
     """Counts, then each image and video; answers the first image's size when it was decoded."""
     images, videos = body.get("images"), body.get("videos")
@@ -163,14 +167,14 @@ async def _check_images_and_videos(emu, endpoint: Endpoint, rule: ModelRule, bod
                                  + (" with videos" if videos else ""))
     sizes = []
     for index, value in enumerate(images or []):
-        asset = await check_image(value, f"images.{index}", max_decoded=endpoint.image_limit, fetcher=emu.fetcher)
+        asset = await check_image(value, f"images.{index}", max_decoded=endpoint.image_limit, fetcher=ent.fetcher)
         sizes.append(asset.size)
     if endpoint.same_size_images and len(sizes) == 2 and None not in sizes:
         _check_similar_sizes(endpoint.same_size_images, sizes)
     if images is not None:
         fields["images"] = images
     if videos:
-        await _check_videos(emu, videos, count)
+        await _check_videos(ent, videos, count)
         fields["videos"] = videos
     return sizes[0] if sizes else None
 
@@ -187,7 +191,7 @@ def _check_similar_sizes(bounds: tuple[float, float], sizes: list[tuple[int, int
                       f"(start/end pixel ratio {ratio:.2f} is outside {bounds[0]}-{bounds[1]})")
 
 
-async def _check_videos(emu, videos: list, image_count: int) -> None:
+async def _check_videos(ent: Ent, videos: list, image_count: int) -> None:
     limit = rules.MAX_VIDEO_SECONDS.get(len(videos))
     if limit is None:
         raise count_out_of_range("videos", "at most 2 videos")
@@ -195,7 +199,7 @@ async def _check_videos(emu, videos: list, image_count: int) -> None:
     for index, value in enumerate(videos):
         field = f"videos.{index}"
         _asset, seconds = await check_media(value, field, "video", VIDEO_FORMATS, max_decoded=rules.VIDEO_LIMIT,
-                                            fetcher=emu.fetcher)
+                                            fetcher=ent.fetcher)
         if seconds is None:
             continue   # an unfetched URL: its length is unknown offline
         if seconds > limit + rules.DURATION_TOLERANCE:
@@ -206,14 +210,14 @@ async def _check_videos(emu, videos: list, image_count: int) -> None:
                       f"{rules.REFERENCE_BUDGET_SECONDS:.0f} s")
 
 
-async def _check_subjects(emu, api_key: str, endpoint: Endpoint, rule: ModelRule, subjects: list) -> None:
+async def _check_subjects(ent: Ent, api_key: str, endpoint: Endpoint, rule: ModelRule, subjects: list) -> None:
     image_total = video_subjects = inline_video_subjects = 0
     for index, subject in enumerate(subjects):
         where = f"subjects.{index}"
-        stored = _library_subject(emu, api_key, subject, where)
+        stored = _library_subject(ent, api_key, subject, where)
         if stored is not None:
-            image_total += len(stored.get("images") or [])
-            video_subjects += bool(stored.get("videos"))
+            image_total += len(stored.images or [])
+            video_subjects += bool(stored.videos)
             continue
         if not (subject.get("name") or subject.get("id")):
             raise lacking(f"{where}.name")
@@ -221,14 +225,14 @@ async def _check_subjects(emu, api_key: str, endpoint: Endpoint, rule: ModelRule
         if not images:
             raise lacking(f"{where}.images")
         for i, value in enumerate(images):
-            await check_image(value, f"{where}.images.{i}", max_decoded=endpoint.image_limit, fetcher=emu.fetcher)
+            await check_image(value, f"{where}.images.{i}", max_decoded=endpoint.image_limit, fetcher=ent.fetcher)
         image_total += len(images)
         if subject.get("videos"):
             if rule.inline_video_subjects == 0:
                 raise unwanted(f"{where}.videos", "only viduq2-pro takes video subjects")
             for i, value in enumerate(subject["videos"]):
                 await check_media(value, f"{where}.videos.{i}", "video", VIDEO_FORMATS,
-                                  max_decoded=rules.VIDEO_LIMIT, fetcher=emu.fetcher)
+                                  max_decoded=rules.VIDEO_LIMIT, fetcher=ent.fetcher)
             video_subjects += 1
             inline_video_subjects += 1
     if image_total > rule.subject_images:
@@ -239,7 +243,7 @@ async def _check_subjects(emu, api_key: str, endpoint: Endpoint, rule: ModelRule
                                  f"({rule.inline_video_subjects} given inline)")
 
 
-def _library_subject(emu, api_key: str, subject: dict, where: str) -> dict | None:
+def _library_subject(ent: Ent, api_key: str, subject: dict, where: str) -> Subject | None:
     """The stored subject a subject entry refers to: ``server_id``, or ``id`` given without images."""
     if "server_id" in subject:
         ref, field = subject["server_id"], f"{where}.server_id"
@@ -247,7 +251,36 @@ def _library_subject(emu, api_key: str, subject: dict, where: str) -> dict | Non
         ref, field = subject["id"], f"{where}.id"
     else:
         return None
-    stored = emu.store.get(SUBJECTS_KIND, str(ref))
-    if stored is None or stored.get("api_key") != api_key:
+    stored = ent.subjects.owned(api_key, str(ref))
+    if stored is None:
         raise invalid(field, f"no subject {ref} in this account's library")
     return stored
+
+
+# -- subjects and one-click MV --------------------------------------------------------
+async def check_subject_media(ent: Ent, body: dict) -> None:
+    """The image and video checks of a subject a JSON schema cannot make (format, size, duration)."""
+    for i, image in enumerate(body.get("images") or ()):
+        await check_image(image, f"images.{i}", max_decoded=rules.SUBJECT_IMAGE_LIMIT, fetcher=ent.fetcher)
+    for i, video in enumerate(body.get("videos") or ()):
+        field = f"videos.{i}"
+        _, seconds = await check_media(video, field, "video", VIDEO_FORMATS, fetcher=ent.fetcher)
+        # An unfetched URL cannot be measured offline: it is accepted (docs/decisions.md).
+        if seconds is not None and seconds > rules.SUBJECT_VIDEO_SECONDS + rules.DURATION_TOLERANCE:
+            raise invalid(field, f"the video is {seconds:.2f} s; at most {rules.SUBJECT_VIDEO_SECONDS:g} s "
+                          "is supported")
+
+
+async def check_mv_media(ent: Ent, body: dict) -> tuple[float, bool]:
+    """The images of an MV, then its audio: (seconds, measured?) of ``audio_url``, decoded from the data
+    when there are bytes; an audio URL not fetched (offline) is taken as ``MV_UNMEASURED_AUDIO_SECONDS``."""
+    for i, image in enumerate(body["images"]):
+        await check_image(image, f"images.{i}", max_decoded=rules.MV_IMAGE_LIMIT, fetcher=ent.fetcher)
+    _, seconds = await check_media(body["audio_url"], "audio_url", "audio", AUDIO_FORMATS,
+                                   max_decoded=rules.MV_AUDIO_LIMIT, fetcher=ent.fetcher)
+    if seconds is None:
+        return float(rules.MV_UNMEASURED_AUDIO_SECONDS), False
+    low, high = rules.MV_AUDIO_SECONDS
+    if not low - rules.DURATION_TOLERANCE <= seconds <= high + rules.DURATION_TOLERANCE:
+        raise invalid("audio_url", f"the audio is {seconds:.2f} s long; it must be {low:g}-{high:g} s")
+    return seconds, True

@@ -2,7 +2,7 @@
 
 On success a task gets one creation whose ``url`` / ``cover_url`` point under
 ``/_emulator/files/tasks/<task_id>/<creation_id>.mp4|.jpg`` and a ``media`` record of what the
-render needs. Other producers (one-click MV) plug in with ``serve(prefix, lookup)``. Nothing is
+render needs (``fill``). ``resolver(lookup)`` serves the clips a lookup finds (tasks, MV jobs). Nothing is
 rendered at success: the first download renders in a worker thread (the event loop keeps serving)
 and caches the file under a content key, so concurrent first downloads render once and identical
 clips share one file. The cache is ``--media-dir`` (VIDUEMU_MEDIA_DIR), else
@@ -17,8 +17,10 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from viduemu.core.media import AUTO_DURATION, FPS, MEDIA_TYPES, Clip, render, resolution_size
-from viduemu.ent.tasks import KIND
+from viduemu.core.context import Core
+from viduemu.core.files import Resolver
+from viduemu.vidu.media import AUTO_DURATION, FPS, MEDIA_TYPES, Clip, render, resolution_size
+from viduemu.vidu.tasks import Task
 
 PREFIX = "tasks"
 DEFAULT_RESOLUTION = "1080p"   # for task kinds whose fields carry none
@@ -30,16 +32,14 @@ Lookup = Callable[[str, str], "Clip | None"]
 
 
 class Outputs:
-    def __init__(self, emu):
-        self.emu = emu
+    def __init__(self, core: Core) -> None:
+        self.core = core
         self._dir: Path | None = None
         self._temporary = False
         self._rendering: dict[Path, asyncio.Future] = {}
-        self.serve(PREFIX, self._task_clip)
-        emu.on_close(self.close)
 
-    def serve(self, prefix: str, lookup: Lookup) -> None:
-        """Serve ``/_emulator/files/<prefix>/<owner>/<file>.mp4|.jpg`` for the clips ``lookup`` finds."""
+    def resolver(self, lookup: Lookup) -> Resolver:
+        """What serves ``/_emulator/files/<prefix>/<owner>/<file>.mp4|.jpg`` for the clips ``lookup`` finds."""
 
         async def resolve(name: str) -> tuple[Path, str] | None:
             owner, _, file_name = name.partition("/")
@@ -53,28 +53,28 @@ class Outputs:
                 await self._render_once(clip, suffix, path)
             return path, MEDIA_TYPES[suffix]
 
-        self.emu.files.register(prefix, resolve)
+        return resolve
 
-    # -- the TaskEngine's on_success hook -------------------------------------
-    def on_success(self, task: dict) -> None:
-        """Give the task its creation and the record its media will be rendered from."""
-        fields = task["fields"]
+    def fill(self, task: Task) -> None:
+        """Give a succeeding task its creation and the record its media will be rendered from."""
+        fields = task.fields
         width, height = resolution_size(fields.get("resolution") or DEFAULT_RESOLUTION,
                                         fields.get("aspect_ratio") or DEFAULT_ASPECT_RATIO)
-        task["media"] = {"width": width, "height": height, "duration": fields.get("duration") or AUTO_DURATION,
-                         "fps": FPS, "prompt": fields.get("prompt") or "", "seed": fields.get("seed") or 0}
-        task_id, creation_id = task["task_id"], self.emu.ids.new_id()
+        task.media = {"width": width, "height": height, "duration": fields.get("duration") or AUTO_DURATION,
+                      "fps": FPS, "prompt": fields.get("prompt") or "", "seed": fields.get("seed") or 0}
+        task_id, creation_id = task.task_id, self.core.ids.new_id()
         base = f"/_emulator/files/{PREFIX}/{task_id}/{creation_id}"
-        task["creations"] = [{"id": creation_id, "url": f"{base}.mp4", "cover_url": f"{base}.jpg"}]
+        task.creations = [{"id": creation_id, "url": f"{base}.mp4", "cover_url": f"{base}.jpg"}]
+
+    @staticmethod
+    def task_clip(task: Task | None, creation_id: str) -> Clip | None:
+        """The clip of a successful task's creation, or None."""
+        if (task is None or task.state != "success" or task.media is None
+                or not any(c["id"] == creation_id for c in task.creations)):
+            return None
+        return Clip(**task.media)
 
     # -- rendering and the cache -------------------------------------------------
-    def _task_clip(self, task_id: str, creation_id: str) -> Clip | None:
-        task = self.emu.store.get(KIND, task_id)
-        if (task is None or task["state"] != "success" or "media" not in task
-                or not any(c["id"] == creation_id for c in task["creations"])):
-            return None
-        return Clip(**task["media"])
-
     async def _render_once(self, clip: Clip, suffix: str, path: Path) -> None:
         pending = self._rendering.get(path)
         if pending is None:
@@ -86,7 +86,7 @@ class Outputs:
 
     def _directory(self) -> Path:
         if self._dir is None:
-            settings = self.emu.settings
+            settings = self.core.settings
             if settings.media_dir:
                 self._dir = Path(settings.media_dir)
             elif settings.state:

@@ -4,6 +4,7 @@ Vidu's pricing page is not among our sources; the figures come from reseller tab
 Vidu credits (1 credit = 0.005 USD, the rate ComfyUI's Vidu node shows) and are otherwise
 assumptions. docs/decisions.md ("Tasks (/ent/v2) - pricing") lists each row's source.
 The same table prices every endpoint (reference2video, img2video, text2video, start-end2video).
+A one-click MV is priced per second of its audio (``mv_rate``).
 """
 
 from __future__ import annotations
@@ -58,3 +59,14 @@ def price(fields: dict, off_peak: bool, facts: dict) -> int:
     if off_peak:
         credits *= OFF_PEAK_FACTOR
     return math.ceil(credits)
+
+
+# One-click MV: credits per second of audio (rounded up), by resolution; lip_sync adds 4 per second
+# ("After activation, 4 credits will be added per second"). See docs/decisions.md.
+MV_CREDITS_PER_SECOND = {"540p": 8, "720p": 10, "1080p": 16}
+MV_LIP_SYNC_PER_SECOND = 4
+
+
+def mv_rate(fields: dict) -> int:
+    """Credits per second of an MV's shots."""
+    return MV_CREDITS_PER_SECOND[fields["resolution"]] + (MV_LIP_SYNC_PER_SECOND if fields["lip_sync"] else 0)

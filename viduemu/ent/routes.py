@@ -1,53 +1,226 @@
-"""/ent/v2 handlers: parse, validate (contract, then rule tables), call the engine, render."""
+"""/ent/v2 handlers and the route table: parse, validate (contract, then rule tables), call the engine,
+render. Every handler takes the ``Ent`` area and the request."""
 
 from __future__ import annotations
 
+import math
+from typing import TYPE_CHECKING
+
 from starlette.requests import Request
-from starlette.routing import Route
+from starlette.routing import BaseRoute
 
-from viduemu.core.http import base_url, caller, emulator, endpoint, read_valid
-from viduemu.core.inputs import stored_form
-from viduemu.ent import checks, listing, mv, outputs, pricing, rules, subjects
-from viduemu.ent.callbacks import Callbacks
-from viduemu.ent.tasks import TaskEngine
-from viduemu.ent.views import create_view, creations_view
+from viduemu.core.errors import ViduError, invalid
+from viduemu.core.http import base_url, control_route, query_value, read_json, read_valid, route
+from viduemu.ent import checks, pricing, queries, rules, views
+from viduemu.ent.models import Mv
+from viduemu.vidu.auth import caller
+from viduemu.vidu.inputs import stored_form
 
+if TYPE_CHECKING:
+    from viduemu.ent.area import Ent
 
 INPUTS = ("images", "videos", "subjects")
+SUBJECTS, SUBJECT = "/ent/v2/subjects", "/ent/v2/subjects/{id}"
+MV = "/ent/v2/one-click/mv"
 
 
+# -- generation tasks --------------------------------------------------------------------------------
 def generation(kind: str):
     """POST /ent/v2/<kind>: contract, then the rule tables (checks.py), then price and create."""
-    path = f"/ent/v2/{kind}"
 
-    @endpoint
-    async def create(request: Request):
-        emu = emulator(request)
-        api_key = caller(request)
+    async def create(ent: Ent, request: Request):
+        api_key = caller(ent.accounts, request.headers)
         body = await read_valid(request)
-        order = await checks.accept(emu, api_key, kind, body)
-        task = emu.ent.create(api_key, order.task_type, stored_form(order.fields),
-                              pricing.price(order.fields, order.off_peak, order.facts),
-                              off_peak=order.off_peak, callback_url=order.callback_url)
+        order = await checks.accept(ent, api_key, kind, body)
+        task = ent.tasks.create(api_key, order.task_type, stored_form(order.fields),
+                                pricing.price(order.fields, order.off_peak, order.facts),
+                                off_peak=order.off_peak, callback_url=order.callback_url)
         # The answer echoes the inputs as given; the task keeps only their stored form.
-        return {**create_view(task), **{k: order.fields[k] for k in INPUTS if k in order.fields}}
+        return {**views.create_view(task), **{k: order.fields[k] for k in INPUTS if k in order.fields}}
 
-    return Route(path, create, methods=["POST"])
-
-
-@endpoint
-async def get_creations(request: Request):
-    emu = emulator(request)
-    task = emu.ent.get(caller(request), request.path_params["task_id"])
-    return creations_view(task, base_url(request))
+    return create
 
 
-def install(emu) -> list[Route]:
-    media = outputs.Outputs(emu)
-    emu.callbacks = Callbacks(emu)
-    emu.ent = TaskEngine(emu, on_change=emu.callbacks.on_change, on_success=media.on_success)
-    return [generation(kind) for kind in rules.ENDPOINTS] + [
-        Route("/ent/v2/tasks/{task_id}/creations", get_creations, methods=["GET"]),
-        *listing.routes(),
-        *subjects.routes(emu), *mv.routes(emu, media, emu.callbacks),
+async def get_creations(ent: Ent, request: Request):
+    task = ent.tasks.get(caller(ent.accounts, request.headers), request.path_params["task_id"])
+    return views.creations_view(task, base_url(request))
+
+
+async def list_tasks(ent: Ent, request: Request):
+    api_key = caller(ent.accounts, request.headers)
+    size = queries.task_page_size(request)
+    start = queries.task_page_start(request, size)
+    filters = queries.task_filters(request, ent.core.clock.now())
+    tasks = sorted((t for t in ent.tasks.all(api_key) if all(check(t) for check in filters)),
+                   key=lambda t: (t.created_at, t.task_id), reverse=True)
+    if isinstance(start, tuple):
+        tasks = [t for t in tasks if (t.created_at, t.task_id) < start]
+        start = 0
+    page = tasks[start:start + size]
+    more = len(tasks) > start + size
+    base = base_url(request)
+    return {"next_page_token": queries.page_token([page[-1].created_at, page[-1].task_id]) if more else "",
+            "tasks": [views.listed_view(t, base) for t in page]}
+
+
+async def cancel_task(ent: Ent, request: Request):
+    """Body ``{"id": ...}`` (the vendor's curl), ``{}`` or none at all; the task in the path wins."""
+    api_key = caller(ent.accounts, request.headers)
+    body = await _optional_object(request)
+    if "id" in body and not isinstance(body["id"], str):
+        raise invalid("id", "a task id string is expected")
+    ent.tasks.cancel(api_key, request.path_params["task_id"])
+    return {}
+
+
+async def _optional_object(request: Request) -> dict:
+    try:
+        body = await read_json(request)
+    except ViduError as err:
+        if err.message.startswith("request body is empty"):
+            return {}
+        raise
+    if not isinstance(body, dict):
+        raise ViduError("BadRequest", "request body must be a JSON object")
+    return body
+
+
+async def get_credits(ent: Ent, request: Request):
+    api_key = caller(ent.accounts, request.headers)
+    raw = (query_value(request, "show_detail") or "false").lower()
+    if raw not in ("true", "false", "1", "0"):
+        raise invalid("show_detail", "true or false")
+    return views.credits_view(ent.accounts.ensure(api_key), ent.tasks.figures(api_key), raw in ("true", "1"))
+
+
+# -- subjects -------------------------------------------------------------------------------------------
+async def create_subject(ent: Ent, request: Request):
+    api_key = caller(ent.accounts, request.headers)
+    body = await read_valid(request)
+    await checks.check_subject_media(ent, body)
+    return views.subject_created_view(ent.subjects.make(api_key, body))
+
+
+async def list_subjects(ent: Ent, request: Request):
+    api_key = caller(ent.accounts, request.headers)
+    ownership = query_value(request, "ownership") or "private"
+    if ownership not in rules.SUBJECT_OWNERSHIPS:
+        raise invalid("ownership", "expected system or private")
+    count = queries.subject_count(request)
+    wanted = set(queries.values(request, "subject_ids"))
+    # The emulator has no official (system) library: that listing is always empty.
+    mine = [] if ownership == "system" else [
+        s for s in ent.subjects.newest_first(api_key) if not wanted or s.id in wanted]
+    start = 0
+    if (position := queries.token_position(request, "next_page_token")) is not None:
+        found = next((i for i, s in enumerate(mine) if s.id == position[0]), None)
+        if found is None:
+            raise invalid("next_page_token", "not a token of this listing")
+        start = found + 1
+    page = mine[start:start + count]
+    more = start + count < len(mine)
+    return {"subjects": [views.subject_view(s) for s in page],
+            "next_page_token": queries.page_token([page[-1].id]) if more else "",
+            "count": count}  # "Query count, default 20, max 100": the page size asked for
+
+
+async def edit_subject(ent: Ent, request: Request):
+    api_key = caller(ent.accounts, request.headers)
+    subject = ent.subjects.get(api_key, request.path_params["id"])
+    body = await read_valid(request)
+    await checks.check_subject_media(ent, body)
+    subject = ent.subjects.get(api_key, subject.id)   # read again: the checks awaited
+    changes = {k: body[k] for k in rules.SUBJECT_EDITABLE if k in body}
+    return views.subject_edited_view(ent.subjects.edit(subject, changes))
+
+
+# -- one-click MV ------------------------------------------------------------------------------------------
+def split_shots(seconds: int) -> list[int]:
+    """Whole-second shot lengths summing to ``seconds``: as few shots as keep each <= 5 s, the
+    longer ones first (10 -> [5, 5], 11 -> [4, 4, 3], 180 -> 36 x 5)."""
+    count = math.ceil(seconds / rules.MV_SHOT_SECONDS)
+    base, extra = divmod(seconds, count)
+    return [base + 1] * extra + [base] * (count - extra)
+
+
+def shot_inputs(fields: dict, seconds: int) -> list[dict]:
+    lengths = split_shots(seconds)
+    theme = fields["prompt"].strip() or "a music video following the song"
+    return [{"duration": length, "prompt": f"Shot {i + 1} of {len(lengths)}: {theme}", "lyric_text": "",
+             "signed_images": []} for i, length in enumerate(lengths)]
+
+
+async def create_mv(ent: Ent, request: Request):
+    api_key = caller(ent.accounts, request.headers)
+    body = await read_valid(request)
+    seconds, measured = await checks.check_mv_media(ent, body)
+    fields = {**rules.MV_DEFAULTS, **{k: body[k] for k in rules.MV_DEFAULTS if k in body},
+              "images": stored_form(body["images"]),
+              "audio": {"url": stored_form(body["audio_url"]), "seconds": seconds, "measured": measured}}
+    billed = math.ceil(seconds - rules.DURATION_TOLERANCE)
+    mv = ent.mv.create(api_key, fields, shot_inputs(fields, billed), billed * pricing.mv_rate(fields),
+                       body.get("callback_url"))
+    return {"id": mv.id}
+
+
+async def get_mv(ent: Ent, request: Request):
+    mv = ent.mv.get(caller(ent.accounts, request.headers), request.path_params["id"], by_job=True)
+    return views.mv_view(mv, base_url(request))
+
+
+async def _mv_after_body(ent: Ent, request: Request) -> tuple[Mv, dict]:
+    api_key = caller(ent.accounts, request.headers)
+    body = await read_valid(request)   # before the read of the MV: nothing may change it after
+    return ent.mv.get(api_key, request.path_params["id"]), body
+
+
+async def edit_mv(ent: Ent, request: Request):
+    mv, body = await _mv_after_body(ent, request)
+    job_id = ent.mv.edit(mv, body["job_id"], body["prompt"], pricing.mv_rate(mv.fields), body.get("callback_url"))
+    return {"id": job_id}
+
+
+async def compose_mv(ent: Ent, request: Request):
+    mv, body = await _mv_after_body(ent, request)
+    return {"id": ent.mv.compose(mv, body["job_ids"], body.get("callback_url"))}
+
+
+# -- the control plane's views (/_emulator/tasks) ------------------------------------------------------------
+TASK_FILTERS = ("api_key", "state", "type", "model")
+
+
+async def inspect_tasks(ent: Ent, request: Request):
+    """Tasks across accounts and dialects, oldest first; ``?api_key=&state=&type=&model=`` narrow it."""
+    found = (views.task_summary(t) for t in ent.tasks.all())
+    return {"tasks": [t for t in found
+                      if all(request.query_params.get(n) in (None, "", t.get(n)) for n in TASK_FILTERS)]}
+
+
+async def inspect_task(ent: Ent, request: Request):
+    """One task: its summary, the request as stored (data URIs as their type) and its callbacks."""
+    task_id = request.path_params["task_id"]
+    task = ent.tasks.find(task_id)
+    if task is None:
+        raise ViduError("NotFound", f"task not found: {task_id}")
+    return {**views.task_summary(task), "request": task.fields,
+            "callbacks": ent.callbacks.attempts(task_id),
+            "callbacks_pending": ent.callbacks.pending(task_id)}
+
+
+def routes(ent: Ent) -> list[BaseRoute]:
+    return [
+        *(route(f"/ent/v2/{kind}", generation(kind), ent, methods=["POST"]) for kind in rules.ENDPOINTS),
+        route("/ent/v2/tasks/{task_id}/creations", get_creations, ent, methods=["GET"]),
+        route("/ent/v2/tasks", list_tasks, ent, methods=["GET"]),
+        route("/ent/v2/tasks/{task_id}/cancel", cancel_task, ent, methods=["POST"]),
+        route("/ent/v2/credits", get_credits, ent, methods=["GET"]),
+        route(SUBJECTS, create_subject, ent, methods=["POST"]),
+        route(SUBJECTS, list_subjects, ent, methods=["GET"]),
+        route(SUBJECT, edit_subject, ent, methods=["PUT"]),
+        route(MV, create_mv, ent, methods=["POST"]),
+        route(f"{MV}/{{id}}", get_mv, ent, methods=["GET"]),
+        route(f"{MV}/{{id}}/edit", edit_mv, ent, methods=["POST"]),
+        route(f"{MV}/{{id}}/compose", compose_mv, ent, methods=["POST"]),
+        control_route("/_emulator/tasks", inspect_tasks, ent, methods=["GET"]),
+        control_route("/_emulator/tasks/{task_id}", inspect_task, ent, methods=["GET"]),
     ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from viduemu.core.inputs import MB
+from viduemu.vidu.inputs import MB
 
 BASIC_RATIOS = ("16:9", "9:16", "1:1")
 Q2_RATIOS = BASIC_RATIOS + ("3:4", "4:3")
@@ -133,7 +133,6 @@ TEXT2VIDEO: dict[str, ModelRule] = {
 class Endpoint:
     task_type: str                       # the task's "type" on the wire
     models: dict[str, ModelRule]
-    prompt_required: bool
     image_limit: int                     # decoded bytes of one base64 image
     extra_echo: dict[str, str] = field(default_factory=dict)   # endpoint-specific echoed fields: default
     subjects: dict[str, ModelRule] | None = None
@@ -143,19 +142,43 @@ class Endpoint:
 
 ENDPOINTS: dict[str, Endpoint] = {
     # "character2video": the type a proxy capture shows for reference2video (WN §1.4).
-    "reference2video": Endpoint("character2video", REFERENCE_IMAGES, True, 10 * MB, subjects=REFERENCE_SUBJECTS),
-    "img2video": Endpoint("img2video", IMG2VIDEO, False, 20 * MB, ratio_from_image=True),
-    "text2video": Endpoint("text2video", TEXT2VIDEO, True, 20 * MB, extra_echo={"style": "general"}),
-    "start-end2video": Endpoint("start-end2video", START_END2VIDEO, False, 20 * MB, same_size_images=(0.8, 1.25),
+    "reference2video": Endpoint("character2video", REFERENCE_IMAGES, 10 * MB, subjects=REFERENCE_SUBJECTS),
+    "img2video": Endpoint("img2video", IMG2VIDEO, 20 * MB, ratio_from_image=True),
+    "text2video": Endpoint("text2video", TEXT2VIDEO, 20 * MB, extra_echo={"style": "general"}),
+    "start-end2video": Endpoint("start-end2video", START_END2VIDEO, 20 * MB, same_size_images=(0.8, 1.25),
                                 ratio_from_image=True),
 }
 
 
+TASK_TYPES = frozenset(e.task_type for e in ENDPOINTS.values())   # the types of /ent/v2's generation tasks
+
 # videos (viduq2-pro reference): at most 1 of 8 s or 2 of 5 s; images count 1 s each in a 13 s budget.
 MAX_VIDEO_SECONDS = {1: 8.0, 2: 5.0}
 REFERENCE_BUDGET_SECONDS = 13.0
-DURATION_TOLERANCE = 0.1     # container rounding of a measured duration
+DURATION_TOLERANCE = 0.1     # container rounding of any measured duration (docs/decisions.md)
 VIDEO_LIMIT = 20 * MB        # decoded bytes of one base64 video (VD note 5)
-MAX_SUBJECT_IMAGES = 3       # per subject (VD)
 DEFAULT_MOVEMENT = "auto"
 DEFAULT_ASPECT_RATIO = "16:9"
+
+# POST /ent/v2/subjects (wire notes §1.11)
+SUBJECT_IMAGE_LIMIT = 20 * MB   # "byte length after base64 decode must be less than 20M"
+SUBJECT_VIDEO_SECONDS = 5.0     # "Maximum 1 video of 5 seconds"
+SUBJECT_OWNERSHIPS = ("private", "system")
+SUBJECT_PAGE_DEFAULT, SUBJECT_PAGE_MAX = 20, 100   # "Query count, default 20, max 100"
+SUBJECT_EDITABLE = ("name", "images", "videos", "voice_id", "style", "description")
+
+# POST /ent/v2/one-click/mv (VD/vidu-one-click-mv.txt)
+MV_IMAGE_LIMIT = 10 * MB          # "byte length after base64 decoding needs to be less than 10M"
+MV_AUDIO_LIMIT = 20 * MB          # "... needs to be less than 20M"
+MV_AUDIO_SECONDS = (10.0, 180.0)  # "at least 10 seconds and at most 180 seconds"
+MV_UNMEASURED_AUDIO_SECONDS = 30  # an audio URL not fetched (offline) is taken as this long
+MV_SHOT_SECONDS = 5               # shots are at most this long, and at least 3 s (models.split_shots)
+MV_DEFAULTS = {"lip_sync": False, "lip_ref_url": "", "prompt": "", "aspect_ratio": "16:9", "resolution": "720p",
+               "add_subtitle": False, "subtitle_color": "#FFFFFF", "srt_url": "", "language": ""}
+
+# GET /ent/v2/tasks (wire notes §1.6, docs/decisions.md)
+TASK_STATES = ("created", "queueing", "processing", "success", "failed")
+LIST_WINDOW = 7 * 86400.0       # "default is 7 days"
+LIST_PAGE_DEFAULT, LIST_PAGE_MAX = 10, 100
+# The vendor's doc spells the pager "paper"; both spellings are read, the documented one first.
+LIST_PAGE_PARAMS = (("paper.page", "pager.page"), ("paper.pagesz", "pager.pagesz"))

@@ -1,19 +1,119 @@
-"""How a task looks on the wire: the create answer and the creations query (also the callback body)."""
+"""Every /ent/v2 wire shape: a task's create answer, its creations query (also the callback body) and
+its row in the task list; the credits answer; a subject; an MV and its jobs."""
 
 from __future__ import annotations
 
-from viduemu.ent.tasks import iso
+from typing import Any
+
+from viduemu.ent.models import Job, Mv, Subject
+from viduemu.vidu.accounts import Account, key_id
+from viduemu.vidu.tasks import Task, iso
+
+PACKAGE_VALIDITY = 365 * 86400.0
 
 
-def create_view(task: dict) -> dict:
-    return {"task_id": task["task_id"], "type": task["type"], "state": task["state"], **task["fields"],
-            "off_peak": task["off_peak"], "credits": task["credits"], "created_at": iso(task["created_at"])}
+# -- tasks ---------------------------------------------------------------------------------------
+def create_view(task: Task) -> dict:
+    return {"task_id": task.task_id, "type": task.type, "state": task.state, **task.fields,
+            "off_peak": task.off_peak, "credits": task.credits, "created_at": iso(task.created_at)}
 
 
-def creations_view(task: dict, base_url: str) -> dict:
-    fields = task["fields"]
-    return {"id": task["task_id"], "state": task["state"], "err_code": task["err_code"],
-            "credits": task["credits"], "payload": fields.get("payload", ""), "bgm": bool(fields.get("bgm", False)),
-            "off_peak": task["off_peak"],
-            "creations": [{"id": c["id"], "url": base_url + c["url"], "cover_url": base_url + c["cover_url"]}
-                          for c in task["creations"]]}
+def creations_view(task: Task, base_url: str) -> dict:
+    fields = task.fields
+    return {"id": task.task_id, "state": task.state, "err_code": task.err_code,
+            "credits": task.credits, "payload": fields.get("payload", ""), "bgm": bool(fields.get("bgm", False)),
+            "off_peak": task.off_peak, "creations": [_creation(c, base_url) for c in task.creations]}
+
+
+def model_of(task: Task) -> str:
+    return str(task.fields.get("model", ""))
+
+
+def listed_view(task: Task, base_url: str) -> dict:
+    fields = task.fields
+    view = {"id": task.task_id, "key_id": key_id(task.api_key), "type": task.type,
+            "state": task.state, "err_code": task.err_code, "model": model_of(task),
+            "prompt": fields.get("prompt") or "",
+            "images": [i for i in fields.get("images") or [] if isinstance(i, str)],
+            "duration": int(fields.get("duration") or 0), "resolution": fields.get("resolution") or "",
+            "aspect_ratio": fields.get("aspect_ratio") or "", "credits": task.credits,
+            "off_peak": task.off_peak, "created_at": iso(task.created_at),
+            "creations": [_creation(c, base_url) for c in task.creations]}
+    if fields.get("template"):
+        view["template"] = fields["template"]
+    return view
+
+
+def _creation(creation: dict, base_url: str) -> dict:
+    view = {"id": creation["id"], "url": base_url + creation["url"], "cover_url": base_url + creation["cover_url"]}
+    if "video" in creation:
+        view["video"] = creation["video"]
+    return view
+
+
+def task_summary(task: Task) -> dict:
+    """A task as the control plane and the inspector show it (any account's, any dialect's)."""
+    history = task.history
+    return {"task_id": task.task_id, "api_key": task.api_key, "type": task.type,
+            "model": task.fields.get("model"), "state": task.state, "err_code": task.err_code,
+            "credits": task.credits, "off_peak": task.off_peak, "callback_url": task.callback_url,
+            "created_at": task.created_at, "updated_at": history[-1]["at"] if history else task.created_at,
+            "history": history, "creations": task.creations}
+
+
+# -- credits -------------------------------------------------------------------------------------
+def credits_view(account: Account, figures: dict[str, int], detail: bool) -> dict:
+    answer: dict[str, Any] = {"remains": [{"type": "test", "credit_remain": account.credits, **figures}]}
+    if detail:
+        answer["packages"] = [_package(account, figures["concurrency_limit"])]
+    return answer
+
+
+def _package(account: Account, concurrency: int) -> dict:
+    """The account's one package: the trial/test grant plus what the control plane set."""
+    ledger = account.ledger
+    granted = sum(e["delta"] for e in ledger if e["reason"] in ("initial", "set"))
+    since = ledger[0]["at"] if ledger else 0.0
+    return {"id": key_id("package:" + account.api_key), "name": "viduemu test package", "type": "test",
+            "concurrency": concurrency, "credit_amount": max(granted, account.credits),
+            "credit_remain": account.credits, "created_at": iso(since), "purchase_at": iso(since),
+            "valid_from": iso(since), "valid_to": iso(since + PACKAGE_VALIDITY)}
+
+
+# -- subjects ------------------------------------------------------------------------------------
+def subject_view(subject: Subject) -> dict:
+    return {"id": subject.id, "name": subject.name, "images": subject.images, "videos": subject.videos,
+            "voice_id": subject.voice_id, "style": subject.style, "description": subject.description}
+
+
+def subject_created_view(subject: Subject) -> dict:
+    return {**subject_view(subject), "credits": 0}   # a library entry is free (docs/decisions.md)
+
+
+def subject_edited_view(subject: Subject) -> dict:
+    return {"id": subject.id, "name": subject.name, "style": subject.style, "description": subject.description,
+            "voice_id": subject.voice_id}
+
+
+# -- one-click MV --------------------------------------------------------------------------------
+def _url(base: str, path: str) -> str:
+    return base + path if path else ""
+
+
+def job_view(job: Job, base: str) -> dict:
+    view = {"id": job["id"], "type": job["type"], "input": "", "output": "", "state": job["state"],
+            "created_at": iso(job["created_at"]), "updated_at": iso(job["updated_at"]),
+            "err_code": job["err_code"], "err_msg": job["err_msg"], "signed_url": _url(base, job["signed_url"])}
+    if job["type"] == "generate_video":
+        view["mv_generate_video_input"] = job["input"]
+    view["index"] = job["index"]
+    return view
+
+
+def mv_view(mv: Mv, base: str) -> dict:
+    """The documented GET shape (also what a callback carries)."""
+    return {"id": mv.id, "type": "mv", "creator_id": mv.creator_id, "state": mv.state, "input": "",
+            "job_records": [{"type": r["type"], "jobs": [job_view(j, base) for j in r["jobs"]],
+                             "index": r["index"]} for r in mv.records],
+            "created_at": iso(mv.created_at), "updated_at": iso(mv.updated_at),
+            "err_code": mv.err_code, "err_msg": mv.err_msg, "signed_url": _url(base, mv.signed_url)}

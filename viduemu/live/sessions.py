@@ -20,9 +20,11 @@ import json
 import logging
 from typing import Protocol
 
-from viduemu.core.accounts import creator_id
+from viduemu.core.context import Core
 from viduemu.core.errors import ViduError
+from viduemu.core.faults import FaultPoint, one_of
 from viduemu.live import billing
+from viduemu.vidu.accounts import Accounts, creator_id
 
 log = logging.getLogger("viduemu.live")
 
@@ -35,6 +37,7 @@ HANGUP_REASONS = ("user_end", "timeout", "audit_violation", "credit_insufficient
                   "prepared_sip_disconnected", "owner_taken_over", "owner_lease_lost", "ai_output_closed",
                   "external")
 LIVE_STATES = ("waiting", "on_live")  # states a hangup can end
+CONN_INIT = FaultPoint("ws.conn_init", {"error_code": one_of("error_code", ("NOT_READY", "LIVE_CONN_INIT_FAILED"))})
 
 
 class Connection(Protocol):
@@ -48,20 +51,22 @@ def unix(ts: float | None) -> str:
 
 
 class Lives:
-    def __init__(self, emu):
-        self.emu = emu
+    def __init__(self, core: Core, accounts: Accounts) -> None:
+        self.core, self.accounts = core, accounts
         self._conns: dict[str, Connection] = {}
         self._watchers: list = []
-        emu.on_resume(self.resume)
-        emu.on_reset(self._conns.clear)
+        core.faults.declare(CONN_INIT)
 
     @property
     def store(self):
-        return self.emu.store
+        return self.core.store
 
     @property
     def settings(self):
-        return self.emu.settings
+        return self.core.settings
+
+    def reset(self) -> None:
+        self._conns.clear()
 
     def watch(self, callback) -> None:
         """Call ``callback(live)`` after each status change (the RTC gateway starts and ends media)."""
@@ -77,23 +82,23 @@ class Lives:
     # -- the record -----------------------------------------------------------------
     def create(self, api_key: str, call_mode: str, avatar: dict, picture: bytes | None = None) -> dict:
         """``picture``: a small PNG of the avatar image, what the RTC character is drawn from."""
-        account = self.emu.accounts.ensure(api_key)
-        if account["credits"] < billing.MIN_BALANCE:
+        account = self.accounts.ensure(api_key)
+        if account.credits < billing.MIN_BALANCE:
             raise ViduError("CreditInsufficient", f"insufficient credits: a live session needs at least "
-                            f"{billing.MIN_BALANCE} credits to start, {account['credits']} remaining")
+                            f"{billing.MIN_BALANCE} credits to start, {account.credits} remaining")
         cap = self.settings.live_max_open
         if sum(1 for live in self.store.all(KIND) if live["api_key"] == api_key and live["status"] in LIVE_STATES) >= cap:
             raise ViduError("QuotaExceeded", f"at most {cap} live sessions may be open (waiting or on_live) "
                             "at once for one API key")
-        now = self.emu.clock.now()
-        live_id, creator = self.emu.ids.new_id(), creator_id(api_key)
+        now = self.core.clock.now()
+        live_id, creator = self.core.ids.new_id(), creator_id(api_key)
         user_id = f"live-user-{creator}-{live_id}"
         channel_id = f"live-user-{live_id}" if call_mode == "video" else f"live-audio-{live_id}"
         expire_at = int(now + TOKEN_TTL)
         live = {"id": live_id, "api_key": api_key, "creator_id": creator, "status": "waiting",
                 "call_mode": call_mode, "live_duration": self.settings.live_duration, "avatar": avatar,
                 "created_at": now, "start_time": None, "end_time": None, "ended_at": None,
-                "charged": 0, "close_reason": "", "hangup_reason": "", "trace_id": self.emu.ids.trace_id(),
+                "charged": 0, "close_reason": "", "hangup_reason": "", "trace_id": self.core.ids.trace_id(),
                 "warm_until": now + (self.settings.live_warmup if call_mode == "video" else 0.0),
                 "disconnected_at": None,
                 "picture": base64.b64encode(picture).decode() if picture else None,
@@ -135,19 +140,27 @@ class Lives:
             raise ViduError("Forbidden", f"live session {live_id} belongs to another API key")
         return live
 
+    def find(self, live_id: str) -> dict | None:
+        """Any account's session (the control plane's views)."""
+        return self.store.get(KIND, live_id)
+
+    def all(self):
+        """Every session, oldest first."""
+        return self.store.all(KIND)
+
     def on_live_seconds(self, live: dict, until: float | None = None) -> float:
         """On_live time up to ``until`` (default: the end, else now), never past ``live_duration``."""
         if live["start_time"] is None:
             return 0.0
-        until = until if until is not None else live["end_time"] or self.emu.clock.now()
+        until = until if until is not None else live["end_time"] or self.core.clock.now()
         return min(float(live["live_duration"]), max(0.0, until - live["start_time"]))
 
     # -- transitions --------------------------------------------------------------
     def conn_init(self, live_id: str, api_key: str) -> tuple[bool, str | None, str | None]:
         """(success, error_code, error_msg) of a conn_init on this session; success goes on_live."""
         live = self.store.get(KIND, live_id)
-        now = self.emu.clock.now()
-        action = self.emu.faults.take("ws.conn_init", api_key) or {}
+        now = self.core.clock.now()
+        action = self.core.faults.take(CONN_INIT.operation, api_key) or {}
         if live is None or live["status"] not in LIVE_STATES or now >= int(live["rtc"]["token_expire_at"]):
             return False, "LIVE_CONN_INIT_FAILED", "connection initialization failed: the session has ended"
         if action.get("error_code") == "LIVE_CONN_INIT_FAILED" or live.get("init_failed"):
@@ -172,7 +185,7 @@ class Lives:
         live = self.store.get(KIND, live_id)
         if live is None or live["status"] not in LIVE_STATES:
             return live
-        now = self.emu.clock.now()
+        now = self.core.clock.now()
         live["end_time"] = min(now, at) if at is not None else now
         live["status"], live["hangup_reason"], live["close_reason"] = "ending", reason, reason
         live["ended_at"] = now + ENDING_SECONDS
@@ -180,7 +193,7 @@ class Lives:
         conn = self._conns.pop(live_id, None)
         if conn is not None and notify:
             conn.hangup(reason)
-        self.emu.clock.call_at(live["ended_at"], self._end, live_id)
+        self.core.clock.call_at(live["ended_at"], self._end, live_id)
         self._changed(live)
         return live
 
@@ -228,9 +241,9 @@ class Lives:
         del self._conns[live_id]
         live = self.store.get(KIND, live_id)
         if live is not None and live["status"] == "on_live":
-            live["disconnected_at"] = self.emu.clock.now()
+            live["disconnected_at"] = self.core.clock.now()
             self.store.put(KIND, live_id, live)
-            self.emu.clock.call_at(live["disconnected_at"] + self.settings.live_reconnect_grace,
+            self.core.clock.call_at(live["disconnected_at"] + self.settings.live_reconnect_grace,
                                    self._reconnect_deadline, live_id, live["disconnected_at"])
 
     def _reconnect_deadline(self, live_id: str, since: float) -> None:
@@ -241,18 +254,18 @@ class Lives:
     # -- timers and billing ---------------------------------------------------------
     def _arm(self, live: dict) -> None:
         if live["status"] == "waiting":
-            self.emu.clock.call_at(live["created_at"] + self.settings.live_idle_timeout, self._expire, live["id"])
+            self.core.clock.call_at(live["created_at"] + self.settings.live_idle_timeout, self._expire, live["id"])
         elif live["status"] == "on_live":
             self._arm_on_live(live)
         elif live["status"] == "ending":
-            self.emu.clock.call_at(live["ended_at"], self._end, live["id"])
+            self.core.clock.call_at(live["ended_at"], self._end, live["id"])
 
     def _arm_on_live(self, live: dict) -> None:
         start, live_id = live["start_time"], live["id"]
-        self.emu.clock.call_at(start + live["live_duration"], self._timeout, live_id)
+        self.core.clock.call_at(start + live["live_duration"], self._timeout, live_id)
         charged_ticks = live["charged"] // (billing.cost(billing.TICK_SECONDS))
         tick_at = start + (charged_ticks + 1) * billing.TICK_SECONDS
-        self.emu.clock.call_at(tick_at, self._tick, live_id, tick_at)
+        self.core.clock.call_at(tick_at, self._tick, live_id, tick_at)
 
     def _expire(self, live_id: str) -> None:
         live = self.store.get(KIND, live_id)
@@ -273,7 +286,7 @@ class Lives:
         if self._settle(live, final=False, until=at):
             self.hangup(live_id, "credit_insufficient", at=at)
             return
-        self.emu.clock.call_at(at + billing.TICK_SECONDS, self._tick, live_id, at + billing.TICK_SECONDS)
+        self.core.clock.call_at(at + billing.TICK_SECONDS, self._tick, live_id, at + billing.TICK_SECONDS)
 
     def _settle(self, live: dict, *, final: bool, until: float | None = None) -> bool:
         """Deduct what the on_live time up to ``until`` owes and store the session with it, in one
@@ -282,11 +295,11 @@ class Lives:
         exhausted = False
         with self.store.atomic():
             if live["start_time"] is not None:
-                account = self.emu.accounts.ensure(live["api_key"])
+                account = self.accounts.ensure(live["api_key"])
                 owed = billing.cost(self.on_live_seconds(live, until))
-                amount, exhausted = billing.take(owed, live["charged"], account["credits"])
+                amount, exhausted = billing.take(owed, live["charged"], account.credits)
                 if amount:
-                    self.emu.accounts.charge(live["api_key"], amount, "live", live["id"])
+                    self.accounts.charge(live["api_key"], amount, "live", live["id"])
                     live["charged"] += amount
             self.store.put(KIND, live["id"], live)
         return exhausted and not final
@@ -296,15 +309,15 @@ class Lives:
         so an on_live session is a dropped one since the last moment the server is known to have
         been alive: a client may reconnect within the grace, else the session ends
         ``client_reconnect_timeout`` at that moment + the grace, billed up to then (docs/decisions.md)."""
-        now = self.emu.clock.now()
+        now = self.core.clock.now()
         for live in list(self.store.all(KIND)):
             self._arm(live)
             if live["status"] == "on_live":
                 paid_until = live["start_time"] + billing.seconds_paid(live["charged"])
-                since = min(now, max(self.emu.last_alive or now, paid_until))
+                since = min(now, max(self.core.last_alive or now, paid_until))
                 live["disconnected_at"] = since
                 self.store.put(KIND, live["id"], live)
-                self.emu.clock.call_at(since + self.settings.live_reconnect_grace, self._reconnect_deadline,
+                self.core.clock.call_at(since + self.settings.live_reconnect_grace, self._reconnect_deadline,
                                        live["id"], since)
 
 

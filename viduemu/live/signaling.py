@@ -18,15 +18,18 @@ import asyncio
 import json
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from viduemu.core import asyncapi
-from viduemu.core.auth import token_key
+from viduemu.vidu.auth import token_key
 from viduemu.core.errors import ViduError
 from viduemu.core.http import JSON
 from viduemu.core.ws import EXTENSION
-from viduemu.live.sessions import KIND
+
+if TYPE_CHECKING:
+    from viduemu.live.area import Live
 
 log = logging.getLogger("viduemu.signaling")
 
@@ -42,22 +45,30 @@ def _caller(ws: WebSocket) -> str:
     return token_key({"authorization": header if header else ws.query_params.get("authorization", "")})
 
 
-async def endpoint(ws: WebSocket) -> None:
-    emu = ws.app.state.emu
+async def endpoint(live: Live, ws: WebSocket) -> None:
     live_id = ws.query_params.get("live_id", "")
     try:
         api_key = _caller(ws)
         if not live_id:
             raise ViduError("FieldLacking", fields="live_id")
-        emu.lives.get(api_key, live_id)  # 404 unknown, 403 another key's
+        live.sessions.get(api_key, live_id)  # 404 unknown, 403 another key's
     except ViduError as err:
-        await _refuse(ws, emu, err)
+        await _refuse(ws, live, err)
         return
-    await Signaling(emu, ws, live_id, api_key).run()
+    await Signaling(live, ws, live_id, api_key).run()
 
 
-async def _refuse(ws: WebSocket, emu, err: ViduError) -> None:
-    body = err.body(emu.ids.trace_id())
+def bind(live: Live):
+    """The WebSocket endpoint of ``live``'s signaling socket."""
+
+    async def signaling(ws: WebSocket) -> None:
+        await endpoint(live, ws)
+
+    return signaling
+
+
+async def _refuse(ws: WebSocket, live: Live, err: ViduError) -> None:
+    body = err.body(live.core.ids.trace_id())
     if "websocket.http.response" in ws.scope.get("extensions", {}):
         await ws.send_denial_response(JSON(body, status_code=err.status))
     else:
@@ -67,12 +78,12 @@ async def _refuse(ws: WebSocket, emu, err: ViduError) -> None:
 class Signaling:
     """One client connection to one session."""
 
-    def __init__(self, emu, ws: WebSocket, live_id: str, api_key: str):
-        self.emu, self.ws, self.live_id, self.api_key = emu, ws, live_id, api_key
-        self.settings = emu.settings
+    def __init__(self, live: Live, ws: WebSocket, live_id: str, api_key: str):
+        self.live, self.ws, self.live_id, self.api_key = live, ws, live_id, api_key
+        self.settings = live.core.settings
         self.closed = False
         self.seq = 0
-        self.heard_at = emu.clock.now()          # virtual time of the last frame from the client
+        self.heard_at = live.core.clock.now()          # virtual time of the last frame from the client
         self.unanswered_since: float | None = None  # wall time of the oldest unanswered ping
         self._ping = self._drop = None
         self._beat_timer = None
@@ -85,7 +96,7 @@ class Signaling:
         if ext is not None:
             ext["on_heard"] = self._heard
             self._ping, self._drop = ext["ping"], ext["drop"]
-            self._beat_timer = self.emu.clock.call_later(self.settings.heartbeat_interval, self._beat)
+            self._beat_timer = self.live.core.clock.call_later(self.settings.heartbeat_interval, self._beat)
         try:
             while not self.closed:
                 message = await self.ws.receive()
@@ -106,7 +117,7 @@ class Signaling:
         if self._beat_timer is not None:
             self._beat_timer.cancel()
             self._beat_timer = None  # it points back here: a cycle holding the whole connection (bench/soak.py)
-        self.emu.lives.detach(self.live_id, self)
+        self.live.sessions.detach(self.live_id, self)
 
     async def _close(self, code: int, reason: str = "") -> None:
         if self.closed:
@@ -124,24 +135,24 @@ class Signaling:
 
     # -- heartbeats ------------------------------------------------------------------
     def _heard(self) -> None:
-        self.heard_at = self.emu.clock.now()
+        self.heard_at = self.live.core.clock.now()
         self.unanswered_since = None
 
     def _beat(self) -> None:
         if self.closed:
             return
-        silent_for = self.emu.clock.now() - self.heard_at
+        silent_for = self.live.core.clock.now() - self.heard_at
         if (silent_for >= self.settings.heartbeat_timeout and self.unanswered_since is not None
                 and time.monotonic() - self.unanswered_since >= self.settings.heartbeat_wall_slack):
             self._journal("out", {"close": CLOSE_SILENT, "reason": "heartbeat timeout"})
             self.closed = True
-            self.emu.lives.detach(self.live_id, self)
+            self.live.sessions.detach(self.live_id, self)
             self._drop(CLOSE_SILENT, f"heartbeat timeout: nothing received for {silent_for:g} s")
             return
         self._ping(str(self.seq).encode())
         if self.unanswered_since is None:
             self.unanswered_since = time.monotonic()
-        self._beat_timer = self.emu.clock.call_later(self.settings.heartbeat_interval, self._beat)
+        self._beat_timer = self.live.core.clock.call_later(self.settings.heartbeat_interval, self._beat)
 
     # -- messages ---------------------------------------------------------------------
     async def send(self, type_: int, payload: dict, seq_id: int | None = None) -> None:
@@ -193,9 +204,9 @@ class Signaling:
         await self.HANDLERS[message["type"]](self, message["payload"], seq_id)
 
     async def _conn_init(self, payload: dict, seq_id: int | None) -> None:
-        ok, code, why = self.emu.lives.conn_init(self.live_id, self.api_key)
+        ok, code, why = self.live.sessions.conn_init(self.live_id, self.api_key)
         if ok:
-            previous = self.emu.lives.attach(self.live_id, self)
+            previous = self.live.sessions.attach(self.live_id, self)
             if previous is not None:
                 previous.replaced()
             await self.send(CONN_INIT_ACK, {"conn_init_ack": {"success": True}}, seq_id)
@@ -207,8 +218,8 @@ class Signaling:
 
     async def _hangup(self, payload: dict, seq_id: int | None) -> None:
         reason = payload["hangup"]["hangup_reason"]
-        self.emu.lives.detach(self.live_id, self)  # a hangup is not a drop: no reconnect wait
-        self.emu.lives.hangup(self.live_id, reason, notify=False)
+        self.live.sessions.detach(self.live_id, self)  # a hangup is not a drop: no reconnect wait
+        self.live.sessions.hangup(self.live_id, reason, notify=False)
         await self._close(CLOSE_NORMAL, "hung up")
 
     async def _note(self, payload: dict, seq_id: int | None) -> None:
@@ -233,8 +244,8 @@ class Signaling:
         self._spawn(self._close(CLOSE_REPLACED, "replaced by a newer connection to this session"))
 
     def _journal(self, direction: str, message) -> None:
-        self.emu.journal(JOURNAL, {"at": self.emu.clock.now(), "live_id": self.live_id, "dir": direction,
+        self.live.core.journal(JOURNAL, {"at": self.live.core.clock.now(), "live_id": self.live_id, "dir": direction,
                                    "message": message})
 
 
-__all__ = ["endpoint", "Signaling", "KIND"]
+__all__ = ["endpoint", "Signaling"]

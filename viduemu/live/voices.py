@@ -20,15 +20,15 @@ SYSTEM_VOICES = (
 
 
 class Voices:
-    def __init__(self, emu):
-        self.emu = emu
+    def __init__(self, core, accounts) -> None:
+        self.core, self.accounts = core, accounts
 
     def clones(self, api_key: str) -> list[dict]:
-        return [v for v in self.emu.store.all(KIND) if v["api_key"] == api_key]
+        return [v for v in self.core.store.all(KIND) if v["api_key"] == api_key]
 
     def known(self, api_key: str, voice: str) -> bool:
         """A system voice, or one of this account's clones."""
-        return voice in SYSTEM_VOICES or self.emu.store.get(KIND, _key(api_key, voice)) is not None
+        return voice in SYSTEM_VOICES or self.core.store.get(KIND, _key(api_key, voice)) is not None
 
     def resolve(self, api_key: str, voice) -> str:
         """The voice a session speaks with: empty means Tina; else a system voice or one of the
@@ -44,11 +44,11 @@ class Voices:
             raise invalid("voice", f"voice {voice!r} is taken: a system voice or one of this account's clones")
         price = 0 if len(self.clones(api_key)) < FREE_CLONES else CLONE_PRICE
         record = {"voice": voice, "api_key": api_key, "audio_url": audio_url, "language": language,
-                  "text": text, "credits": price, "created_at": self.emu.clock.now()}
-        with self.emu.store.atomic():
+                  "text": text, "credits": price, "created_at": self.core.clock.now()}
+        with self.core.store.atomic():
             if price:
-                self.emu.accounts.charge(api_key, price, "voice_clone", voice)
-            self.emu.store.put(KIND, _key(api_key, voice), record)
+                self.accounts.charge(api_key, price, "voice_clone", voice)
+            self.core.store.put(KIND, _key(api_key, voice), record)
         return record
 
 

@@ -31,7 +31,7 @@ from typing import Callable
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from viduemu.core.inputs import thumbnail
+from viduemu.vidu.inputs import thumbnail
 from viduemu.rtc import look as looks
 from viduemu.rtc import voice as voices
 from viduemu.rtc.listen import Ears, level_dbfs

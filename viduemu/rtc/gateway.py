@@ -15,11 +15,16 @@ import asyncio
 import base64
 import logging
 
-from starlette.requests import Request
-from starlette.routing import Route
+from collections.abc import Sequence
 
+from starlette.requests import Request
+from starlette.routing import BaseRoute
+
+from viduemu.core.area import Area
+from viduemu.core.context import Core
 from viduemu.core.errors import ViduError
-from viduemu.core.http import control, emulator, read_object
+from viduemu.core.http import control_route, read_object
+from viduemu.live.sessions import Lives
 
 log = logging.getLogger("viduemu.rtc")
 
@@ -33,16 +38,22 @@ class Peer:
         self.sinks: list[asyncio.Task] = []
 
 
-class Gateway:
-    def __init__(self, emu):
-        self.emu = emu
+class Gateway(Area):
+    def __init__(self, core: Core, lives: Lives) -> None:
+        self.core, self.lives = core, lives
         self.peers: dict[str, Peer] = {}
         self._joining: dict[str, Peer] = {}  # joins past the caps, still negotiating
         self.characters: dict[str, object] = {}
         self._making: dict[str, asyncio.Future] = {}
-        emu.lives.watch(self._session_changed)
-        emu.on_close(self.aclose)
-        emu.on_reset(lambda: asyncio.get_running_loop().create_task(self.aclose()))
+        lives.watch(self._session_changed)
+
+    def routes(self) -> Sequence[BaseRoute]:
+        return [control_route("/_emulator/rtc/sdp", offer, self, methods=["POST"]),
+                control_route("/_emulator/rtc/sdp/{peer_id}", leave, self, methods=["DELETE"]),
+                control_route("/_emulator/rtc/peers", peers, self, methods=["GET"])]
+
+    def reset(self) -> None:
+        asyncio.get_running_loop().create_task(self.aclose())
 
     # -- joining ---------------------------------------------------------------------
     def _authorise(self, body: dict) -> dict:
@@ -52,21 +63,21 @@ class Gateway:
                 raise ViduError("FieldLacking", fields=field)
         if body["type"] != "offer":
             raise ViduError("FieldInvalid", "type must be \"offer\"", fields="type")
-        claims = self.emu.lives.token_claims(body["token"])
+        claims = self.lives.token_claims(body["token"])
         if claims is None:
             raise ViduError("Unauthorized", "invalid RTC token")
-        if self.emu.clock.now() >= claims["exp"]:
+        if self.core.clock.now() >= claims["exp"]:
             raise ViduError("Unauthorized", "the RTC token has expired")
         for field in ("app_id", "channel_id", "user_id"):
             if claims[field] != body[field]:
                 raise ViduError("Forbidden", f"the token was not issued for this {field}", fields=field)
         live_id = claims["channel_id"].rsplit("-", 1)[-1]
-        live = self.emu.store.get("lives", live_id)
+        live = self.lives.find(live_id)
         if live is None:
             raise ViduError("NotFound", f"live session not found: {live_id}")
         if live["status"] not in ("waiting", "on_live"):
             raise ViduError("Forbidden", f"live session {live_id} has ended")
-        settings, peers = self.emu.settings, [*self.peers.values(), *self._joining.values()]
+        settings, peers = self.core.settings, [*self.peers.values(), *self._joining.values()]
         if sum(1 for p in peers if p.live_id == live_id) >= settings.rtc_max_peers:
             raise ViduError("TooManyRequests", f"at most {settings.rtc_max_peers} peers may join one channel")
         if sum(1 for p in peers if p.api_key == live["api_key"]) >= settings.rtc_max_account_peers:
@@ -83,7 +94,7 @@ class Gateway:
         if not SessionDescription.parse(body["sdp"]).media:
             raise ViduError("FieldInvalid", "invalid field: sdp (the offer has no media section)", fields="sdp")
         pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        peer = Peer(self.emu.ids.new_id(), live, body["user_id"], pc)
+        peer = Peer(self.core.ids.new_id(), live, body["user_id"], pc)
         self._joining[peer.peer_id] = peer  # counts against the caps from now: joins run concurrently
         try:
             return await self._negotiate(peer, live, body["sdp"])
@@ -128,7 +139,7 @@ class Gateway:
         self.peers[peer.peer_id] = peer
         # A client that vanishes before connecting leaves no peer behind.
         loop = asyncio.get_running_loop()
-        loop.call_later(self.emu.settings.rtc_connect_timeout, self._reap_unconnected, peer.peer_id)
+        loop.call_later(self.core.settings.rtc_connect_timeout, self._reap_unconnected, peer.peer_id)
         return {"sdp": pc.localDescription.sdp, "type": "answer", "peer_id": peer.peer_id}
 
     async def _character(self, live: dict):
@@ -143,13 +154,13 @@ class Gateway:
             making = self._making[live_id] = asyncio.ensure_future(asyncio.to_thread(self._draw, live))
             making.add_done_callback(lambda _: self._making.pop(live_id, None))
         character = await asyncio.shield(making)
-        status = (self.emu.store.get("lives", live_id) or {}).get("status")
+        status = (self.lives.find(live_id) or {}).get("status")
         if status not in ("waiting", "on_live"):  # the session ended while the character was drawn
             character.stop()
             return None
         if live_id not in self.characters:
             self.characters[live_id] = character
-            character.on_transcript = lambda who, text: self.emu.lives.transcript(live_id, who, text)
+            character.on_transcript = lambda who, text: self.lives.transcript(live_id, who, text)
             if status == "on_live":
                 character.start()
         return self.characters[live_id]
@@ -157,7 +168,7 @@ class Gateway:
     def _draw(self, live: dict):
         from viduemu.rtc.avatar import Character
 
-        settings = self.emu.settings
+        settings = self.core.settings
         picture = base64.b64decode(live["picture"]) if live.get("picture") else None
         return Character(live, width=settings.rtc_width, height=settings.rtc_height, fps=settings.rtc_fps,
                          seed=settings.seed, image_bytes=picture, transcripts=settings.rtc_transcripts)
@@ -213,25 +224,15 @@ async def _drain(track) -> None:
 
 
 # -- routes ------------------------------------------------------------------------------
-@control
-async def offer(request: Request):
-    return await emulator(request).rtc.join(await read_object(request))
+async def offer(gateway: Gateway, request: Request):
+    return await gateway.join(await read_object(request))
 
 
-@control
-async def leave(request: Request):
-    if not await emulator(request).rtc.leave(request.path_params["peer_id"]):
+async def leave(gateway: Gateway, request: Request):
+    if not await gateway.leave(request.path_params["peer_id"]):
         raise ViduError("NotFound", "no such peer")
     return {}
 
 
-@control
-async def peers(request: Request):
-    return {"peers": emulator(request).rtc.view()}
-
-
-def install(emu) -> list[Route]:
-    emu.rtc = Gateway(emu)
-    return [Route("/_emulator/rtc/sdp", offer, methods=["POST"]),
-            Route("/_emulator/rtc/sdp/{peer_id}", leave, methods=["DELETE"]),
-            Route("/_emulator/rtc/peers", peers, methods=["GET"])]
+async def peers(gateway: Gateway, request: Request):
+    return {"peers": gateway.view()}

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from viduemu.core.errors import ViduError
+from viduemu.core.http import credentials
+from viduemu.vidu.accounts import Accounts
 
 VENDOR_KEY_PREFIX = "vda_"
 BEARER_ACCOUNT = "bearer:"  # Bearer keys' accounts live apart from Token keys' ("bearer:<key>")
@@ -15,15 +17,9 @@ def secret_of(account: str) -> str:
     return account.removeprefix(BEARER_ACCOUNT)
 
 
-def _split(headers: Mapping[str, str]) -> tuple[str, str]:
-    raw = (headers.get("authorization") or "").strip()
-    scheme, _, credentials = raw.partition(" ")
-    return scheme.lower(), credentials.strip()
-
-
 def token_key(headers: Mapping[str, str]) -> str:
     """The API key of a ``Token vda_...`` header, or 401 ``Unauthorized``."""
-    scheme, key = _split(headers)
+    scheme, key = credentials(headers)
     if not scheme:
         raise ViduError("Unauthorized", "missing Authorization header; expected 'Token vda_...'")
     if scheme != "token":
@@ -35,13 +31,21 @@ def token_key(headers: Mapping[str, str]) -> str:
 
 def bearer_key(headers: Mapping[str, str]) -> str:
     """The key of a ``Bearer <key>`` header (any non-empty key), or 401."""
-    scheme, key = _split(headers)
+    scheme, key = credentials(headers)
     if scheme != "bearer" or not key or " " in key:
         raise ViduError("Unauthorized", "missing or malformed Authorization header; expected 'Bearer <key>'")
     return key
 
 
-def any_key(headers: Mapping[str, str]) -> str | None:
-    """The key whatever the scheme (for journals and fault matching), or None."""
-    _, key = _split(headers)
-    return key or None
+def caller(accounts: Accounts, headers: Mapping[str, str]) -> str:
+    """The API key of a vendor (``Token vda_...``) request; its account exists from first use."""
+    key = token_key(headers)
+    accounts.ensure(key)
+    return key
+
+
+def bearer_caller(accounts: Accounts, headers: Mapping[str, str]) -> str:
+    """The account of an aggregator (``Bearer``) request, in the Bearer namespace; exists from first use."""
+    key = BEARER_ACCOUNT + bearer_key(headers)
+    accounts.ensure(key)
+    return key

@@ -1,9 +1,9 @@
-"""Callbacks: on ``processing``, ``success`` and ``failed``, POST the task's creations-shaped
-body (an MV's GET shape for one-click MV) to its ``callback_url``, signed as the vendor documents
-(client/signature.py).
+"""Callbacks: signed deliveries of a body to a ``callback_url``, as the vendor documents
+(client/signature.py). An area decides when and what to send (``notify``: a task's creations-shaped
+body on ``processing``, ``success`` and ``failed``; an MV's GET shape; the aggregator's task object).
 
-Each task (or MV, or MV job with its own ``callback_url``) has an outbox (a stored document, so pending deliveries survive a restart); only its head
-is in flight, so a task's callbacks arrive in order. An attempt runs as an asyncio task, so delivery
+Each task (or MV, or MV job with its own ``callback_url``) has an outbox (a stored record, so pending
+deliveries survive a restart); only its head is in flight, so a task's callbacks arrive in order. An attempt runs as an asyncio task, so delivery
 never blocks a request or the clock. A transport error or a non-2xx answer is a failure, retried
 after 5, 30 and 120 virtual seconds (4 attempts in all), then the callback is dropped. Every
 attempt is journalled in ``callbacks`` (GET /_emulator/callbacks).
@@ -15,61 +15,62 @@ import asyncio
 import email.utils
 import json
 import logging
+from dataclasses import dataclass, field
+from typing import Any
 
 from viduemu.client import signature
-from viduemu.core.auth import secret_of
-from viduemu.ent.mv import mv_view
-from viduemu.ent.views import creations_view
+from viduemu.core.area import Area
+from viduemu.core.context import Core
+from viduemu.core.records import Record, Table
+from viduemu.vidu.auth import secret_of
 
 log = logging.getLogger("viduemu.callbacks")
 
-KIND = "callback_outbox"
 JOURNAL = "callbacks"
 NOTIFY_STATES = ("processing", "success", "failed")  # the vendor's documented callback states
 BACKOFF = (5.0, 30.0, 120.0)                          # virtual seconds before retries 1, 2, 3
 TIMEOUT = 5.0                                         # real seconds one attempt may take
 
 
-class Callbacks:
-    def __init__(self, emu):
-        self.emu = emu
+@dataclass
+class Outbox(Record):
+    KIND = "callback_outbox"
+    KEY = "task_id"
+
+    task_id: str          # the task, MV or MV job the deliveries are about
+    api_key: str
+    url: str
+    pending: list[dict[str, Any]] = field(default_factory=list)   # bodies, oldest first
+    attempt: int = 0
+    next_at: float | None = None
+
+
+class Callbacks(Area):
+    """The delivery service (an area without routes: it resumes, resets and closes like one)."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.table = Table(core.store, Outbox)
         self._client = None
         self._inflight: dict[str, asyncio.Task] = {}
-        self.bodies: dict[str, object] = {}
-        emu.on_resume(self.resume)
-        emu.on_reset(self._forget)
-        emu.on_close(self.aclose)
 
-    @property
-    def store(self):
-        return self.emu.store
+    def pending(self, ref: str) -> int:
+        """How many bodies wait to be delivered for ``ref``."""
+        box = self.table.get(ref)
+        return len(box.pending) if box else 0
 
-    # -- the engines' hooks -------------------------------------------------------
-    def on_change(self, task: dict) -> None:
-        """The TaskEngine hook. The body is the creations query's, or that of the dialect the task
-        was created through (``bodies``: task type -> builder, e.g. the aggregator's task object)."""
-        if task["state"] in NOTIFY_STATES:
-            build = self.bodies.get(task["type"], creations_view)
-            self.notify(task["task_id"], task["api_key"], task.get("callback_url"),
-                        build(task, self.emu.settings.base_url))
-
-    def on_mv_change(self, mv: dict, job: dict | None) -> None:
-        """The MvEngine hook: the MV's own changes go to its callback_url; an edit or compose job
-        that was given a callback_url of its own reports there. The body is the MV's GET shape."""
-        owner = job if job is not None and job.get("callback_url") else (mv if job is None else None)
-        if owner is not None and owner["state"] in NOTIFY_STATES:
-            self.notify(owner["id"], mv["api_key"], owner.get("callback_url"),
-                        mv_view(mv, self.emu.settings.base_url))
+    def attempts(self, ref: str) -> list[dict]:
+        """Every journalled delivery attempt about ``ref``, oldest first."""
+        return [c for c in self.core.store.journal(JOURNAL) if c.get("task_id") == ref]
 
     def notify(self, ref: str, api_key: str, url: str | None, body: dict) -> None:
         """Queue ``body`` for ``url`` in the outbox of ``ref`` (deliveries of one ref stay in order)."""
         if not url:
             return
-        box = self.store.get(KIND, ref) or {"task_id": ref, "api_key": api_key, "url": url,
-                                            "pending": [], "attempt": 0, "next_at": None}
-        box["pending"].append(body)
-        self.store.put(KIND, ref, box)
-        if len(box["pending"]) == 1:
+        box = self.table.get(ref) or Outbox(task_id=ref, api_key=api_key, url=url)
+        box.pending.append(body)
+        self.table.put(box)
+        if len(box.pending) == 1:
             self._start(ref)
 
     # -- delivery ------------------------------------------------------------------
@@ -80,14 +81,14 @@ class Callbacks:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # not on the event loop (e.g. resuming before it runs): let the clock do it
-            self.emu.clock.call_later(0, self._start, task_id)
+            self.core.clock.call_later(0, self._start, task_id)
             return
         self._inflight[task_id] = loop.create_task(self._deliver(task_id))
 
     def headers(self, url: str, secret: str) -> dict[str, str]:
         headers = {"Content-Type": "application/json",
-                   "Date": email.utils.formatdate(self.emu.clock.now(), usegmt=True),
-                   "x-request-nonce": self.emu.ids.nonce(),
+                   "Date": email.utils.formatdate(self.core.clock.now(), usegmt=True),
+                   "x-request-nonce": self.core.ids.nonce(),
                    "X-HMAC-SIGNED-HEADERS": signature.SIGNED_HEADERS,
                    "X-HMAC-ALGORITHM": signature.ALGORITHM,
                    "X-HMAC-ACCESS-KEY": signature.ACCESS_KEY}
@@ -96,20 +97,20 @@ class Callbacks:
 
     async def _deliver(self, task_id: str) -> None:
         try:
-            box = self.store.get(KIND, task_id)
-            if box is None or not box["pending"]:
+            box = self.table.get(task_id)
+            if box is None or not box.pending:
                 return
-            body, url = box["pending"][0], box["url"]
-            box["attempt"] += 1
-            box["next_at"] = None
-            self.store.put(KIND, task_id, box)  # counted before sending: a crash mid-send uses up an attempt
-            entry = {"at": self.emu.clock.now(), "task_id": task_id, "api_key": box["api_key"], "url": url,
-                     "headers": self.headers(url, secret_of(box["api_key"])), "body": body, "status": None,
-                     "error": None, "attempt": box["attempt"]}
+            body, url = box.pending[0], box.url
+            box.attempt += 1
+            box.next_at = None
+            self.table.put(box)  # counted before sending: a crash mid-send uses up an attempt
+            entry = {"at": self.core.clock.now(), "task_id": task_id, "api_key": box.api_key, "url": url,
+                     "headers": self.headers(url, secret_of(box.api_key)), "body": body, "status": None,
+                     "error": None, "attempt": box.attempt}
             entry["status"], entry["error"] = await self._post(url, entry["headers"], body)
         finally:
             self._inflight.pop(task_id, None)
-        self.emu.journal(JOURNAL, entry)
+        self.core.journal(JOURNAL, entry)
         self._settle(task_id, ok=entry["error"] is None)
 
     async def _post(self, url: str, headers: dict, body: dict) -> tuple[int | None, str | None]:
@@ -129,39 +130,39 @@ class Callbacks:
 
     def _settle(self, task_id: str, ok: bool) -> None:
         # Read again: while the attempt was in flight the task may have queued another callback.
-        box = self.store.get(KIND, task_id)
+        box = self.table.get(task_id)
         if box is None:  # reset while the attempt was in flight
             return
-        if ok or box["attempt"] > len(BACKOFF):
+        if ok or box.attempt > len(BACKOFF):
             if not ok:
-                log.info("callback of task %s to %s dropped after %d attempts", task_id, box["url"], box["attempt"])
-            box["pending"].pop(0)
-            box["attempt"] = 0
-            if not box["pending"]:
-                self.store.delete(KIND, task_id)
+                log.info("callback of task %s to %s dropped after %d attempts", task_id, box.url, box.attempt)
+            box.pending.pop(0)
+            box.attempt = 0
+            if not box.pending:
+                self.table.delete(task_id)
                 return
-            self.store.put(KIND, task_id, box)
+            self.table.put(box)
             self._start(task_id)
             return
-        box["next_at"] = self.emu.clock.now() + BACKOFF[box["attempt"] - 1]
-        self.store.put(KIND, task_id, box)
-        self.emu.clock.call_at(box["next_at"], self._start, task_id)
+        box.next_at = self.core.clock.now() + BACKOFF[box.attempt - 1]
+        self.table.put(box)
+        self.core.clock.call_at(box.next_at, self._start, task_id)
 
     # -- lifecycle -------------------------------------------------------------------
     def resume(self) -> None:
         """Re-arm every pending delivery from the stored outboxes (after a restart)."""
-        now = self.emu.clock.now()
-        for box in list(self.store.all(KIND)):
-            self.emu.clock.call_at(box.get("next_at") or now, self._start, box["task_id"])
+        now = self.core.clock.now()
+        for box in list(self.table.all()):
+            self.core.clock.call_at(box.next_at or now, self._start, box.task_id)
 
-    def _forget(self) -> None:
+    def reset(self) -> None:
         for job in self._inflight.values():
             job.cancel()
         self._inflight.clear()
 
     async def aclose(self) -> None:
         jobs = list(self._inflight.values())
-        self._forget()
+        self.reset()
         if jobs:
             await asyncio.gather(*jobs, return_exceptions=True)
         if self._client is not None:

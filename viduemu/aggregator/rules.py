@@ -1,4 +1,5 @@
-"""The aggregator dialect's models: each translates its body into the shared engine's terms.
+"""The aggregator dialect's rules: its models, its error codes, and the translation of its body into
+/ent/v2's terms.
 
 ``vidu_create_subjects`` is /ent/v2 subjects' create (name, images 1-3, videos <= 1 of 5 s,
 voice_id), run as a task whose output is the subject as JSON text.

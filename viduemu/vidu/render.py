@@ -1,4 +1,4 @@
-"""Drawing and encoding of a ``Clip`` (see core/media.py): PyAV + Pillow, loaded on first use."""
+"""Drawing and encoding of a ``Clip`` (see vidu/media.py): PyAV + Pillow, loaded on first use."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from fractions import Fraction
 import av
 from PIL import Image, ImageDraw, ImageFont
 
-from viduemu.core.media import X264_OPTIONS, Clip
+from viduemu.vidu.media import X264_OPTIONS, Clip
 
 # -- drawing ---------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """Real, playable media for finished tasks: an H.264 MP4 and a JPEG cover, synthetic and deterministic.
 
 This module holds what a clip is (sizes, frame rate, the cache key); the drawing and encoding live
-in ``core/render.py``, imported on the first render so that start-up does not load PyAV and Pillow.
+in ``vidu/render.py``, imported on the first render so that start-up does not load PyAV and Pillow.
 The picture shows the prompt wrapped on a seed-coloured gradient, a ball moving along a seeded
 path, a frame counter and a progress bar. Everything static (gradient, text, panels) is drawn once
 with Pillow and converted to YUV once; each frame is that background plus a few rows of bytes
@@ -76,7 +76,7 @@ def render(clip: Clip, suffix: str, path: Path) -> None:
     """Render atomically: a reader never sees a half-written file."""
     fd, partial = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
     os.close(fd)
-    from viduemu.core import render as renderer
+    from viduemu.vidu import render as renderer
 
     try:
         {".mp4": renderer.render_video, ".jpg": renderer.render_cover}[suffix](clip, partial)

@@ -1,0 +1,88 @@
+"""The /ent/v2 area: generation tasks, task management, subjects and one-click MV."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from starlette.routing import BaseRoute
+
+from viduemu.core.area import Area
+from viduemu.core.context import Core
+from viduemu.core.files import Resolver
+from viduemu.ent import routes, rules
+from viduemu.ent.models import MvChanged, MvEngine, Subjects
+from viduemu.ent.outputs import Outputs
+from viduemu.ent.views import creations_view, mv_view
+from viduemu.vidu.accounts import Accounts
+from viduemu.vidu.callbacks import NOTIFY_STATES, Callbacks
+from viduemu.vidu.fetch import Fetcher
+from viduemu.vidu.media import FPS, Clip, resolution_size
+from viduemu.vidu.tasks import TaskChanged, TaskEngine, TaskSucceeding
+
+
+class Ent(Area):
+    def __init__(self, core: Core, accounts: Accounts, tasks: TaskEngine, callbacks: Callbacks,
+                 fetcher: Fetcher | None) -> None:
+        self.core, self.accounts, self.tasks, self.callbacks, self.fetcher = core, accounts, tasks, callbacks, fetcher
+        self.subjects = Subjects(core)
+        self.mv = MvEngine(core, accounts)
+        self.outputs = Outputs(core)
+        core.events.subscribe(TaskSucceeding, self._task_succeeding)
+        core.events.subscribe(TaskChanged, self._task_changed)
+        core.events.subscribe(MvChanged, self._mv_changed)
+
+    def owns(self, task_type: str) -> bool:
+        return task_type in rules.TASK_TYPES
+
+    # -- what other parts tell us ------------------------------------------------------------
+    def _task_succeeding(self, event: TaskSucceeding) -> None:
+        if self.owns(event.task.type):
+            self.outputs.fill(event.task)
+
+    def _task_changed(self, event: TaskChanged) -> None:
+        task = event.task
+        if self.owns(task.type) and task.state in NOTIFY_STATES:
+            self.callbacks.notify(task.task_id, task.api_key, task.callback_url,
+                                  creations_view(task, self.core.settings.base_url))
+
+    def _mv_changed(self, event: MvChanged) -> None:
+        """The MV's own changes go to its callback_url; an edit or compose job that was given a
+        callback_url of its own reports there. The body is the MV's GET shape."""
+        mv = event.mv
+        job = mv.job(event.job_id) if event.job_id is not None else None
+        if job is not None and not job.get("callback_url"):
+            return
+        ref, state, url = (job["id"], job["state"], job["callback_url"]) if job else (mv.id, mv.state, mv.callback_url)
+        if state in NOTIFY_STATES:
+            self.callbacks.notify(ref, mv.api_key, url, mv_view(mv, self.core.settings.base_url))
+
+    # -- media ------------------------------------------------------------------------------------
+    def _mv_clip(self, mv_id: str, job_id: str) -> Clip | None:
+        """The clip a successful job's ``signed_url`` serves: its shot, or the shots it composes."""
+        mv = self.mv.find(mv_id)
+        job = mv.job(job_id) if mv is not None else None
+        if mv is None or job is None or job["state"] != "success":
+            return None
+        shots = [mv.job(source) for source in job.get("sources", ())] or [job]
+        width, height = resolution_size(mv.fields["resolution"], mv.fields["aspect_ratio"])
+        return Clip(width, height, sum(s["input"]["duration"] for s in shots), FPS,
+                    " / ".join(s["input"]["prompt"] for s in shots if s["input"]["prompt"]) or mv.fields["prompt"],
+                    int(job_id) % 2**31)
+
+    # -- the Area protocol --------------------------------------------------------------------------
+    def routes(self) -> Sequence[BaseRoute]:
+        return routes.routes(self)
+
+    def files(self) -> Mapping[str, Resolver]:
+        return {"tasks": self.outputs.resolver(lambda task_id, creation_id:
+                                               Outputs.task_clip(self.tasks.find(task_id), creation_id)),
+                "mv": self.outputs.resolver(self._mv_clip)}
+
+    def resume(self) -> None:
+        self.mv.resume()
+
+    def reset(self) -> None:
+        self.mv.reset()
+
+    async def aclose(self) -> None:
+        await self.outputs.close()

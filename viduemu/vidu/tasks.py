@@ -1,0 +1,268 @@
+"""Generation tasks: the record, and the one lifecycle every kind of task runs (ent's operations,
+the aggregator's, and the jobs of a one-click MV through ``finish_outcome`` and ``refund``).
+
+``created -> queueing -> processing -> success | failed``. At most ``CONCURRENCY`` tasks of an
+account process at once; the rest wait in ``queueing`` in FIFO order. Off-peak tasks may not
+start before ``offpeak_delay`` and must finish within 48 h, else they are cancelled and refunded.
+Every transition is a timer on the virtual clock that looks the task up by id, so the same code
+re-arms itself from stored state after a restart (``resume``).
+
+Areas hear of tasks through events: ``TaskSucceeding`` just before a task becomes ``success`` (a
+subscriber gives it its outputs; one that raises fails the task ``InternalServiceFailure``), and
+``TaskChanged`` after every change of state (callbacks are sent from there).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from viduemu.core.area import Area
+from viduemu.core.context import Core
+from viduemu.core.errors import ViduError
+from viduemu.core.faults import FaultPoint
+from viduemu.core.records import Record, Table
+from viduemu.vidu.accounts import Accounts
+
+log = logging.getLogger("viduemu.tasks")
+
+CONCURRENCY = 5            # "Each organization can use up to 5 concurrent tasks" (P/usage-and-limits)
+ENQUEUE_AFTER = 1.0        # virtual seconds a task stays in "created"
+OFFPEAK_WINDOW = 48 * 3600.0
+TERMINAL = ("success", "failed")
+CANCEL_MESSAGE = "task state is scheduled, can not cancel"  # the vendor's documented message
+OFFPEAK_EXPIRED = "Canceled"  # see docs/decisions.md
+FINISH = FaultPoint("task.finish", {
+    "err_code": lambda v: None if isinstance(v, str) and v else "err_code must be a non-empty string"})
+
+
+def iso(ts: float) -> str:
+    return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass
+class Task(Record):
+    KIND = "tasks"
+    KEY = "task_id"
+
+    task_id: str
+    api_key: str
+    type: str
+    credits: int
+    fields: dict[str, Any]
+    created_at: float
+    state: str = "created"
+    err_code: str = ""
+    off_peak: bool = False
+    callback_url: str | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+    creations: list[dict[str, Any]] = field(default_factory=list)
+    started_at: float | None = None
+    finish_at: float | None = None
+    media: dict[str, Any] | None = None    # what the outputs are rendered from (set on success)
+    result: dict[str, Any] | None = None   # what the task made besides media (the aggregator's subject)
+
+
+@dataclass(frozen=True)
+class TaskChanged:
+    task: Task
+
+
+@dataclass(frozen=True)
+class TaskSucceeding:
+    """The task is about to succeed: give it its outputs (raise to fail it instead)."""
+    task: Task
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a ``task.finish`` fault rule makes of a finishing piece of work."""
+    delay: float = 0.0               # virtual seconds to wait, then finish again
+    err_code: str = ""               # fail with this reason
+    message: str | None = None
+
+
+def finish_outcome(core: Core, api_key: str) -> Outcome:
+    action = core.faults.take(FINISH.operation, api_key) or {}
+    if action.get("delay_ms"):
+        return Outcome(delay=action["delay_ms"] / 1000)
+    return Outcome(err_code=action.get("err_code") or "", message=action.get("message"))
+
+
+def refund(accounts: Accounts, api_key: str, credits: int, err_code: str, ref: str) -> None:
+    """Give back what a failed piece of work was charged."""
+    if credits:
+        accounts.refund(api_key, credits, f"refund:{err_code}", ref)
+
+
+class TaskEngine(Area):
+    def __init__(self, core: Core, accounts: Accounts) -> None:
+        self.core, self.accounts = core, accounts
+        self.table = Table(core.store, Task)
+        self._queues: dict[str, list[str]] = {}   # api_key -> queueing task ids, FIFO
+        self._running: dict[str, set[str]] = {}   # api_key -> processing task ids
+        core.faults.declare(FINISH)
+
+    @property
+    def clock(self):
+        return self.core.clock
+
+    # -- reading -----------------------------------------------------------
+    def get(self, api_key: str, task_id: str) -> Task:
+        task = self.table.get(task_id)
+        if task is None or task.api_key != api_key:
+            raise ViduError("TaskNotFound", f"task not found: {task_id}")
+        return task
+
+    def find(self, task_id: str) -> Task | None:
+        """Any account's task (the control plane's views)."""
+        return self.table.get(task_id)
+
+    def all(self, api_key: str | None = None):
+        """The tasks of ``api_key`` (every account's when None), oldest first."""
+        return (t for t in self.table.all() if api_key is None or t.api_key == api_key)
+
+    def figures(self, api_key: str) -> dict:
+        return {"concurrency_limit": CONCURRENCY, "current_concurrency": len(self._running.get(api_key, ())),
+                "queue_count": len(self._queues.get(api_key, ()))}
+
+    # -- creating ----------------------------------------------------------
+    def create(self, api_key: str, kind: str, fields: dict, credits: int, *,
+               off_peak: bool = False, callback_url: str | None = None) -> Task:
+        """Charge the credits and create the task; ``CreditInsufficient`` creates nothing."""
+        now = self.clock.now()
+        task = Task(task_id=self.core.ids.new_id(), api_key=api_key, type=kind, credits=credits, fields=fields,
+                    created_at=now, off_peak=off_peak, callback_url=callback_url,
+                    history=[{"state": "created", "at": now}])
+        with self.core.store.atomic():
+            self.accounts.charge(api_key, credits, f"task:{kind}", task.task_id)
+            self.table.put(task)
+        self._arm(task)
+        return task
+
+    # -- lifecycle -----------------------------------------------------------
+    def _arm(self, task: Task) -> None:
+        """Schedule the timers a task in its current state is waiting on."""
+        state, task_id = task.state, task.task_id
+        if state in TERMINAL:
+            return
+        if task.off_peak:
+            self.clock.call_at(task.created_at + OFFPEAK_WINDOW, self._expire, task_id)
+        if state == "created":
+            self.clock.call_at(task.created_at + ENQUEUE_AFTER, self._enqueue, task_id)
+        elif state == "queueing":
+            self._queues.setdefault(task.api_key, []).append(task_id)
+            self._schedule(task.api_key)
+        elif state == "processing":
+            self._running.setdefault(task.api_key, set()).add(task_id)
+            self.clock.call_at(task.finish_at, self._finish, task_id)
+
+    def _live(self, task_id: str, state: str) -> Task | None:
+        task = self.table.get(task_id)
+        return task if task is not None and task.state == state else None
+
+    def _enqueue(self, task_id: str) -> None:
+        task = self._live(task_id, "created")
+        if task is None:
+            return
+        self._transition(task, "queueing")
+        self._queues.setdefault(task.api_key, []).append(task_id)
+        self._schedule(task.api_key)
+
+    def _schedule(self, api_key: str) -> None:
+        """Start queued tasks, oldest first, while the account has free processing slots."""
+        queue, running = self._queues.get(api_key, []), self._running.setdefault(api_key, set())
+        now, wake_at = self.clock.now(), None
+        for task_id in list(queue):
+            if len(running) >= CONCURRENCY:
+                break
+            task = self.table.get(task_id)
+            if task is None or task.state != "queueing":
+                queue.remove(task_id)
+                continue
+            eligible_at = task.created_at + (self.core.settings.offpeak_delay if task.off_peak else 0)
+            if eligible_at > now:
+                wake_at = eligible_at if wake_at is None else min(wake_at, eligible_at)
+                continue
+            queue.remove(task_id)
+            running.add(task_id)
+            task.started_at = now
+            task.finish_at = now + self.core.settings.task_seconds
+            self._transition(task, "processing")
+            self.clock.call_at(task.finish_at, self._finish, task_id)
+        if wake_at is not None:
+            self.clock.call_at(wake_at, self._schedule, api_key)
+
+    def _finish(self, task_id: str) -> None:
+        task = self._live(task_id, "processing")
+        if task is None:
+            return
+        outcome = finish_outcome(self.core, task.api_key)
+        if outcome.delay:
+            task.finish_at = self.clock.now() + outcome.delay
+            self.table.put(task)
+            self.clock.call_at(task.finish_at, self._finish, task_id)
+            return
+        self._running.get(task.api_key, set()).discard(task_id)
+        if outcome.err_code:
+            self._fail(task, outcome.err_code)
+        else:
+            try:
+                self.core.events.publish(TaskSucceeding(task), isolated=False)
+            except Exception:
+                log.exception("could not prepare the outputs of task %s", task_id)
+                self._fail(task, "InternalServiceFailure")
+            else:
+                self._transition(task, "success")
+        self._schedule(task.api_key)
+
+    def _expire(self, task_id: str) -> None:
+        task = self.table.get(task_id)
+        if task is None or task.state in TERMINAL:
+            return
+        self._drop(task)
+        self._fail(task, OFFPEAK_EXPIRED)
+        self._schedule(task.api_key)
+
+    def cancel(self, api_key: str, task_id: str) -> None:
+        task = self.get(api_key, task_id)
+        state = task.state
+        if state in TERMINAL:
+            raise ViduError("BadRequest", f"task state is {state}, can not cancel")
+        if state == "processing" and not task.off_peak:
+            raise ViduError("BadRequest", CANCEL_MESSAGE)
+        self._drop(task)
+        self._fail(task, "UserCancelled")
+        self._schedule(api_key)
+
+    # -- helpers -----------------------------------------------------------
+    def _drop(self, task: Task) -> None:
+        api_key, task_id = task.api_key, task.task_id
+        self._running.get(api_key, set()).discard(task_id)
+        if task_id in self._queues.get(api_key, ()):
+            self._queues[api_key].remove(task_id)
+
+    def _fail(self, task: Task, err_code: str) -> None:
+        task.err_code = err_code
+        with self.core.store.atomic():
+            refund(self.accounts, task.api_key, task.credits, err_code, task.task_id)
+            self._transition(task, "failed")
+
+    def _transition(self, task: Task, state: str) -> None:
+        task.state = state
+        task.history.append({"state": state, "at": self.clock.now()})
+        self.table.put(task)
+        self.core.events.publish(TaskChanged(task), isolated=False)
+
+    # -- the Area protocol's lifecycle ---------------------------------------
+    def resume(self) -> None:
+        """Re-arm every task from stored state: a task interrupted in ``processing`` continues to its
+        ``finish_at``. Processing tasks first, so that the queued ones see the slots they hold."""
+        for task in sorted(self.table.all(), key=lambda t: (t.state != "processing", t.created_at)):
+            self._arm(task)
+
+    def reset(self) -> None:
+        self._queues.clear()
+        self._running.clear()
