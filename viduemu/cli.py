@@ -174,7 +174,8 @@ def server_config(app, settings: Settings):
     # holds zlib state that, with sessions cycling, kept the server's memory climbing (bench/soak.py).
     return uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level,
                           access_log=settings.log_level == "debug", ws=VirtualPingProtocol,
-                          http=limited_http(settings.max_header_bytes, settings.request_timeout),
+                          http=limited_http(settings.max_header_bytes, settings.request_timeout,
+                                            lambda: app.state.core.ids.trace_id()),
                           ws_ping_interval=None, ws_ping_timeout=None, ws_max_size=settings.ws_max_frame,
                           ws_per_message_deflate=False, **ssl)
 

@@ -4,7 +4,7 @@ The document describes the server, as AsyncAPI operations do: ``"receive"`` is a
 sends to the server, ``"send"`` a frame the server sends to a client. The message is chosen by the
 frame's ``type`` among those of that direction, then the whole frame is checked against its schema.
 
-    validate("send", {"type": 2, "payload": {"conn_init_ack": {"success": True}}})  # -> "conn_init_ack"
+    validate("send", {"type": 2, "payload": {...}})  # -> the name of the server's message of type 2
 
 A mismatch raises ``MessageViolation`` naming the message, its type and the failing path; its
 ``code`` is the one the emulator's error frame (type 0) carries, so a server can answer with it.
@@ -20,7 +20,7 @@ import yaml
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 
-from viduemu.core.contracts import contract_path, field_name
+from viduemu.core.contracts import contract_path, field_name, short
 
 DIRECTIONS = {"receive": "client -> server", "send": "server -> client"}
 
@@ -86,7 +86,7 @@ class AsyncApi:
             return found.name
         path = field_name(error)
         path = "(frame)" if path == "body" else path
-        raise MessageViolation("INVALID_MESSAGE", f"{where} {found.name} (type {type_}) at {path}: {_short(error)}",
+        raise MessageViolation("INVALID_MESSAGE", f"{where} {found.name} (type {type_}) at {path}: {short(error)}",
                                name=found.name, type=type_, path=path)
 
     def _inline(self, node):
@@ -126,9 +126,3 @@ def _rank(error: ValidationError):
     conditional = any(part in ("then", "else") for part in error.relative_schema_path)
     return (conditional, error.validator != "required", len(error.path), [str(p) for p in error.path])
 
-
-def _short(error: ValidationError) -> str:
-    if error.validator == "not" and error.validator_value == {}:  # the contract's "must be absent"
-        return error.schema.get("description", "not allowed here")
-    text = error.message
-    return text if len(text) <= 160 else text[:157] + "..."

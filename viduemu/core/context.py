@@ -17,7 +17,10 @@ from viduemu.core.events import Events
 from viduemu.core.faults import Faults
 from viduemu.core.files import Files
 from viduemu.core.ids import Ids
+from viduemu.core import records
+from viduemu.core.journal import SAMPLE as REQUEST_SAMPLE
 from viduemu.core.journal import RecentBodies
+from viduemu.core.packing import Packer
 from viduemu.core.store import MemoryStore, open_store
 
 CLOCK_SAVE_EVERY = 1.0  # real seconds
@@ -28,7 +31,9 @@ class Core:
 
     def __init__(self, settings: Settings, contracts: Contracts | None = None) -> None:
         self.settings = settings
-        self.store: MemoryStore = open_store(settings.state)
+        # Packed with samples of every record type defined by now (the areas are imported before the core
+        # is built) and of the request journal.
+        self.store: MemoryStore = open_store(settings.state, Packer([REQUEST_SAMPLE, *records.samples()]))
         start = self.store.get_meta("clock_now")
         self.last_alive: float | None = start  # where the clock stood when a persisted state last ran
         # Virtual time never runs backwards across a restart of a persisted state.

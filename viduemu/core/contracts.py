@@ -95,7 +95,7 @@ class Contracts:
         for template in sorted(self.document.get("paths", {}), key=lambda p: (p.count("{"), -len(p))):
             greedy = self._multi_segment_params(template)
             pattern = "".join(
-                ("(.+)" if part[1:-1] in greedy else "([^/]+)") if _PARAM.fullmatch(part) else re.escape(part)
+                ("(.+)" if part[1:-1] in greedy else "([^/]+)") if PATH_PARAM.fullmatch(part) else re.escape(part)
                 for part in re.split(r"(\{[^/}]*\})", template))
             compiled.append((re.compile(f"^{pattern}$"), template))
         return compiled
@@ -182,13 +182,13 @@ class Contracts:
         error = next(iter(sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.path)))), None)
         if error is not None:
             at = "/".join(map(str, error.absolute_path)) or "(body)"
-            raise ContractViolation(f"{where}: body at {at}: {_short(error)}")
+            raise ContractViolation(f"{where}: body at {at}: {short(error)}")
 
 
 DOCUMENT_URI = "urn:viduemu:openapi"
 ERROR_SCHEMA = {"$ref": "#/components/schemas/Error"}
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
-_PARAM = re.compile(r"\{[^/}]*\}")
+PATH_PARAM = re.compile(r"\{[^/}]*\}")   # a {param} segment of a contract's path
 
 
 class ContractViolation(AssertionError):
@@ -235,10 +235,13 @@ def to_vendor_error(error: ValidationError) -> ViduError:
     reason = REASON_BY_KEYWORD.get(error.validator, "FieldInvalid")
     field = field_name(error)
     if reason == "FieldInvalid":
-        return ViduError(reason, f"invalid field: {field} ({_short(error)})", fields=field)
+        return ViduError(reason, f"invalid field: {field} ({short(error)})", fields=field)
     return ViduError(reason, fields=field)
 
 
-def _short(error: ValidationError) -> str:
+def short(error: ValidationError) -> str:
+    """A validation error's message, at most 160 characters."""
+    if error.validator == "not" and error.validator_value == {}:  # the contract's "must be absent"
+        return error.schema.get("description", "not allowed here")
     text = error.message
     return text if len(text) <= 160 else text[:157] + "..."

@@ -9,16 +9,14 @@ until deleted. Every rule may delay (``delay_ms``); an HTTP rule may answer an e
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from viduemu.core.contracts import HTTP_METHODS, PATH_PARAM
 from viduemu.core.errors import REASONS, ViduError
 from viduemu.core.store import MemoryStore
 
 KIND = "faults"
-HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-_PARAM = re.compile(r"\{[^/}]*\}")
 
 # action value -> None when fine, else why not
 ActionCheck = Callable[[object], "str | None"]
@@ -53,7 +51,7 @@ ACTION_CHECKS: dict[str, ActionCheck] = {
 
 
 def _normalise(path: str) -> str:
-    return _PARAM.sub("{}", path.rstrip("/") or "/")
+    return PATH_PARAM.sub("{}", path.rstrip("/") or "/")
 
 
 class Faults:
@@ -72,7 +70,7 @@ class Faults:
         if op in self.points:
             return True
         method, _, path = op.partition(" ")
-        return method in HTTP_METHODS and path.startswith("/")
+        return method.lower() in HTTP_METHODS and method.isupper() and path.startswith("/")
 
     def _key(self, op: str) -> str:
         return op if op in self.points else _op_key(op)

@@ -13,6 +13,8 @@ from collections import OrderedDict
 from viduemu.core.http import any_key
 
 REQUESTS = "requests"
+SAMPLE = ('{"at":1795254803.792843,"method":"POST","path":"/v2/resources","query":"","status":200,"reason":null,'
+          '"api_key":"key_sample","trace_id":"430f2a22af0b26c6a082a5f7e6949c84","latency_ms":7.979}')
 PREVIEW_BYTES = 4096
 KEEP_BODIES = 500
 

@@ -21,20 +21,28 @@ from __future__ import annotations
 import json
 import os
 
+from collections.abc import Callable
+
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from viduemu.core.errors import ViduError
 
 STATUS_TEXT = {408: b"Request Timeout", 431: b"Request Header Fields Too Large"}
 
 
-def limited_http(max_header_bytes: int, request_timeout: float) -> type:
-    """The uvicorn HTTP protocol class for these limits (``uvicorn.Config(http=...)``)."""
+def limited_http(max_header_bytes: int, request_timeout: float,
+                 trace_id: Callable[[], str] = lambda: os.urandom(16).hex()) -> type:
+    """The uvicorn HTTP protocol class for these limits (``uvicorn.Config(http=...)``); ``trace_id``
+    makes the trace ids of its refusals (the app's ids, so that they look like every other)."""
     return type("LimitedHttpProtocol", (LimitedHttpProtocol,),
-                {"max_header_bytes": max_header_bytes, "request_timeout": request_timeout})
+                {"max_header_bytes": max_header_bytes, "request_timeout": request_timeout,
+                 "trace_id": staticmethod(trace_id)})
 
 
 class LimitedHttpProtocol(HttpToolsProtocol):
     max_header_bytes = 64 * 1024
     request_timeout = 60.0
+    trace_id = staticmethod(lambda: os.urandom(16).hex())
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
@@ -67,8 +75,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
             return
         cycle = self.cycle if self.cycle is not None and not self.cycle.response_complete else None
         if cycle is None or not cycle.response_started:
-            body = json.dumps({"code": status, "reason": "BadRequest", "message": message,
-                               "metadata": {"trace_id": os.urandom(16).hex()}}).encode()
+            body = json.dumps(ViduError("BadRequest", message, status=status).body(self.trace_id())).encode()
             self.transport.write(b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
                                  b"connection: close\r\n\r\n%s" % (status, STATUS_TEXT[status], len(body), body))
         if cycle is not None:

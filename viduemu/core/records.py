@@ -26,6 +26,7 @@ class Record:
     KIND: ClassVar[str]
     KEY: ClassVar[str]
     PACKED: ClassVar[bool] = True   # False: the store holds the documents as objects (store.py)
+    SAMPLE: ClassVar[str | None] = None   # a typical document's JSON, for the store's packing (packing.py)
 
     def to_doc(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in _names(type(self))}
@@ -37,6 +38,17 @@ class Record:
     @property
     def key(self) -> str:
         return str(getattr(self, self.KEY))
+
+
+def samples() -> list[str]:
+    """The SAMPLE of every record type defined so far (shortest first: the richest goes last)."""
+    found, todo = [], list(Record.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if cls.SAMPLE:
+            found.append(cls.SAMPLE)
+    return sorted(set(found), key=len)
 
 
 _NAMES: dict[type, tuple[str, ...]] = {}

@@ -1,6 +1,6 @@
 """``viduemu export FILE`` and ``viduemu import FILE``: a ``--state`` file as one JSON snapshot.
 
-A snapshot holds every document (accounts and ledgers, tasks, subjects, MVs, live sessions, fault
+A snapshot holds every document (every record of every area, the accounts and their ledgers, fault
 rules, pending callbacks, the clock's position and boot count) and the journals' windows, so a team
 can prepare a state once and share it. Rendered media are not included: they are drawn again from
 the tasks on first download. Neither command ever overwrites silently: ``import`` refuses a state

@@ -1,6 +1,6 @@
 """State behind one interface.
 
-Documents are JSON-able dicts grouped by ``kind`` (accounts, tasks, subjects, faults, ...)
+Documents are JSON-able dicts grouped by ``kind`` (one per record type: core/records.py)
 and keyed by a string. Reads always come from memory. ``MemoryStore`` keeps nothing else;
 ``SQLiteStore`` writes every change through to a SQLite file (WAL) before the caller answers,
 and loads it back on start, so a restart loses nothing that was acknowledged.
@@ -26,7 +26,7 @@ from typing import Iterator
 
 import orjson
 
-from viduemu.core import packing
+from viduemu.core.packing import Packer
 
 JOURNAL_WINDOW = 2_000   # newest entries of each journal kept in memory (all of them on disk with --state)
 
@@ -44,15 +44,14 @@ def _decode(raw: bytes | str) -> dict:
     return orjson.loads(raw) if isinstance(raw, bytes) else json.loads(raw)
 
 
-def _unpack(held: bytes | str | dict) -> dict:
-    return held if isinstance(held, dict) else _decode(packing.unpack(held))
 
 
 
 class MemoryStore:
     location = "memory"
 
-    def __init__(self) -> None:
+    def __init__(self, packer: Packer | None = None) -> None:
+        self.packer = packer or Packer()
         self._docs: dict[str, dict[str, dict | bytes | str]] = {}
         self._journals: dict[str, deque] = {}
         self._objects: set[str] = set()   # kinds held as objects, not packed
@@ -60,10 +59,13 @@ class MemoryStore:
     def hold_as_objects(self, kind: str) -> None:
         self._objects.add(kind)
 
+    def _unpack(self, held: bytes | str | dict) -> dict:
+        return held if isinstance(held, dict) else _decode(self.packer.unpack(held))
+
     # documents
     def get(self, kind: str, key: str) -> dict | None:
         raw = self._docs.get(kind, {}).get(key)
-        return None if raw is None else _unpack(raw)
+        return None if raw is None else self._unpack(raw)
 
     def put(self, kind: str, key: str, doc: dict) -> dict:
         self._write(kind, key, self._keep(kind, key, doc))
@@ -76,7 +78,7 @@ class MemoryStore:
             self._docs.setdefault(kind, {})[key] = doc
             return doc
         written = _encode(doc)
-        self._docs.setdefault(kind, {})[key] = packing.pack(written)
+        self._docs.setdefault(kind, {})[key] = self.packer.pack(written)
         return written
 
     def delete(self, kind: str, key: str) -> None:
@@ -85,7 +87,7 @@ class MemoryStore:
 
     def all(self, kind: str) -> Iterator[dict]:
         """Documents of a kind, oldest first."""
-        return map(_unpack, list(self._docs.get(kind, {}).values()))
+        return map(self._unpack, list(self._docs.get(kind, {}).values()))
 
     def count(self, kind: str) -> int:
         return len(self._docs.get(kind, {}))
@@ -93,12 +95,12 @@ class MemoryStore:
     # journals
     def append(self, journal: str, entry: dict) -> dict:
         raw = _encode(entry)
-        self._journals.setdefault(journal, deque(maxlen=JOURNAL_WINDOW)).append(packing.pack(raw))
+        self._journals.setdefault(journal, deque(maxlen=JOURNAL_WINDOW)).append(self.packer.pack(raw))
         self._write_journal(journal, raw)
         return entry
 
     def journal(self, journal: str) -> Iterator[dict]:
-        return map(_unpack, list(self._journals.get(journal, ())))
+        return map(self._unpack, list(self._journals.get(journal, ())))
 
     # meta (small key/value facts, e.g. the clock position)
     def get_meta(self, key: str, default=None):
@@ -114,9 +116,9 @@ class MemoryStore:
 
     def dump(self) -> dict:
         """Every document and the journals' windows, as one JSON-able dict (core/snapshot.py)."""
-        return {"docs": {kind: {key: _unpack(raw) for key, raw in docs.items()}
+        return {"docs": {kind: {key: self._unpack(raw) for key, raw in docs.items()}
                          for kind, docs in self._docs.items()},
-                "journals": {name: [_unpack(e) for e in entries] for name, entries in self._journals.items()}}
+                "journals": {name: [self._unpack(e) for e in entries] for name, entries in self._journals.items()}}
 
     def restore(self, dump: dict) -> None:
         """Replace everything with a ``dump()`` (in one transaction with --state)."""
@@ -149,8 +151,8 @@ class MemoryStore:
 
 
 class SQLiteStore(MemoryStore):
-    def __init__(self, path: str | Path) -> None:
-        super().__init__()
+    def __init__(self, path: str | Path, packer: Packer | None = None) -> None:
+        super().__init__(packer)
         self.location = str(Path(path).resolve())
         self._db = sqlite3.connect(self.location, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -181,7 +183,7 @@ class SQLiteStore(MemoryStore):
             "SELECT journal, entry FROM (SELECT seq, journal, entry FROM journals ORDER BY seq DESC LIMIT ?) "
             "ORDER BY seq", (JOURNAL_WINDOW,))
         for journal, entry in rows:
-            self._journals.setdefault(journal, deque(maxlen=JOURNAL_WINDOW)).append(packing.pack(_encode(json.loads(entry))))
+            self._journals.setdefault(journal, deque(maxlen=JOURNAL_WINDOW)).append(self.packer.pack(_encode(json.loads(entry))))
 
     def _write(self, kind: str, key: str, raw: bytes | str | dict | None) -> None:
         if isinstance(raw, dict):
@@ -204,5 +206,5 @@ class SQLiteStore(MemoryStore):
         self._db.close()
 
 
-def open_store(path: str | None) -> MemoryStore:
-    return SQLiteStore(path) if path else MemoryStore()
+def open_store(path: str | None, packer: Packer | None = None) -> MemoryStore:
+    return SQLiteStore(path, packer) if path else MemoryStore(packer)

@@ -46,6 +46,17 @@ def iso(ts: float) -> str:
 class Task(Record):
     KIND = "tasks"
     KEY = "task_id"
+    SAMPLE = (
+        '{"task_id":"595032158605595759","api_key":"vda_sample","type":"img2video","credits":80,"fields":{"model":'
+        '"viduq1","prompt":"a cat","images":["https://example.com/a.png"],"duration":5,"seed":1426654449,'
+        '"aspect_ratio":"16:9","resolution":"1080p","bgm":false,"audio":false,"audio_type":"","movement_amplitude":'
+        '"auto","payload":""},"created_at":1795254803.792843,"state":"success","err_code":"","off_peak":false,'
+        '"callback_url":null,"history":[{"state":"created","at":1795254803.792843},{"state":"queueing","at":'
+        '1795254804.792843},{"state":"processing","at":1795254804.792843},{"state":"success","at":1795254834.792843}],'
+        '"creations":[{"id":"892465229970106883","url":"/_emulator/files/tasks/595032158605595759/'
+        '892465229970106883.mp4","cover_url":"/_emulator/files/tasks/595032158605595759/892465229970106883.jpg"}],'
+        '"started_at":1795254804.792843,"finish_at":1795254834.792843,"media":{"width":1920,"height":1080,'
+        '"duration":5,"fps":16,"prompt":"a cat","seed":1426654449},"result":null}')
 
     task_id: str
     api_key: str
