@@ -129,7 +129,7 @@ def test_random_input_never_breaks_an_operation(method, template, op):
             else:
                 assert error["code"] == response.status_code and error["reason"] and error["metadata"]["trace_id"]
         for fault in emu.core.faults.list():  # a fuzzed fault rule must not steer the examples that follow
-            emu.core.faults.remove(fault["id"])
+            emu.core.faults.remove(fault.id)
 
     errors = ErrorLog()
     loop.set_exception_handler(lambda _loop, context: errors.records.append(context.get("message")))

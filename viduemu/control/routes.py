@@ -96,12 +96,11 @@ async def accounts(ctl: Control, request: Request):
 
 # -- fault rules ---------------------------------------------------------------------------------
 async def add_fault(ctl: Control, request: Request):
-    fault = ctl.core.faults.add(await read_json(request))
-    return {"id": fault["id"], **fault}
+    return ctl.core.faults.add(await read_json(request)).view()
 
 
 async def list_faults(ctl: Control, request: Request):
-    return {"faults": ctl.core.faults.list()}
+    return {"faults": [f.view() for f in ctl.core.faults.list()]}
 
 
 async def delete_fault(ctl: Control, request: Request):

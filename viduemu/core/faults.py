@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from viduemu.core.contracts import HTTP_METHODS, PATH_PARAM
 from viduemu.core.errors import REASONS, ViduError
+from viduemu.core.records import Record, Table
 from viduemu.core.store import MemoryStore
-
-KIND = "faults"
 
 # action value -> None when fine, else why not
 ActionCheck = Callable[[object], "str | None"]
@@ -54,9 +54,24 @@ def _normalise(path: str) -> str:
     return PATH_PARAM.sub("{}", path.rstrip("/") or "/")
 
 
+@dataclass
+class Fault(Record):
+    KIND = "faults"
+    KEY = "id"
+
+    id: str
+    match: dict[str, Any]
+    action: dict[str, Any]
+    times: int | None = None   # None: until deleted
+    hits: int = 0
+
+    def view(self) -> dict[str, Any]:
+        return self.to_doc()
+
+
 class Faults:
     def __init__(self, store: MemoryStore, new_id: Callable[[], str]):
-        self.store, self.new_id = store, new_id
+        self.table, self.new_id = Table(store, Fault), new_id
         self.points: dict[str, FaultPoint] = {}
         self.actions: dict[str, ActionCheck] = dict(ACTION_CHECKS)
 
@@ -75,7 +90,7 @@ class Faults:
     def _key(self, op: str) -> str:
         return op if op in self.points else _op_key(op)
 
-    def add(self, rule) -> dict:
+    def add(self, rule) -> Fault:
         if not isinstance(rule, dict):
             raise ViduError("BadRequest", "a fault rule must be a JSON object")
         match, action, times = rule.get("match"), rule.get("action"), rule.get("times")
@@ -99,40 +114,38 @@ class Faults:
         if "status" in action:
             action = {**action, "status": int(action["status"])}
         times = None if times is None else int(times)
-        fault = {"id": self.new_id(), "match": match, "action": action, "times": times, "hits": 0}
-        self.store.put(KIND, fault["id"], fault)
-        return fault
+        return self.table.put(Fault(self.new_id(), match, action, times))
 
-    def list(self) -> list[dict]:
-        return list(self.store.all(KIND))
+    def list(self) -> list[Fault]:
+        return list(self.table.all())
 
     def remove(self, fault_id: str) -> bool:
-        if self.store.get(KIND, fault_id) is None:
+        if self.table.get(fault_id) is None:
             return False
-        self.store.delete(KIND, fault_id)
+        self.table.delete(fault_id)
         return True
 
     def take(self, operation: str, api_key: str | None, concrete_path: str | None = None) -> dict | None:
         """The action of the oldest rule matching, consuming one of its ``times``; else None."""
-        if not self.store.count(KIND):
+        if not self.table.count():
             return None
         wanted = {self._key(operation)}
         if concrete_path is not None:
             wanted.add(_op_key(f"{operation.partition(' ')[0]} {concrete_path}"))
-        for fault in list(self.store.all(KIND)):
-            match = fault["match"]
+        for fault in list(self.table.all()):
+            match = fault.match
             if self._key(match["operation"]) not in wanted:
                 continue
             if match.get("api_key") not in (None, api_key):
                 continue
-            fault["hits"] += 1
-            if fault["times"] is not None:
-                fault["times"] -= 1
-            if fault["times"] == 0:
-                self.store.delete(KIND, fault["id"])
+            fault.hits += 1
+            if fault.times is not None:
+                fault.times -= 1
+            if fault.times == 0:
+                self.table.delete(fault.id)
             else:
-                self.store.put(KIND, fault["id"], fault)
-            return fault["action"]
+                self.table.put(fault)
+            return fault.action
         return None
 
 
