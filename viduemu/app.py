@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import Match
 
+from viduemu.aggregator import routes as aggregator
 from viduemu.config import Settings
 from viduemu.control import routes as control
 from viduemu.core.context import Emulator
@@ -17,7 +18,6 @@ from viduemu.core.contracts import Contracts
 from viduemu.core.errors import ViduError
 from viduemu.core.http import error_response
 from viduemu.core.journal import RequestJournal
-from viduemu.aggregator import routes as aggregator
 from viduemu.ent import routes as ent
 from viduemu.live import routes as live
 from viduemu.rtc import gateway as rtc

@@ -12,7 +12,6 @@ from viduemu.ent.callbacks import Callbacks
 from viduemu.ent.tasks import TaskEngine
 from viduemu.ent.views import create_view, creations_view
 
-
 INPUTS = ("images", "videos", "subjects")
 
 
