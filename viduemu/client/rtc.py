@@ -314,7 +314,7 @@ class TestPatternTrack(_Paced):
         x = (n * self._step) % w
         rows = (self._rows[0][x:x + w], self._rows[1][x:x + w:2], self._rows[2][x:x + w:2])  # chroma: half size
         frame = av.VideoFrame(w, h, "yuv420p")
-        for plane, row in zip(frame.planes, rows):
+        for plane, row in zip(frame.planes, rows, strict=True):
             plane.update((row + bytes(plane.line_size - len(row))) * plane.height)
         frame.pts, frame.time_base = int(n * 90000 * self._period), fractions.Fraction(1, 90000)
         return frame

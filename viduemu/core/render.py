@@ -144,7 +144,7 @@ def _draw_frame(frame: av.VideoFrame, layout: _Layout, clip: Clip, index: int) -
     """Background, ball, progress bar and counter for frame ``index`` (0-based)."""
     w, h = clip.width, clip.height
     planes = []
-    for plane, bg, stride in zip(frame.planes, layout.planes, layout.strides):
+    for plane, bg, stride in zip(frame.planes, layout.planes, layout.strides, strict=True):
         view = memoryview(plane)
         if plane.line_size == stride:
             view[:] = bg

@@ -177,7 +177,7 @@ class Look:
         """A new yuv420p frame (a copy: callers may set pts, encoders may touch it) of a loop."""
         frame = av.VideoFrame(self.width, self.height, "yuv420p")
         for plane, data, size in zip(frame.planes, self._frames[state][index % self.loop_frames],
-                                     self._line_sizes):
+                                     self._line_sizes, strict=True):
             if plane.line_size == size:
                 plane.update(data)
             else:  # another allocation alignment: copy row by row
