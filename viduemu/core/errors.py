@@ -7,6 +7,8 @@ Status and message template come from the vendor's error-code page (wire notes Â
 
 from __future__ import annotations
 
+from typing import Any
+
 # reason -> (HTTP status, message template); {fields} is filled with the offending field(s).
 REASONS: dict[str, tuple[int, str]] = {
     "BadRequest": (400, "bad request"),
@@ -55,7 +57,7 @@ class ViduError(Exception):
         self.message = message or template.format(fields=fields or "").rstrip(": ")
         super().__init__(f"{self.status} {reason}: {self.message}")
 
-    def body(self, trace_id: str) -> dict:
+    def body(self, trace_id: str) -> dict[str, Any]:
         metadata = {"trace_id": trace_id}
         if self.fields:
             metadata["fields"] = self.fields
