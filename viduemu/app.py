@@ -31,8 +31,8 @@ def allowed_methods(app: Starlette, scope) -> list[str]:
     methods: set[str] = set()
     for route in app.routes:
         match, _ = route.matches({**scope, "method": "\0"})  # no method matches: PARTIAL on a path match
-        if match is Match.PARTIAL and getattr(route, "methods", None):
-            methods |= route.methods
+        if match is Match.PARTIAL and (route_methods := getattr(route, "methods", None)):
+            methods |= route_methods
     return sorted(methods)
 
 
@@ -62,8 +62,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(request, ViduError("InternalServiceFailure"))
 
+    # (starlette types each handler as taking any Exception; each is handed its own class)
     app = Starlette(routes=routes, lifespan=lifespan,
-                    exception_handlers={HTTPException: http_error, Exception: crash})
+                    exception_handlers={HTTPException: http_error, Exception: crash})  # type: ignore[dict-item]
     app.state.emu = emu
     emu.resume()
     app.add_middleware(RequestJournal, emu_getter=lambda: emu)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeGuard
 
 from starlette.requests import Request
 from starlette.responses import FileResponse
@@ -169,7 +170,7 @@ async def asyncapi(request: Request):
     return asyncapi_contract.default().document
 
 
-def _is_number(value) -> bool:
+def _is_number(value: object) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from viduemu import __version__
 from viduemu.config import Settings
@@ -16,11 +16,15 @@ from viduemu.core.ids import Ids
 from viduemu.core.journal import RecentBodies
 from viduemu.core.store import open_store
 
+if TYPE_CHECKING:
+    from viduemu.core.contracts import Contracts
+
 CLOCK_SAVE_EVERY = 1.0  # real seconds
 
 
 class Emulator:
     version = __version__
+    contracts: Contracts  # set by app.create_app
 
     def __init__(self, settings: Settings):
         self.settings = settings

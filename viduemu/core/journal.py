@@ -22,7 +22,8 @@ class RecentBodies:
     """Body previews of the latest requests by trace id; the oldest go first."""
 
     def __init__(self, keep: int = KEEP_BODIES) -> None:
-        self.keep, self._items = keep, OrderedDict()
+        self.keep = keep
+        self._items: OrderedDict[str, dict] = OrderedDict()
 
     def add(self, trace_id: str, bodies: dict) -> None:
         self._items[trace_id] = bodies

@@ -16,7 +16,7 @@ from viduemu.core.media import X264_OPTIONS, Clip
 
 # -- drawing ---------------------------------------------------------------
 
-def _yuv(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
+def _yuv(rgb: tuple[int, ...]) -> tuple[int, int, int]:
     """BT.601 limited range, as swscale converts the background."""
     r, g, b = (c / 255 for c in rgb)
     return (round(16 + 65.481 * r + 128.553 * g + 24.966 * b),
@@ -25,7 +25,8 @@ def _yuv(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.load_default(size=size)  # bundled with Pillow: the same glyphs on every machine
+    # bundled with Pillow: the same glyphs on every machine (a FreeType font, which getmetrics needs)
+    return ImageFont.load_default(size=size)  # type: ignore[return-value]
 
 
 def _clean(prompt: str) -> str:

@@ -15,6 +15,7 @@ import asyncio
 import email.utils
 import json
 import logging
+from typing import Callable
 
 from viduemu.client import signature
 from viduemu.core.auth import secret_of
@@ -35,7 +36,7 @@ class Callbacks:
         self.emu = emu
         self._client = None
         self._inflight: dict[str, asyncio.Task] = {}
-        self.bodies: dict[str, object] = {}
+        self.bodies: dict[str, Callable[[dict, str], dict]] = {}
         emu.on_resume(self.resume)
         emu.on_reset(self._forget)
         emu.on_close(self.aclose)

@@ -143,7 +143,8 @@ def clip(emu, mv_id: str, job_id: str) -> Clip | None:
     if not found or found[1]["state"] != "success":
         return None
     job = found[1]
-    shots = [MvEngine.find_job(mv, source)[1] for source in job.get("sources", ())] or [job]
+    # a compose job's sources are jobs of this MV: find_job finds them
+    shots = [MvEngine.find_job(mv, source)[1] for source in job.get("sources", ())] or [job]  # type: ignore[index]
     width, height = resolution_size(mv["fields"]["resolution"], mv["fields"]["aspect_ratio"])
     return Clip(width, height, sum(s["input"]["duration"] for s in shots), FPS,
                 " / ".join(s["input"]["prompt"] for s in shots if s["input"]["prompt"]) or mv["fields"]["prompt"],

@@ -173,7 +173,7 @@ class MvEngine:
 
     def _start(self, mv_id: str, job_id: str) -> None:
         mv, job = self._live(mv_id, job_id, "created")
-        if mv is None:
+        if mv is None or job is None:
             return
         seconds = COMPOSE_SECONDS if job["type"] == "compose" else self.emu.settings.task_seconds
         job["finish_at"] = self.clock.now() + seconds
@@ -184,7 +184,7 @@ class MvEngine:
 
     def _finish(self, mv_id: str, job_id: str) -> None:
         mv, job = self._live(mv_id, job_id, "processing")
-        if mv is None:
+        if mv is None or job is None:
             return
         action = self.emu.faults.take("task.finish", mv["api_key"]) or {}
         if action.get("delay_ms"):

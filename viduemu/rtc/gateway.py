@@ -14,12 +14,16 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.routing import Route
 
 from viduemu.core.errors import ViduError
 from viduemu.core.http import control, emulator, read_object
+
+if TYPE_CHECKING:
+    from viduemu.rtc.avatar import Character
 
 log = logging.getLogger("viduemu.rtc")
 
@@ -38,8 +42,8 @@ class Gateway:
         self.emu = emu
         self.peers: dict[str, Peer] = {}
         self._joining: dict[str, Peer] = {}  # joins past the caps, still negotiating
-        self.characters: dict[str, object] = {}
-        self._making: dict[str, asyncio.Future] = {}
+        self.characters: dict[str, Character] = {}
+        self._making: dict[str, asyncio.Future[Character]] = {}
         emu.lives.watch(self._session_changed)
         emu.on_close(self.aclose)
         emu.on_reset(lambda: asyncio.get_running_loop().create_task(self.aclose()))
@@ -96,7 +100,7 @@ class Gateway:
         from viduemu.rtc.avatar import negotiated_codec
 
         pc = peer.pc
-        inbound = []
+        inbound: list[Any] = []
         pc.on("track", inbound.append)
 
         @pc.on("connectionstatechange")
