@@ -127,7 +127,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         vidu.drift.write()
 
 
-def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     vidu = config.stash.get(STATE, None)
     if vidu is not None and vidu.drift.entries:
         terminalreporter.section("Vidu contract drift")

@@ -19,7 +19,7 @@ import io
 import math
 import random
 from fractions import Fraction
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import av
 from PIL import Image, ImageDraw, ImageFont, ImageOps
@@ -72,7 +72,7 @@ class Look:
     """Every frame of one character, pre-rendered: ``frame(state, index)``, ``packets(codec)``."""
 
     def __init__(self, image: Image.Image | None, name: str, rhythm: Rhythm, *, width: int, height: int,
-                 fps: int, seed):
+                 fps: int, seed: int | str | None):
         self.width, self.height, self.fps = width, height, fps
         self.segment = max(1, round(fps / 3))
         self.loop_frames = self.segment * math.ceil(LOOP_SECONDS * fps / self.segment)
@@ -208,7 +208,7 @@ class Look:
         context.options = dict(options, g=str(self.segment))
         out: dict[int, bytes] = {}  # by pts: one per frame, checked below
 
-        def keep(packets: list[av.Packet]) -> None:
+        def keep(packets: list[av.Packet[Any]]) -> None:
             for packet in packets:
                 if packet.pts is None:
                     raise RuntimeError(f"{name} gave a packet without a timestamp")
