@@ -113,7 +113,7 @@ def main() -> int:
         servers = (("viduemu", ours_base), ("prism 5.14.2", prism_base))
         for label, path, script in cases:
             runs: dict[str, list[dict]] = {name: [] for name, _ in servers}
-            for name, base in servers:
+            for _, base in servers:
                 run_wrk(base + path, headers=AUTH, script=script, **WARMUP)
             # Alternate the servers round by round so both meet the same background noise.
             for _ in range(args.rounds):

@@ -90,7 +90,7 @@ async def client_main(base: str, sessions: list[tuple[str, str]], hold: float) -
 
     watchers = [asyncio.create_task(watch(ws)) for ws in conns]
     await asyncio.sleep(hold)
-    closed = {i: t.result() for (i, _), t in zip(sessions, watchers) if t.done()}
+    closed = {i: t.result() for (i, _), t in zip(sessions, watchers, strict=True) if t.done()}
     print(json.dumps({"pings": [ws.pings for ws in conns], "closed": closed}), flush=True)
     for ws in conns:
         await ws.close()

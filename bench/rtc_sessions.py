@@ -68,8 +68,8 @@ async def client_main(base: str, seconds: float) -> None:
         before, t0 = [(v.video, v.audio) for v in viewers], time.perf_counter()
         await asyncio.sleep(seconds)
         after, elapsed = [(v.video, v.audio) for v in viewers], time.perf_counter() - t0
-        print(json.dumps({"elapsed": elapsed, "video": [a[0] - b[0] for a, b in zip(after, before)],
-                          "audio": [a[1] - b[1] for a, b in zip(after, before)],
+        print(json.dumps({"elapsed": elapsed, "video": [a[0] - b[0] for a, b in zip(after, before, strict=True)],
+                          "audio": [a[1] - b[1] for a, b in zip(after, before, strict=True)],
                           "first_ms": [1000 * (v.first_video_at - v.answer_at) for v in viewers]}), flush=True)
         for viewer in viewers:
             await viewer.close()
@@ -130,7 +130,7 @@ async def run(base: str, n: int, seconds: float, procs: int, server_pid: int) ->
         for proc in clients:
             await asyncio.wait_for(proc.wait(), 30)
         out["cpu"] = (cpu1 - cpu0) / (t1 - t0)
-        out["client_cpu"] = [(b - a) / (t1 - t0) for a, b in zip(client_cpu0, client_cpu1)]
+        out["client_cpu"] = [(b - a) / (t1 - t0) for a, b in zip(client_cpu0, client_cpu1, strict=True)]
         out["elapsed"] = statistics.mean(r["elapsed"] for r in reports)
         out["video"] = [v for r in reports for v in r["video"]]
         out["audio"] = [a for r in reports for a in r["audio"]]
@@ -175,7 +175,7 @@ def main() -> None:
           f"{args.client_procs} client processes; window {args.seconds:g} s")
     rows, met = [], {}
     for n, r in results.items():
-        shares = [v / e for v, e in zip(r["video"], r["expected"])]
+        shares = [v / e for v, e in zip(r["video"], r["expected"], strict=True)]
         audio_share = min(a / (r["elapsed"] / 0.02) for a in r["audio"])
         ok = min(shares) >= SHARE and r["peers"] == {"connected": n} and r["on_live"] == n
         met[n] = ok

@@ -214,28 +214,41 @@ def test_kill_9_under_mixed_load_then_every_timer_resumes_and_the_books_balance(
             httpx.Client(base_url=again.url, timeout=5) as client:
         now = client.get("/_emulator/clock").json()["now"]
         assert clock_at_kill - 1.5 * SPEED <= now, why  # resumed within about a real second of the kill
-        for key in KEYS:  # the queues came back with their slots: never more than 5 processing
-            figures = client.get("/ent/v2/credits", headers=auth(key)).json()["remains"][0]
-            assert figures["current_concurrency"] <= 5, why
-        # every answered create is there, as answered
-        for task_id, (key, created) in load.tasks.items():
-            r = client.get(f"/ent/v2/tasks/{task_id}/creations", headers=auth(key))
-            assert r.status_code == 200 and r.json()["credits"] == created["credits"], (why, task_id, r.text)
-        for live_id, key in load.lives.items():
-            assert client.get(f"/live/v1/lives/{live_id}", headers=auth(key)).status_code == 200, (why, live_id)
-        # the timers resume: queued and interrupted tasks finish, sessions end (at speed 20: seconds)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            tasks, lives = stored(state, "tasks"), stored(state, "lives")
-            if all(t["state"] in ("success", "failed") for t in tasks.values()) and \
-                    all(v["status"] == "ended" for v in lives.values()):
-                break
-            time.sleep(0.2)
-        else:
-            raise AssertionError(f"timers did not resume ({why})")
+        check_answers_stand(client, load, why)
+        tasks, lives = wait_for_timers(state, why)
         accounts = {key: client.get(f"/_emulator/accounts/{key}").json() for key in KEYS}
 
-    # tasks: an answered cancel stands; nothing else failed (an interrupted task continues)
+    check_tasks(tasks, load, processing_at_kill, why)
+    check_lives(lives, load, on_live_at_kill, clock_at_kill, why)
+    check_books(accounts, tasks, lives, why)
+
+
+def check_answers_stand(client: httpx.Client, load: MixedLoad, why: str) -> None:
+    """After the restart: the queues came back with their slots, every answered create is there as answered."""
+    for key in KEYS:  # never more than 5 processing
+        figures = client.get("/ent/v2/credits", headers=auth(key)).json()["remains"][0]
+        assert figures["current_concurrency"] <= 5, why
+    for task_id, (key, created) in load.tasks.items():
+        r = client.get(f"/ent/v2/tasks/{task_id}/creations", headers=auth(key))
+        assert r.status_code == 200 and r.json()["credits"] == created["credits"], (why, task_id, r.text)
+    for live_id, key in load.lives.items():
+        assert client.get(f"/live/v1/lives/{live_id}", headers=auth(key)).status_code == 200, (why, live_id)
+
+
+def wait_for_timers(state: str, why: str) -> tuple[dict, dict]:
+    """The timers resume: queued and interrupted tasks finish, sessions end (at speed 20: seconds)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        tasks, lives = stored(state, "tasks"), stored(state, "lives")
+        if all(t["state"] in ("success", "failed") for t in tasks.values()) and \
+                all(v["status"] == "ended" for v in lives.values()):
+            return tasks, lives
+        time.sleep(0.2)
+    raise AssertionError(f"timers did not resume ({why})")
+
+
+def check_tasks(tasks: dict, load: MixedLoad, processing_at_kill: set, why: str) -> None:
+    """An answered cancel stands; nothing else failed (an interrupted task continues)."""
     for task_id, task in tasks.items():
         if task_id in load.cancelled:
             assert (task["state"], task["err_code"]) == ("failed", "UserCancelled"), why
@@ -244,7 +257,10 @@ def test_kill_9_under_mixed_load_then_every_timer_resumes_and_the_books_balance(
         if task_id in processing_at_kill:
             assert task["state"] == "success", (why, task)
     assert set(load.tasks) <= set(tasks)
-    # lives: on_live at the kill -> ended client_reconnect_timeout a grace after the kill, billed to then
+
+
+def check_lives(lives: dict, load: MixedLoad, on_live_at_kill: set, clock_at_kill: float, why: str) -> None:
+    """on_live at the kill -> ended client_reconnect_timeout a grace after the kill, billed to then."""
     for live_id, live in lives.items():
         if live_id in on_live_at_kill:
             assert live["hangup_reason"] == "client_reconnect_timeout", (why, live)
@@ -254,7 +270,10 @@ def test_kill_9_under_mixed_load_then_every_timer_resumes_and_the_books_balance(
             assert live["hangup_reason"] == "user_end", (why, live)
         elif live["start_time"] is None:
             assert (live["hangup_reason"], live["charged"]) == ("timeout", 0), (why, live)
-    # the books: every balance is its ledger; every task and session cost what its ledger says
+
+
+def check_books(accounts: dict, tasks: dict, lives: dict, why: str) -> None:
+    """Every balance is its ledger; every task and session cost what its ledger says."""
     for key, account in accounts.items():
         assert account["credits"] == sum(e["delta"] for e in account["ledger"]) >= 0, (why, key)
     spent: dict[str, int] = {}

@@ -25,8 +25,8 @@ def allowed_methods(app: Starlette, scope) -> list[str]:
     methods: set[str] = set()
     for route in app.routes:
         match, _ = route.matches({**scope, "method": "\0"})  # no method matches: PARTIAL on a path match
-        if match is Match.PARTIAL and getattr(route, "methods", None):
-            methods |= route.methods
+        if match is Match.PARTIAL and (route_methods := getattr(route, "methods", None)):
+            methods |= route_methods
     return sorted(methods)
 
 
@@ -53,8 +53,9 @@ def create_app(settings: Settings | None = None, contracts: Contracts | None = N
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(request, ViduError("InternalServiceFailure"))
 
+    # (starlette types each handler as taking any Exception; each is handed its own class)
     app = Starlette(routes=emu.routes(), lifespan=lifespan,
-                    exception_handlers={HTTPException: http_error, Exception: crash})
+                    exception_handlers={HTTPException: http_error, Exception: crash})  # type: ignore[dict-item]
     app.state.emu, app.state.core = emu, emu.core
     emu.resume()
     app.add_middleware(RequestJournal, core=emu.core, skip=(CONTROL_PREFIX,))

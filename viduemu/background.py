@@ -15,16 +15,21 @@ import socket
 import threading
 import time
 from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from viduemu.config import Settings
 
+if TYPE_CHECKING:
+    import uvicorn
+    from starlette.applications import Starlette
+
 
 class BackgroundEmulator:
-    def __init__(self, settings: Settings | None = None, **overrides):
+    def __init__(self, settings: Settings | None = None, **overrides: Any):
         settings = settings or Settings(log_level="warning")
         self.settings = replace(settings, host="127.0.0.1", **overrides)
-        self._server = None
-        self.app = None
+        self._server: uvicorn.Server | None = None
+        self.app: Starlette | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
@@ -33,7 +38,7 @@ class BackgroundEmulator:
     def base_url(self) -> str:
         return self.settings.base_url
 
-    def start(self, timeout: float = 30.0) -> "BackgroundEmulator":
+    def start(self, timeout: float = 30.0) -> BackgroundEmulator:
         """Start serving; returns once the server accepts connections."""
         import uvicorn
 
@@ -44,22 +49,22 @@ class BackgroundEmulator:
         sock.bind(("127.0.0.1", 0))
         self.settings = replace(self.settings, port=sock.getsockname()[1])
         self.app = create_app(self.settings)
-        self._server = uvicorn.Server(server_config(self.app, self.settings))
+        server = self._server = uvicorn.Server(server_config(self.app, self.settings))
 
         def run() -> None:
             try:  # the event loop of `viduemu serve` (uvloop where installed)
-                with asyncio.Runner(loop_factory=self._server.config.get_loop_factory()) as runner:
+                with asyncio.Runner(loop_factory=server.config.get_loop_factory()) as runner:
                     self.loop = runner.get_loop()
-                    runner.run(self._server.serve(sockets=[sock]))
+                    runner.run(server.serve(sockets=[sock]))
             except BaseException as exc:  # reported by start(), never lost in the thread
                 self._failure = exc
 
         self._thread = threading.Thread(target=run, name="viduemu", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + timeout
-        while not self._server.started and self._thread.is_alive() and time.monotonic() < deadline:
+        while not server.started and self._thread.is_alive() and time.monotonic() < deadline:
             time.sleep(0.005)
-        if not self._server.started:
+        if not server.started:
             self.stop()
             raise RuntimeError(f"viduemu did not start: {self._failure!r}")
         return self
@@ -72,7 +77,7 @@ class BackgroundEmulator:
             self._thread.join(timeout)
             self._thread = None
 
-    def __enter__(self) -> "BackgroundEmulator":
+    def __enter__(self) -> BackgroundEmulator:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

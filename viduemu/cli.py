@@ -6,10 +6,17 @@ import argparse
 import ipaddress
 import logging
 import os
-import sys
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from viduemu import __version__
 from viduemu.config import Settings
+
+if TYPE_CHECKING:
+    import uvicorn
+    from starlette.applications import Starlette
+
+    from viduemu.core.context import Core
 
 CHOICES = {"clock": ("real", "speed", "manual"), "log_level": ("critical", "error", "warning", "info", "debug")}
 
@@ -72,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def settings_from(args: argparse.Namespace, environ: dict | None = None) -> Settings:
+def settings_from(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Settings:
     """The Settings of ``viduemu serve``: flags > VIDUEMU_* variables of ``environ`` > defaults.
 
     Values from the environment get the same checks as flags; a bad one stops with a usage error."""
@@ -129,7 +136,7 @@ def snapshot_command(args: argparse.Namespace) -> None:
         raise SystemExit(f"viduemu {args.command}: {exc}") from None
 
 
-def banner(settings: Settings, core) -> str:
+def banner(settings: Settings, core: Core) -> str:
     lines = [f"viduemu {__version__} serving the Vidu API on {settings.base_url}",
              f"  clock: {core.clock.mode}" + (f" x{core.clock.speed:g}" if core.clock.mode == "speed" else ""),
              f"  state: {core.store.location}",
@@ -161,14 +168,14 @@ def serve(settings: Settings) -> None:
     uvicorn.Server(server_config(app, settings)).run()
 
 
-def server_config(app, settings: Settings):
+def server_config(app: Starlette, settings: Settings) -> uvicorn.Config:
     """The uvicorn configuration of ``viduemu serve`` (tests start servers with the same one)."""
     import uvicorn
 
     from viduemu.core.limits import limited_http
     from viduemu.core.ws import VirtualPingProtocol
 
-    ssl = {"ssl_certfile": settings.tls_cert, "ssl_keyfile": settings.tls_key} if settings.tls_cert else {}
+    cert, key = (settings.tls_cert, settings.tls_key) if settings.tls_cert else (None, None)
     # WebSocket pings follow the virtual clock (core/ws.py), so uvicorn's wall-clock keepalive is off.
     # No permessage-deflate: signaling frames are a few hundred bytes, and each compressing connection
     # holds zlib state that, with sessions cycling, kept the server's memory climbing (bench/soak.py).
@@ -177,8 +184,8 @@ def server_config(app, settings: Settings):
                           http=limited_http(settings.max_header_bytes, settings.request_timeout,
                                             lambda: app.state.core.ids.trace_id()),
                           ws_ping_interval=None, ws_ping_timeout=None, ws_max_size=settings.ws_max_frame,
-                          ws_per_message_deflate=False, **ssl)
+                          ws_per_message_deflate=False, ssl_certfile=cert, ssl_keyfile=key)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from typing import Any
 
 
 @dataclass
@@ -49,10 +51,10 @@ class Settings:
     media_dir: str | None = None   # where rendered task media is cached; default <state>.media or a temp dir
 
     @classmethod
-    def from_env(cls, environ: dict | None = None, **overrides) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Defaults, overlaid by VIDUEMU_<NAME> variables, overlaid by non-None ``overrides``."""
         environ = os.environ if environ is None else environ
-        values = {}
+        values: dict[str, Any] = {}
         for f in fields(cls):
             raw = environ.get(f"VIDUEMU_{f.name.upper()}")
             if raw is not None and raw != "":
@@ -70,7 +72,7 @@ class Settings:
         return f"{self.scheme}://{host}:{self.port}"
 
 
-def _parse(type_name, raw: str):
+def _parse(type_name: object, raw: str) -> bool | int | float | str:
     t = str(type_name)
     if "bool" in t:
         return raw.strip().lower() in ("1", "true", "yes", "on")

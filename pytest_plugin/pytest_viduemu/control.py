@@ -8,9 +8,11 @@ handle works the same whether the emulator runs in this process or elsewhere. Wh
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 import httpx
+
+JSON = dict[str, Any]
 
 
 class EmulatorControl:
@@ -21,18 +23,18 @@ class EmulatorControl:
                                   trust_env=False)
         self._faults: list[str] = []
 
-    def _call(self, method: str, path: str, body: Any = None) -> Any:
+    def _call(self, method: str, path: str, body: Any = None) -> JSON:
         response = self._http.request(method, path, json=body)
         if response.status_code >= 400:
             raise RuntimeError(f"viduemu control {method} {path}: {response.status_code} {response.text}")
-        return response.json()
+        return cast(JSON, response.json())  # the control plane answers JSON objects
 
     # -- the clock -----------------------------------------------------------------------------------
-    def clock(self) -> dict:
+    def clock(self) -> JSON:
         """``{"now", "mode", "speed"}``: the emulator's virtual clock."""
         return self._call("GET", "/clock")
 
-    def advance(self, seconds: float) -> dict:
+    def advance(self, seconds: float) -> JSON:
         """Move the virtual clock on, running every timer that falls due (tasks, callbacks, billing)."""
         return self._call("POST", "/clock/advance", {"seconds": seconds})
 
@@ -45,35 +47,36 @@ class EmulatorControl:
         await asyncio.to_thread(self.advance, seconds)
 
     # -- the test's account ------------------------------------------------------------------------
-    def account(self) -> dict:
+    def account(self) -> JSON:
         """``{"api_key", "credits", "ledger"}`` of the test's account."""
         return self._call("GET", f"/accounts/{self.api_key}")
 
-    def set_credits(self, credits: int) -> dict:
+    def set_credits(self, credits: int) -> JSON:
         return self._call("PUT", f"/accounts/{self.api_key}", {"credits": credits})
 
-    def fault(self, rule: dict) -> dict:
+    def fault(self, rule: JSON) -> JSON:
         """Add a fault rule for the test's account (``match.api_key`` defaults to it); removed after the test."""
         match = {"api_key": self.api_key, **rule.get("match", {})}
         added = self._call("POST", "/faults", {**rule, "match": match})
         self._faults.append(added["id"])
         return added
 
-    def hangup(self, live_id: str, reason: str) -> dict:
+    def hangup(self, live_id: str, reason: str) -> JSON:
         """Force a live session's hangup with a documented reason (the client receives type 6)."""
         return self._call("POST", f"/lives/{live_id}/hangup", {"hangup_reason": reason})
 
-    def requests(self) -> list[dict]:
+    def requests(self) -> list[JSON]:
         """The request journal entries of the test's account, oldest first."""
         return [e for e in self._call("GET", "/requests")["requests"] if e.get("api_key") == self.api_key]
 
-    def callbacks(self) -> list[dict]:
+    def callbacks(self) -> list[JSON]:
         """Callback delivery attempts for the test's tasks, oldest first."""
         return [e for e in self._call("GET", "/callbacks")["callbacks"] if e.get("api_key") == self.api_key]
 
-    def ws_messages(self, live_id: str) -> list[dict]:
+    def ws_messages(self, live_id: str) -> list[JSON]:
         """Every signaling message of a live session, both directions."""
-        return self._call("GET", f"/ws?live_id={live_id}")["messages"]
+        messages: list[JSON] = self._call("GET", f"/ws?live_id={live_id}")["messages"]
+        return messages
 
     def close(self) -> None:
         for fault_id in self._faults:

@@ -24,7 +24,7 @@ class Drift:
 class DriftReport:
     path: str | None
     entries: list[Drift] = field(default_factory=list)
-    meta: dict = field(default_factory=dict)
+    meta: dict[str, str] = field(default_factory=dict)
 
     def add(self, drift: Drift) -> None:
         self.entries.append(drift)

@@ -13,7 +13,8 @@ import asyncio
 import os
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, cast
 
 import httpx
 import pytest
@@ -22,6 +23,9 @@ from pytest_viduemu.budget import Allowance, AsyncGuardedTransport, Budget, Guar
 from pytest_viduemu.control import EmulatorControl
 from pytest_viduemu.drift import DriftReport
 from viduemu.client import AsyncViduClient, ViduClient
+
+if TYPE_CHECKING:
+    from viduemu.background import BackgroundEmulator
 
 TARGETS = ("emulator", "live")
 DEFAULT_LIVE_URL = "https://api.vidu.com"
@@ -63,7 +67,7 @@ class Vidu:
         self.drift = DriftReport(config.getoption("vidu_drift_report"))
         self.live_url = (config.getoption("vidu_base_url") or os.environ.get("VIDU_BASE_URL")
                          or DEFAULT_LIVE_URL).rstrip("/")
-        self._emulator = None
+        self._emulator: BackgroundEmulator | None = None
 
     @property
     def live(self) -> bool:
@@ -123,7 +127,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         vidu.drift.write()
 
 
-def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     vidu = config.stash.get(STATE, None)
     if vidu is not None and vidu.drift.entries:
         terminalreporter.section("Vidu contract drift")
@@ -175,7 +179,7 @@ def vidu_emulator(_vidu: Vidu, vidu_clock: EmulatorControl | WallClock) -> Emula
     the test's fault rules afterwards); skips the test on the live target."""
     if _vidu.live:
         pytest.skip("vidu_emulator steers the emulator; --vidu-target=live has none")
-    return vidu_clock
+    return cast(EmulatorControl, vidu_clock)  # the emulator's clock is its control handle
 
 
 class WallClock:
@@ -212,7 +216,7 @@ def vidu_async_transport(_vidu_allowance: Allowance) -> httpx.AsyncBaseTransport
 
 @pytest.fixture
 def vidu_client(vidu_base_url: str, vidu_api_key: str, vidu_transport: httpx.BaseTransport,
-                vidu_clock) -> Iterator[ViduClient]:
+                vidu_clock: EmulatorControl | WallClock) -> Iterator[ViduClient]:
     """A ``ViduClient`` for the target, waiting on ``vidu_clock``: on the emulator ``wait_for_task``
     returns at once."""
     with ViduClient(vidu_api_key, vidu_base_url, transport=vidu_transport, sleep=vidu_clock.sleep) as client:
@@ -223,13 +227,14 @@ try:
     import pytest_asyncio
 except ImportError:  # pragma: no cover - the fixture then explains what is missing
     @pytest.fixture
-    def vidu_async_client():
+    def vidu_async_client() -> None:
         pytest.fail("vidu_async_client needs pytest-asyncio (pip install pytest-asyncio)")
 else:
+    # (mypy sees two definitions: this one, or the failure above where pytest-asyncio is missing)
     @pytest_asyncio.fixture
-    async def vidu_async_client(vidu_base_url: str, vidu_api_key: str,
+    async def vidu_async_client(vidu_base_url: str, vidu_api_key: str,  # type: ignore[misc]
                                 vidu_async_transport: httpx.AsyncBaseTransport,
-                                vidu_clock):
+                                vidu_clock: EmulatorControl | WallClock) -> AsyncIterator[AsyncViduClient]:
         """An ``AsyncViduClient`` for the target, waiting on ``vidu_clock``."""
         async with AsyncViduClient(vidu_api_key, vidu_base_url, transport=vidu_async_transport,
                                    sleep=vidu_clock.async_sleep) as client:

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from tests.api.generation_support import png
 from tests.aggregator.test_img2video import BEARER, refused
+from tests.api.generation_support import png
 from tests.conftest import AUTH, advance
 
 

@@ -2,8 +2,15 @@
 
 import pytest
 
-from tests.api.generation_support import URL_IMAGE, create, created, mp4, png, state_of
-from tests.api.generation_support import plenty_of_credits  # noqa: F401 (a fixture)
+from tests.api.generation_support import (
+    URL_IMAGE,
+    create,
+    created,
+    mp4,
+    plenty_of_credits,  # noqa: F401 (a fixture)
+    png,
+    state_of,
+)
 from tests.conftest import AUTH, KEY, assert_error
 from viduemu.ent import pricing
 from viduemu.ent.models import Subject

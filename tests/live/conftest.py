@@ -16,9 +16,9 @@ import websockets
 
 from tests.conftest import AUTH, contract_checker
 from viduemu.app import create_app
-from viduemu.core import asyncapi
 from viduemu.cli import server_config
 from viduemu.config import Settings
+from viduemu.core import asyncapi
 
 AVATAR = "https://example.com/avatar.png"
 

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from itertools import pairwise
 
 import pytest
 import websockets
@@ -26,7 +27,7 @@ async def test_audio_mode_goes_on_live_when_the_success_ack_is_sent(server):
 async def test_video_mode_answers_not_ready_while_warming_then_backoff_reaches_success(server):
     live_id = (await server.create("video"))["live"]["id"]
     waits = []
-    for attempt, backoff in enumerate((2, 4, 8)):
+    for backoff in (2, 4, 8):
         async with server.connect(live_id) as ws:
             ack = await conn_init(ws, live_id)
         if ack["payload"]["conn_init_ack"]["success"]:
@@ -96,7 +97,7 @@ async def test_87_second_session_costs_132_with_6_second_deductions_in_the_ledge
     ledger = [e for e in (await server.credits(KEY))["ledger"] if e["ref"] == live_id]
     assert [e["delta"] for e in ledger] == [-9] * 14 + [-6]
     ticks = [e["at"] for e in ledger[:-1]]
-    assert [round(b - a, 3) for a, b in zip(ticks, ticks[1:])] == [6] * 13   # every 6 s
+    assert [round(b - a, 3) for a, b in pairwise(ticks)] == [6] * 13   # every 6 s
     assert 6 <= ticks[0] - int(live["start_time"]) < 7                       # the first 6 s after on_live
     assert -sum(e["delta"] for e in ledger) == live["credits_cost"]
 

@@ -106,6 +106,14 @@ def frames(draw, live_id: str, other_id: str):
     kind = draw(st.sampled_from(["text"] * 3 + ["json"] * 3 + ["envelope"] * 6 + ["wrong"] * 6 + ["valid"] * 2
                                 + ["binary"] * 2 + ["huge_int", "deep", "boundary"]
                                 + ["oversize"] * (1 if draw(st.integers(0, 15)) == 0 else 0)))
+    if kind in ("json", "envelope", "wrong", "valid"):
+        return _json_frame(draw, kind, live_id, other_id)
+    return _raw_frame(draw, kind, live_id)
+
+
+def _raw_frame(draw, kind: str, live_id: str):
+    """A frame of one of the kinds that are not a drawn JSON value: text, binary, huge_int, deep, boundary,
+    oversize."""
     if kind == "text":
         return draw(st.text(st.characters(codec="utf-8"), max_size=40))
     if kind == "binary":
@@ -120,9 +128,13 @@ def frames(draw, live_id: str, other_id: str):
                                      '{"a":' * depth + "1" + "}" * depth]))
     if kind == "boundary":   # exactly at the 64 KiB cap: taken, and answered
         return '"' + "x" * (MAX_FRAME - 2) + '"'
-    if kind == "oversize":
-        size = MAX_FRAME + draw(st.sampled_from([1, 1000, 200_000]))
-        return draw(st.sampled_from(["x" * size, b"\0" * size, '{"type": 1, "junk": "' + "é" * (size // 2) + '"}']))
+    assert kind == "oversize", kind
+    size = MAX_FRAME + draw(st.sampled_from([1, 1000, 200_000]))
+    return draw(st.sampled_from(["x" * size, b"\0" * size, '{"type": 1, "junk": "' + "é" * (size // 2) + '"}']))
+
+
+def _json_frame(draw, kind: str, live_id: str, other_id: str) -> str:
+    """The text of a drawn JSON value: any value, an envelope, a wrong payload or a valid message."""
     if kind == "json":
         value = draw(json_values)
     elif kind == "envelope":
@@ -250,7 +262,7 @@ class Fuzz:
         self.replies += len(received)
         answers = [w for w in map(expected, batch) if w[0] in ("ack", "error")]
         assert len(received) == len(answers), f"{len(received)} replies for {len(answers)} frames; {context}"
-        for (what, seq_id), message in zip(answers, received):
+        for (what, seq_id), message in zip(answers, received, strict=True):
             if what == "ack":
                 assert message["type"] == 2 and message["payload"]["conn_init_ack"]["success"] is True, context
                 self._succeeded(self.conns.index(ws))

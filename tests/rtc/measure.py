@@ -50,7 +50,7 @@ async def main(viewers: int, mode: str, seconds: float, fps: int) -> None:
     counts = [(len(c.video), len(c.audio)) for c in calls]
     await asyncio.sleep(seconds)
     after, elapsed = thread_cpu(), time.monotonic() - wall
-    got = [(len(c.video) - v, len(c.audio) - a) for c, (v, a) in zip(calls, counts)]
+    got = [(len(c.video) - v, len(c.audio) - a) for c, (v, a) in zip(calls, counts, strict=True)]
     expected_v, expected_a = elapsed * fps, elapsed / 0.02
     cpu = {k: (after[k] - before[k]) / elapsed for k in after}
     print(f"{viewers} viewers, {mode}, {fps} fps, {elapsed:.1f} s: video frames/viewer min "

@@ -191,3 +191,19 @@ def test_size_and_frame_rate_follow_the_flags():
     frame = character.look.frame("speaking", 3)
     assert (frame.width, frame.height) == (160, 120)
     assert character.video_track().kind == "video"
+
+
+def test_level_of_a_float_frame_is_that_of_its_s16_twin():
+    """Frames of another sample format are measured as s16 (PyAV's AudioFrame has no reformat)."""
+    import math
+    from array import array
+
+    import av
+
+    s16 = av.AudioFrame(format="s16", layout="mono", samples=960)
+    s16.planes[0].update(array("h", [round(8000 * math.sin(i / 10)) for i in range(960)]).tobytes())
+    s16.sample_rate = 48000
+    fltp = av.AudioResampler(format="fltp", layout="mono", rate=48000).resample(s16)[0]
+    assert fltp.format.name == "fltp"
+    assert level_dbfs(fltp) == pytest.approx(level_dbfs(s16), abs=0.01)
+    assert level_dbfs(s16) == pytest.approx(-15.25, abs=0.1)

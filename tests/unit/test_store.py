@@ -4,12 +4,14 @@ still sums to the balance."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from viduemu.core import store as store_module
-from viduemu.vidu.accounts import LEDGER_KEEP, LEDGER_SLACK, Accounts
 from viduemu.core.clock import Clock
 from viduemu.core.store import MemoryStore, SQLiteStore
+from viduemu.vidu.accounts import LEDGER_KEEP, LEDGER_SLACK, Accounts
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -60,4 +62,4 @@ def test_a_long_ledger_folds_its_oldest_entries_into_one_carried_entry():
     assert ledger[0]["reason"] == "carried" and ledger[0]["ref"] is None
     assert sum(e["delta"] for e in ledger) == account.credits == 10**6 - 3 * (LEDGER_KEEP + LEDGER_SLACK + 50)
     assert ledger[-1]["ref"] == f"live-{LEDGER_KEEP + LEDGER_SLACK + 49}" and ledger[-1]["balance"] == account.credits
-    assert all(a["balance"] + b["delta"] == b["balance"] for a, b in zip(ledger, ledger[1:]))
+    assert all(a["balance"] + b["delta"] == b["balance"] for a, b in pairwise(ledger))

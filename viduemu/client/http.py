@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from typing import Any, Awaitable, Callable, Coroutine, Generic, Mapping, TypeVar
+from typing import Any, Awaitable, Callable, Coroutine, Generic, Mapping, TypeVar, cast
 
 import httpx
 
@@ -45,7 +45,8 @@ class ViduError(Exception):
     def __init__(self, status: int, body: Any, headers: Mapping[str, str] | None = None):
         self.status, self.body = status, body
         envelope = body if isinstance(body, dict) else {}
-        metadata = envelope.get("metadata") if isinstance(envelope.get("metadata"), dict) else {}
+        found = envelope.get("metadata")
+        metadata: dict[str, Any] = found if isinstance(found, dict) else {}
         self.reason: str = str(envelope.get("reason", ""))
         self.message: str = str(envelope.get("message", body if isinstance(body, str) else ""))
         self.trace_id: str = str(metadata.get("trace_id") or (headers or {}).get("x-md-trace-id", ""))
@@ -176,7 +177,7 @@ def _decode(response: httpx.Response) -> JSON:
         body = response.text
     if response.status_code >= 400:
         raise ViduError(response.status_code, body, response.headers)
-    return body
+    return cast(JSON, body)  # the API answers a success with a JSON object
 
 
 class ViduClient(_Operations[JSON]):

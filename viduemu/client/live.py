@@ -94,7 +94,8 @@ class LiveConnection:
         while True:
             message = json.loads(await self._socket().recv())
             if message.get("type") == CONN_INIT_ACK:
-                return message["payload"]["conn_init_ack"]
+                ack: dict[str, Any] = message["payload"]["conn_init_ack"]
+                return ack
 
     async def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
         """Server messages until the socket closes; a forced hangup (type 6) sets ``hangup_reason``."""

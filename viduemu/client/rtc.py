@@ -56,7 +56,7 @@ class RtcError(Exception):
         super().__init__(f"{status} {self.reason}: {self.message}")
 
 
-def bot_stream_id(rtc: dict) -> str:
+def bot_stream_id(rtc: dict[str, Any]) -> str:
     """The character's stream id for an ``rtc`` block: ``bot_user_id`` when given, else derived from
     ``user_id`` (``live-user-{creator}-{live}`` -> ``live-bot-{creator}-{live}``), as the vendor's
     quickstart page does."""
@@ -77,7 +77,7 @@ class RtcCall:
     ``video=False`` asks for no video at all (an audio-mode session sends none anyway).
     """
 
-    def __init__(self, base_url: str, rtc: dict, *, verify: bool | str = True,
+    def __init__(self, base_url: str, rtc: dict[str, Any], *, verify: bool | str = True,
                  headers: dict[str, str] | None = None, video: bool = True, timeout: float = 10.0):
         missing = [k for k in RTC_FIELDS if not rtc.get(k)]
         if missing:
@@ -92,7 +92,7 @@ class RtcCall:
         self._publish: dict[str, MediaStreamTrack] = {}
         self._bot: dict[str, MediaStreamTrack] = {}
         self._streams: dict[str, str] = {}  # kind -> stream id of the remote track, from the answer
-        self._drains: list[asyncio.Task] = []
+        self._drains: list[asyncio.Task[None]] = []
 
     # -- before join ----------------------------------------------------------------
     def publish_audio(self, track: MediaStreamTrack) -> None:
@@ -133,15 +133,15 @@ class RtcCall:
                 raise RtcError(resp.status_code, answer)
             self.peer_id = str(answer["peer_id"])
             await pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type="answer"))
-            self._take_remote_tracks(answer["sdp"])
+            self._take_remote_tracks(pc, answer["sdp"])
         except BaseException:
             with contextlib.suppress(Exception):
                 await self.leave()  # also tells the gateway when it had answered: no peer left behind
             raise
 
-    def _take_remote_tracks(self, sdp: str) -> None:
-        streams = {m.rtp.muxId: (m.msid or "").split(" ")[0] for m in SessionDescription.parse(sdp).media}
-        for transceiver in self.pc.getTransceivers():
+    def _take_remote_tracks(self, pc: RTCPeerConnection, sdp: str) -> None:
+        streams: dict[str | None, str] = {m.rtp.muxId: (m.msid or "").split(" ")[0] for m in SessionDescription.parse(sdp).media}
+        for transceiver in pc.getTransceivers():
             track = transceiver.receiver.track
             if track is not None and transceiver.currentDirection in ("sendrecv", "recvonly"):
                 self._bot[track.kind] = track
@@ -314,7 +314,7 @@ class TestPatternTrack(_Paced):
         x = (n * self._step) % w
         rows = (self._rows[0][x:x + w], self._rows[1][x:x + w:2], self._rows[2][x:x + w:2])  # chroma: half size
         frame = av.VideoFrame(w, h, "yuv420p")
-        for plane, row in zip(frame.planes, rows):
+        for plane, row in zip(frame.planes, rows, strict=True):
             plane.update((row + bytes(plane.line_size - len(row))) * plane.height)
         frame.pts, frame.time_base = int(n * 90000 * self._period), fractions.Fraction(1, 90000)
         return frame

@@ -4,7 +4,7 @@ difference is recorded in the drift report (``--vidu-drift-report``) and fails t
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any
 
 import httpx
@@ -49,9 +49,9 @@ class Observer:
             self.record(self.operation(request), "schema", "an answer the contract describes",
                         f"{response.status_code} {response.text[:300]}", str(exc))
 
-    def message(self, direction: str, raw: str | dict) -> dict | None:
+    def message(self, direction: str, raw: str | bytes | dict[str, Any]) -> Any:
         """Check one signaling message (``receive``: client -> server, ``send``: server -> client)."""
-        message = json.loads(raw) if isinstance(raw, str) else raw
+        message = json.loads(raw) if isinstance(raw, (str, bytes)) else raw
         try:
             self.asyncapi.validate(direction, message)
         except MessageViolation as exc:
@@ -74,12 +74,13 @@ class Observer:
 
 
 @pytest.fixture
-def observer(request: pytest.FixtureRequest, contracts, asyncapi, vidu_drift) -> Observer:
+def observer(request: pytest.FixtureRequest, contracts: Contracts, asyncapi: AsyncApi,
+             vidu_drift: DriftReport) -> Observer:
     return Observer(request.node.nodeid, contracts, asyncapi, vidu_drift)
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item):
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     result = yield
     seen = getattr(item, "funcargs", {}).get("observer")
     if seen is not None and seen.found:  # the test itself passed, but an answer on the way did not

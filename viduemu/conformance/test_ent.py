@@ -2,41 +2,48 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import httpx
 import pytest
+
+if TYPE_CHECKING:
+    from viduemu.client import ViduClient
+    from viduemu.conformance.conftest import Observer
 
 UNKNOWN_TASK = "100000000000000001"   # an 18-digit id no account owns
 IMAGE = "https://example.com/conformance.png"
 
 
-def test_credits(vidu_client):
+def test_credits(vidu_client: ViduClient) -> None:
     remains = vidu_client.credits()["remains"]
     assert remains and all(r["credit_remain"] >= 0 for r in remains)
 
 
-def test_credits_with_detail(vidu_client):
+def test_credits_with_detail(vidu_client: ViduClient) -> None:
     assert "remains" in vidu_client.credits(show_detail=True)
 
 
-def test_task_list(vidu_client):
+def test_task_list(vidu_client: ViduClient) -> None:
     assert isinstance(vidu_client.list_tasks(**{"paper.pagesz": 1})["tasks"], list)
 
 
-def test_subject_list(vidu_client):
+def test_subject_list(vidu_client: ViduClient) -> None:
     assert isinstance(vidu_client.list_subjects()["subjects"], list)
 
 
-def test_unknown_task_query_is_task_not_found(vidu_client, observer):
+def test_unknown_task_query_is_task_not_found(vidu_client: ViduClient, observer: Observer) -> None:
     observer.refused(lambda: vidu_client.get_task(UNKNOWN_TASK), "GET /ent/v2/tasks/{task_id}/creations",
                      404, "TaskNotFound")
 
 
-def test_unknown_task_cancel_is_task_not_found(vidu_client, observer):
+def test_unknown_task_cancel_is_task_not_found(vidu_client: ViduClient, observer: Observer) -> None:
     observer.refused(lambda: vidu_client.cancel_task(UNKNOWN_TASK), "POST /ent/v2/tasks/{task_id}/cancel",
                      404, "TaskNotFound")
 
 
-def test_missing_authorization_is_unauthorized(vidu_base_url, vidu_transport, observer):
+def test_missing_authorization_is_unauthorized(vidu_base_url: str, vidu_transport: httpx.BaseTransport,
+                                               observer: Observer) -> None:
     with httpx.Client(base_url=vidu_base_url, transport=vidu_transport) as http:
         response = http.get("/ent/v2/credits")
     if response.status_code != 401 or response.json().get("reason") != "Unauthorized":
@@ -45,7 +52,7 @@ def test_missing_authorization_is_unauthorized(vidu_base_url, vidu_transport, ob
 
 # Requests the vendor must refuse before any work starts: they cost nothing, so they declare a
 # spend of 0 (the budget guard lets them reach the spending endpoints).
-REFUSED = {
+REFUSED: dict[str, tuple[str, dict[str, Any], str]] = {  # case -> (client method, body, reason)
     "img2video_without_images": ("img2video", {"model": "viduq1"}, "FieldLacking"),
     "img2video_unknown_model": ("img2video", {"model": "no-such-model", "images": [IMAGE]}, "FieldInvalid"),
     "text2video_without_prompt": ("text2video", {"model": "viduq1"}, "FieldLacking"),
@@ -58,7 +65,7 @@ REFUSED = {
 
 @pytest.mark.vidu_spends(0)
 @pytest.mark.parametrize("case", sorted(REFUSED))
-def test_invalid_generation_is_refused(vidu_client, observer, case):
+def test_invalid_generation_is_refused(vidu_client: ViduClient, observer: Observer, case: str) -> None:
     method, fields, reason = REFUSED[case]
     path = "/ent/v2/" + method.replace("_", "-")
     observer.refused(lambda: getattr(vidu_client, method)(**fields), f"POST {path}", 400, reason)

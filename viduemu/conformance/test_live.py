@@ -7,9 +7,16 @@ import base64
 import io
 import json
 import urllib.parse
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import websockets
+
+if TYPE_CHECKING:
+    from pytest_viduemu.control import EmulatorControl
+    from pytest_viduemu.plugin import WallClock
+    from viduemu.client import ViduClient
+    from viduemu.conformance.conftest import Observer
 
 UNKNOWN_LIVE = "100000000000000001"
 SESSION_SECONDS = 4          # on_live time of the smallest session: 2 billing units, 6 credits
@@ -25,21 +32,22 @@ def avatar_uri() -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def test_voice_list(vidu_client):
+def test_voice_list(vidu_client: ViduClient) -> None:
     assert isinstance(vidu_client.list_voices()["voices"], list)
 
 
-def test_unknown_live_is_not_found(vidu_client, observer):
+def test_unknown_live_is_not_found(vidu_client: ViduClient, observer: Observer) -> None:
     observer.refused(lambda: vidu_client.get_live(UNKNOWN_LIVE), "GET /live/v1/lives/{live_id}", 404, "NotFound")
 
 
 @pytest.mark.vidu_spends(0)
-def test_live_without_avatar_is_refused(vidu_client, observer):
+def test_live_without_avatar_is_refused(vidu_client: ViduClient, observer: Observer) -> None:
     observer.refused(lambda: vidu_client.create_live(call_mode="audio"), "POST /live/v1/lives", 400, "FieldLacking")
 
 
 @pytest.mark.vidu_spends(SESSION_CREDITS)
-def test_smallest_audio_session(vidu_client, vidu_clock, vidu_base_url, vidu_api_key, observer):
+def test_smallest_audio_session(vidu_client: ViduClient, vidu_clock: EmulatorControl | WallClock, vidu_base_url: str,
+                                vidu_api_key: str, observer: Observer) -> None:
     live = vidu_client.create_live(call_mode="audio", avatar={"persona": "A conformance check.",
                                                                "image_uri": avatar_uri()})
     live_id = live["live"]["id"] if "live" in live else live["id"]
@@ -53,24 +61,26 @@ def test_smallest_audio_session(vidu_client, vidu_clock, vidu_base_url, vidu_api
     assert 0 < ended["credits_cost"] <= SESSION_CREDITS, ended
 
 
-async def _session(base_url: str, api_key: str, live_id: str, clock, observer) -> None:
+async def _session(base_url: str, api_key: str, live_id: str, clock: EmulatorControl | WallClock,
+                   observer: Observer) -> None:
     scheme = "wss" if base_url.startswith("https") else "ws"
     url = f"{scheme}://{base_url.split('://', 1)[1]}/live/ws/live/connect?live_id={urllib.parse.quote(live_id)}"
     async with websockets.connect(url, additional_headers={"Authorization": f"Token {api_key}"}) as ws:
         seq = 0
 
-        async def send(type_: int, payload: dict) -> None:
+        async def send(type_: int, payload: dict[str, Any]) -> None:
             nonlocal seq
             seq += 1
             message = {"type": type_, "live_id": live_id, "seq_id": seq, "payload": payload}
             observer.message("receive", message)
             await ws.send(json.dumps(message))
 
-        async def ack() -> dict:
+        async def ack() -> dict[str, Any]:
             while True:
                 message = observer.message("send", await asyncio.wait_for(ws.recv(), 30))
                 if message.get("type") == 2:
-                    return message["payload"]["conn_init_ack"]
+                    conn_init_ack: dict[str, Any] = message["payload"]["conn_init_ack"]
+                    return conn_init_ack
 
         for wait in (2, 4, 8, None):   # the documented NOT_READY backoff
             await send(1, {"conn_init": {"version": 1}})

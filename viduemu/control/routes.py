@@ -7,7 +7,7 @@ The views of an area's own records (tasks, live sessions, RTC peers) are that ar
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 from starlette.requests import Request
 from starlette.responses import FileResponse
@@ -155,7 +155,7 @@ async def asyncapi(ctl: Control, request: Request):
     return asyncapi_contract.default().document
 
 
-def _is_number(value) -> bool:
+def _is_number(value: object) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
 
 

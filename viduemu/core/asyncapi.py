@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Any
 
 import jsonschema_rs
 import yaml
@@ -39,7 +40,7 @@ class MessageViolation(ValueError):
 
 
 class _Message:
-    def __init__(self, name: str, type_: int, schema: dict):
+    def __init__(self, name: str, type_: int, schema: dict[str, Any]):
         self.name, self.type = name, type_
         self.validator = Draft7Validator(schema)
         self.fast = jsonschema_rs.Draft7Validator(schema)
@@ -62,7 +63,7 @@ class AsyncApi:
         _check_direction(direction)
         return {t: m.name for (d, t), m in sorted(self._messages.items()) if d == direction}
 
-    def validate(self, direction: str, message) -> str:
+    def validate(self, direction: str, message: Any) -> str:
         """The message's name if ``message`` (a decoded frame) matches the contract; else raise."""
         _check_direction(direction)
         where = DIRECTIONS[direction]
@@ -89,7 +90,7 @@ class AsyncApi:
         raise MessageViolation("INVALID_MESSAGE", f"{where} {found.name} (type {type_}) at {path}: {short(error)}",
                                name=found.name, type=type_, path=path)
 
-    def _inline(self, node):
+    def _inline(self, node: Any) -> Any:
         """``node`` with every local ``$ref`` replaced by what it points to (the document has no cycles)."""
         if isinstance(node, dict):
             if "$ref" in node:
@@ -109,7 +110,7 @@ def default() -> AsyncApi:
     return AsyncApi()
 
 
-def validate(direction: str, message) -> str:
+def validate(direction: str, message: Any) -> str:
     """``default().validate(direction, message)``."""
     return default().validate(direction, message)
 
@@ -120,7 +121,7 @@ def _check_direction(direction: str) -> None:
                          f"not {direction!r}")
 
 
-def _rank(error: ValidationError):
+def _rank(error: ValidationError) -> tuple[bool, bool, int, list[str]]:
     # Plain rules before conditional ones (a non-boolean ``success`` before what it implies), missing
     # fields before wrong ones, shallow before deep, then in document order.
     conditional = any(part in ("then", "else") for part in error.relative_schema_path)

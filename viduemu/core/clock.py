@@ -27,7 +27,7 @@ class Timer:
     when: float
     seq: int
     fn: Callable[..., Any] = field(compare=False)
-    args: tuple = field(compare=False, default=())
+    args: tuple[Any, ...] = field(compare=False, default=())
     cancelled: bool = field(compare=False, default=False)
 
     def cancel(self) -> None:
@@ -42,7 +42,7 @@ class Clock:
         self._seq = itertools.count()
         self._due_at: float | None = None  # the time a running timer sees
         self._wake: asyncio.Event | None = None
-        self._runner: asyncio.Task | None = None
+        self._runner: asyncio.Task[None] | None = None
         self._anchor(start if start is not None else time.time())
         self.mode, self.speed = mode, (speed if mode == "speed" else 1.0)
 
@@ -58,7 +58,7 @@ class Clock:
             return self._virtual0
         return self._virtual0 + (time.monotonic() - self._wall0) * self.speed
 
-    def state(self) -> dict:
+    def state(self) -> dict[str, Any]:
         return {"now": self.now(), "mode": self.mode, "speed": self.speed}
 
     def set_mode(self, mode: str, speed: float | None = None) -> None:
@@ -86,7 +86,7 @@ class Clock:
     def clear(self) -> None:
         self._heap.clear()
 
-    def advance(self, seconds: float) -> dict:
+    def advance(self, seconds: float) -> dict[str, Any]:
         """Move time forward by ``seconds``, running every timer that falls due on the way."""
         if seconds < 0:
             raise ValueError("seconds must be >= 0")

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import time
+from typing import Any
 
 from viduemu import __version__
 from viduemu.config import Settings
+from viduemu.core import records
 from viduemu.core.clock import Clock
 from viduemu.core.contracts import Contracts
 from viduemu.core.events import Events
 from viduemu.core.faults import Faults
 from viduemu.core.files import Files
 from viduemu.core.ids import Ids
-from viduemu.core import records
 from viduemu.core.journal import SAMPLE as REQUEST_SAMPLE
 from viduemu.core.journal import RecentBodies
 from viduemu.core.packing import Packer
@@ -28,6 +29,7 @@ CLOCK_SAVE_EVERY = 1.0  # real seconds
 
 class Core:
     version = __version__
+    contracts: Contracts  # set by app.create_app
 
     def __init__(self, settings: Settings, contracts: Contracts | None = None) -> None:
         self.settings = settings
@@ -85,7 +87,7 @@ class Core:
         self.save_clock()
         self.store.close()
 
-    def journal(self, name: str, entry: dict) -> dict:
+    def journal(self, name: str, entry: dict[str, Any]) -> dict[str, Any]:
         return self.store.append(name, entry)
 
     def save_clock(self) -> None:

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import jsonschema_rs
 import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from viduemu.core.errors import ViduError
@@ -46,11 +48,11 @@ class Contracts:
         self.path = path or contract_path("openapi.yaml")
         self.document = yaml.safe_load(self.path.read_text(encoding="utf-8"))
         self._validators: dict[tuple[str, str], Draft202012Validator | None] = {}
-        self._fast: dict[tuple[str, str], object] = {}  # jsonschema_rs twins of the request validators
+        self._fast: dict[tuple[str, str], jsonschema_rs.Validator] = {}  # twins of the request validators
         self._response_validators: dict[int, Draft202012Validator] = {}  # by id() of a schema in the document
 
     @cached_property
-    def _components(self) -> dict:
+    def _components(self) -> dict[str, Any]:
         return {"components": self.document.get("components", {})}
 
     def request_validator(self, method: str, path: str) -> Draft202012Validator | None:
@@ -62,10 +64,11 @@ class Contracts:
                 schema = op["requestBody"]["content"]["application/json"]["schema"]
             full = None if schema is None else {**schema, **self._components}
             self._validators[key] = None if full is None else Draft202012Validator(full)
-            self._fast[key] = None if full is None else jsonschema_rs.validator_for(full)
+            if full is not None:
+                self._fast[key] = jsonschema_rs.validator_for(full)
         return self._validators[key]
 
-    def validate_request(self, method: str, path: str, body) -> None:
+    def validate_request(self, method: str, path: str, body: Any) -> None:
         validator = self.request_validator(method, path)
         if validator is None:
             return
@@ -82,11 +85,12 @@ class Contracts:
 
     # -- responses -----------------------------------------------------------
     @cached_property
-    def _registry(self) -> Registry:
-        return Registry().with_resource(DOCUMENT_URI, Resource(self.document, DRAFT202012))
+    def _registry(self) -> Registry[Any]:
+        registry: Registry[Any] = Registry().with_resource(DOCUMENT_URI, DRAFT202012.create_resource(self.document))
+        return registry
 
     @cached_property
-    def _templates(self) -> list[tuple[re.Pattern, str]]:
+    def _templates(self) -> list[tuple[re.Pattern[str], str]]:
         """Path templates as regexes, literal paths before templated ones (``/x/list`` beats ``/x/{id}``).
 
         A parameter marked ``x-multi-segment: true`` may span several segments (file paths).
@@ -110,17 +114,18 @@ class Contracts:
         """The contract's path template that a concrete request path falls under, or None."""
         return next((template for pattern, template in self._templates if pattern.match(path)), None)
 
-    def operations(self) -> list[tuple[str, str, dict]]:
+    def operations(self) -> list[tuple[str, str, dict[str, Any]]]:
         """Every HTTP operation of the contract as ``(METHOD, path template, operation)``."""
         return [(method.upper(), path, op) for path, item in self.document.get("paths", {}).items()
                 for method, op in item.items() if method in HTTP_METHODS]
 
-    def _deref(self, node: dict) -> dict:
+    def _deref(self, node: dict[str, Any]) -> dict[str, Any]:
         while isinstance(node, dict) and "$ref" in node:
             node = self._registry.resolver(DOCUMENT_URI).lookup(node["$ref"]).contents
         return node
 
-    def validate_response(self, method: str, path: str, status: int, headers, body: bytes) -> None:
+    def validate_response(self, method: str, path: str, status: int, headers: Mapping[str, str],
+                          body: bytes) -> None:
         """Raise ``ContractViolation`` unless the contract describes this answer exactly.
 
         The operation is found by matching ``path`` against the path templates; the response by
@@ -174,7 +179,7 @@ class Contracts:
                 raise ContractViolation(f"{where}: envelope code {body_json.get('code')!r} differs from the "
                                         f"HTTP status")
 
-    def _check_schema(self, schema: dict, instance, where: str) -> None:
+    def _check_schema(self, schema: dict[str, Any], instance: Any, where: str) -> None:
         validator = self._response_validators.get(id(schema))
         if validator is None:
             validator = Draft202012Validator(_rebase(schema), registry=self._registry)
@@ -195,7 +200,7 @@ class ContractViolation(AssertionError):
     """An answer the contract does not describe (raised by ``Contracts.validate_response``)."""
 
 
-def _rebase(node):
+def _rebase(node: Any) -> Any:
     """The schema with its local ``#/...`` references pointed into the OpenAPI document."""
     if isinstance(node, dict):
         return {k: (DOCUMENT_URI + v if k == "$ref" and isinstance(v, str) and v.startswith("#") else _rebase(v))
@@ -205,14 +210,14 @@ def _rebase(node):
     return node
 
 
-def _json(body: bytes, where: str):
+def _json(body: bytes, where: str) -> Any:
     try:
         return json.loads(body)
     except ValueError:
         raise ContractViolation(f"{where}: the body is not JSON although the content type says so") from None
 
 
-def _error_rank(error: ValidationError):
+def _error_rank(error: ValidationError) -> tuple[bool, int, list[str]]:
     # Report missing fields before invalid ones, shallow before deep, then in document order.
     return (error.validator != "required", len(error.path), [str(p) for p in error.path])
 
@@ -220,11 +225,13 @@ def _error_rank(error: ValidationError):
 def field_name(error: ValidationError) -> str:
     parts = [str(p) for p in error.absolute_path]
     if error.validator == "required":
-        missing = next((m for m in error.validator_value if m not in (error.instance or {})), None)
+        required = error.validator_value if isinstance(error.validator_value, list) else []
+        present = error.instance if isinstance(error.instance, dict) else {}  # "required" judges objects only
+        missing = next((m for m in required if m not in present), None)
         if missing:
             parts.append(missing)
     if error.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, dict):
-        allowed = error.schema.get("properties", {})
+        allowed = error.schema.get("properties", {}) if isinstance(error.schema, Mapping) else {}
         extra = next((k for k in error.instance if k not in allowed), None)
         if extra:
             parts.append(extra)
@@ -232,7 +239,7 @@ def field_name(error: ValidationError) -> str:
 
 
 def to_vendor_error(error: ValidationError) -> ViduError:
-    reason = REASON_BY_KEYWORD.get(error.validator, "FieldInvalid")
+    reason = REASON_BY_KEYWORD.get(str(error.validator), "FieldInvalid")
     field = field_name(error)
     if reason == "FieldInvalid":
         return ViduError(reason, f"invalid field: {field} ({short(error)})", fields=field)
@@ -241,7 +248,7 @@ def to_vendor_error(error: ValidationError) -> ViduError:
 
 def short(error: ValidationError) -> str:
     """A validation error's message, at most 160 characters."""
-    if error.validator == "not" and error.validator_value == {}:  # the contract's "must be absent"
-        return error.schema.get("description", "not allowed here")
+    if error.validator == "not" and error.validator_value == {} and isinstance(error.schema, Mapping):
+        return str(error.schema.get("description", "not allowed here"))  # the contract's "must be absent"
     text = error.message
     return text if len(text) <= 160 else text[:157] + "..."

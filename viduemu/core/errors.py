@@ -9,6 +9,7 @@ the vendor's own reasons are added by ``define_reasons`` (viduemu/vidu/errors.py
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 # reason -> (HTTP status, message template); {fields} is filled with the offending field(s).
 REASONS: dict[str, tuple[int, str]] = {
@@ -48,7 +49,7 @@ class ViduError(Exception):
         self.message = message or template.format(fields=fields or "").rstrip(": ")
         super().__init__(f"{self.status} {reason}: {self.message}")
 
-    def body(self, trace_id: str) -> dict:
+    def body(self, trace_id: str) -> dict[str, Any]:
         metadata = {"trace_id": trace_id}
         if self.fields:
             metadata["fields"] = self.fields

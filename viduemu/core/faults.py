@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from viduemu.core.contracts import HTTP_METHODS, PATH_PARAM
 from viduemu.core.errors import REASONS, ViduError
@@ -34,7 +34,7 @@ def one_of(name: str, values: tuple[str, ...]) -> ActionCheck:
     return lambda v: None if v in values else f"{name} must be one of {values}"
 
 
-def _integer(v) -> bool:
+def _integer(v: object) -> TypeGuard[int | float]:
     """A JSON integer: 413 or 413.0 (JSON Schema's ``integer`` counts an integral float as one)."""
     return (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer())
 
@@ -79,7 +79,7 @@ class Faults:
         self.points[point.operation] = point
         self.actions.update(point.actions)
 
-    def _valid_operation(self, op) -> bool:
+    def _valid_operation(self, op: object) -> bool:
         if not isinstance(op, str):
             return False
         if op in self.points:
@@ -90,7 +90,7 @@ class Faults:
     def _key(self, op: str) -> str:
         return op if op in self.points else _op_key(op)
 
-    def add(self, rule) -> Fault:
+    def add(self, rule: object) -> Fault:
         if not isinstance(rule, dict):
             raise ViduError("BadRequest", "a fault rule must be a JSON object")
         match, action, times = rule.get("match"), rule.get("action"), rule.get("times")
@@ -125,7 +125,7 @@ class Faults:
         self.table.delete(fault_id)
         return True
 
-    def take(self, operation: str, api_key: str | None, concrete_path: str | None = None) -> dict | None:
+    def take(self, operation: str, api_key: str | None, concrete_path: str | None = None) -> dict[str, Any] | None:
         """The action of the oldest rule matching, consuming one of its ``times``; else None."""
         if not self.table.count():
             return None
@@ -154,7 +154,7 @@ def _op_key(op: str) -> str:
     return f"{method.upper()} {_normalise(path)}"
 
 
-def http_error(action: dict) -> ViduError | None:
+def http_error(action: dict[str, Any]) -> ViduError | None:
     """The HTTP error a fault action asks for, in the vendor envelope."""
     if "status" not in action:
         return None

@@ -15,7 +15,8 @@ import functools
 import hmac
 import json
 import logging
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from starlette.requests import ClientDisconnect, Request
@@ -24,6 +25,9 @@ from starlette.routing import Route
 
 from viduemu.core.errors import ViduError, invalid
 from viduemu.core.faults import http_error
+
+if TYPE_CHECKING:
+    from viduemu.core.context import Core
 
 log = logging.getLogger("viduemu.http")
 
@@ -40,19 +44,20 @@ class JSON(Response):
             return json.dumps(content, separators=(",", ":")).encode("ascii")
 
 
-def core_of(request: Request):
+def core_of(request: Request) -> Core:
     """The app's ``Core`` (viduemu/core/context.py)."""
-    return request.app.state.core
+    core: Core = request.app.state.core
+    return core
 
 
-def credentials(headers) -> tuple[str, str]:
+def credentials(headers: Mapping[str, str]) -> tuple[str, str]:
     """(scheme in lower case, credentials) of the ``Authorization`` header; empty strings if absent."""
     raw = (headers.get("authorization") or "").strip()
     scheme, _, key = raw.partition(" ")
     return scheme.lower(), key.strip()
 
 
-def any_key(headers) -> str | None:
+def any_key(headers: Mapping[str, str]) -> str | None:
     """The caller's key whatever the scheme (for journals and fault matching), or None."""
     return credentials(headers)[1] or None
 
@@ -158,14 +163,14 @@ async def read_json(request: Request, *, limit: int | None = None) -> Any:
         raise ViduError("BadRequest", "request body is not valid JSON") from None
 
 
-async def read_object(request: Request, *, limit: int | None = None) -> dict:
+async def read_object(request: Request, *, limit: int | None = None) -> dict[str, Any]:
     body = await read_json(request, limit=limit)
     if not isinstance(body, dict):
         raise ViduError("BadRequest", "request body must be a JSON object")
     return body
 
 
-async def read_valid(request: Request, *, limit: int | None = None) -> dict:
+async def read_valid(request: Request, *, limit: int | None = None) -> dict[str, Any]:
     """The request's JSON object, validated against the contract entry of the route that matched."""
     body = await read_object(request, limit=limit)
     core_of(request).contracts.validate_request(request.method, request.scope["route"].path, body)
@@ -182,7 +187,7 @@ def control(handler: Handler, *, public: bool = False) -> Handler:
     unless ``public``."""
 
     @functools.wraps(handler)
-    async def guarded(request: Request):
+    async def guarded(request: Request) -> Any:
         token = core_of(request).settings.admin_token
         if token and not public:
             given = request.headers.get("authorization", "")

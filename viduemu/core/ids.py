@@ -12,9 +12,13 @@ import random
 class Ids:
     def __init__(self, seed: int | None = None):
         self.seed = seed
+
         # Unseeded streams start from the OS's entropy once (not a syscall per id).
-        make = (lambda salt: random.Random(f"{seed}:{salt}")) if seed is not None else (
-            lambda salt: random.Random(random.SystemRandom().getrandbits(128)))
+        def make(salt: str) -> random.Random:
+            if seed is not None:
+                return random.Random(f"{seed}:{salt}")
+            return random.Random(random.SystemRandom().getrandbits(128))
+
         self._ids, self._traces, self._seeds, self._nonces = (
             make("id"), make("trace"), make("seed"), make("nonce"))
 

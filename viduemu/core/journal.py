@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from viduemu.core.http import any_key
+
+if TYPE_CHECKING:
+    from viduemu.core.context import Core
 
 REQUESTS = "requests"
 SAMPLE = ('{"at":1795254803.792843,"method":"POST","path":"/v2/resources","query":"","status":200,"reason":null,'
@@ -23,14 +29,15 @@ class RecentBodies:
     """Body previews of the latest requests by trace id; the oldest go first."""
 
     def __init__(self, keep: int = KEEP_BODIES) -> None:
-        self.keep, self._items = keep, OrderedDict()
+        self.keep = keep
+        self._items: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
-    def add(self, trace_id: str, bodies: dict) -> None:
+    def add(self, trace_id: str, bodies: dict[str, Any]) -> None:
         self._items[trace_id] = bodies
         while len(self._items) > self.keep:
             self._items.popitem(last=False)
 
-    def get(self, trace_id: str) -> dict | None:
+    def get(self, trace_id: str) -> dict[str, Any] | None:
         return self._items.get(trace_id)
 
     def clear(self) -> None:
@@ -40,24 +47,24 @@ class RecentBodies:
 class RequestJournal:
     """Pure ASGI middleware, so streaming bodies and WebSockets pass through untouched."""
 
-    def __init__(self, app, core, skip: tuple[str, ...] = ()):
+    def __init__(self, app: ASGIApp, core: Core, skip: tuple[str, ...] = ()) -> None:
         """``skip``: path prefixes not journalled (the control plane does not journal itself)."""
         self.app, self.core, self.skip = app, core, skip
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(self.skip):
             return await self.app(scope, receive, send)
         started = time.perf_counter()
         status = {"code": 500}
         sent, received = _Body(), _Body()
 
-        async def receive_and_keep():
+        async def receive_and_keep() -> Message:
             message = await receive()
             if message["type"] == "http.request":
                 received.add(message.get("body", b""))
             return message
 
-        async def send_and_watch(message):
+        async def send_and_watch(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
             elif message["type"] == "http.response.body":

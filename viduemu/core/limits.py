@@ -18,9 +18,9 @@ holding memory and sockets. The body's own size limit is enforced while streamin
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
-
 from collections.abc import Callable
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -44,14 +44,14 @@ class LimitedHttpProtocol(HttpToolsProtocol):
     request_timeout = 60.0
     trace_id = staticmethod(lambda: os.urandom(16).hex())
 
-    def connection_made(self, transport) -> None:
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # as uvicorn's
         super().connection_made(transport)
         self._in_headers, self._header_bytes = True, 0
         self._parsed_bytes, self._oversize = 0, False
-        self._deadline = None
+        self._deadline: asyncio.TimerHandle | None = None
         self._arm()
 
-    def connection_lost(self, exc) -> None:
+    def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
         super().connection_lost(exc)
 

@@ -13,6 +13,7 @@ import datetime
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from viduemu import __version__
 from viduemu.core.store import SQLiteStore
@@ -24,7 +25,7 @@ class SnapshotError(Exception):
     """What went wrong, in a sentence for the command line."""
 
 
-def export(state: str, out: str, overwrite: bool = False) -> dict:
+def export(state: str, out: str, overwrite: bool = False) -> dict[str, int]:
     """Write ``state``'s snapshot to ``out``; answers a count of what was written."""
     if not Path(state).is_file():
         raise SnapshotError(f"no state file at {state}")
@@ -44,7 +45,7 @@ def export(state: str, out: str, overwrite: bool = False) -> dict:
     return counts(dump)
 
 
-def import_(snapshot_file: str, state: str, overwrite: bool = False) -> dict:
+def import_(snapshot_file: str, state: str, overwrite: bool = False) -> dict[str, int]:
     """Load a snapshot into ``state`` (created if missing); answers a count of what was loaded."""
     dump = read(snapshot_file)
     if Path(state).is_file():
@@ -63,7 +64,7 @@ def import_(snapshot_file: str, state: str, overwrite: bool = False) -> dict:
     return counts(dump)
 
 
-def read(snapshot_file: str) -> dict:
+def read(snapshot_file: str) -> dict[str, Any]:
     try:
         snapshot = json.loads(Path(snapshot_file).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -84,9 +85,9 @@ def read(snapshot_file: str) -> dict:
     return {"docs": docs, "journals": journals}
 
 
-def counts(dump: dict) -> dict:
+def counts(dump: dict[str, Any]) -> dict[str, int]:
     return {kind: len(docs) for kind, docs in dump["docs"].items() if not kind.startswith("_") and docs}
 
 
-def describe(counted: dict) -> str:
+def describe(counted: dict[str, int]) -> str:
     return ", ".join(f"{n} {kind}" for kind, n in sorted(counted.items())) or "journal entries"

@@ -8,7 +8,7 @@ and loads it back on start, so a restart loses nothing that was acknowledged.
 Callers mutate a document they got and then ``put`` it: that is the write. Documents are kept as
 packed JSON (core/packing.py), not as Python objects: a stored task or live session takes a fraction of
 the memory, so a server that runs for days holds its state in little space; ``get`` hands out a
-fresh dict each time, so only a ``put`` changes what is stored. A kind read and written whole on every
+fresh Doc each time, so only a ``put`` changes what is stored. A kind read and written whole on every
 request (an account and its ledger, on every charge) may be held as objects instead (``hold_as_objects``):
 packing it on each write would cost more than it saves; its records copy what they read
 (core/records.py), so the rule stays the same.
@@ -20,18 +20,22 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import deque
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 import orjson
 
 from viduemu.core.packing import Packer
 
+Doc = dict[str, Any]     # a stored document or journal entry, as JSON
+Held = bytes | str       # how a packed document is held in memory (core/packing.py)
+
 JOURNAL_WINDOW = 2_000   # newest entries of each journal kept in memory (all of them on disk with --state)
 
 
-def _encode(doc: dict) -> bytes | str:
+def _encode(doc: Doc) -> bytes | str:
     # orjson (bytes) for speed; the standard library (str) for what orjson cannot hold exactly:
     # integers beyond 64 bits (an echoed huge seed), which orjson would read back as floats.
     try:
@@ -40,8 +44,9 @@ def _encode(doc: dict) -> bytes | str:
         return json.dumps(doc, separators=(",", ":"))
 
 
-def _decode(raw: bytes | str) -> dict:
-    return orjson.loads(raw) if isinstance(raw, bytes) else json.loads(raw)
+def _decode(raw: bytes | str) -> Doc:
+    doc: Doc = orjson.loads(raw) if isinstance(raw, bytes) else json.loads(raw)
+    return doc
 
 
 
@@ -52,26 +57,26 @@ class MemoryStore:
 
     def __init__(self, packer: Packer | None = None) -> None:
         self.packer = packer or Packer()
-        self._docs: dict[str, dict[str, dict | bytes | str]] = {}
-        self._journals: dict[str, deque] = {}
+        self._docs: dict[str, dict[str, Doc | bytes | str]] = {}
+        self._journals: dict[str, deque[Held]] = {}
         self._objects: set[str] = set()   # kinds held as objects, not packed
 
     def hold_as_objects(self, kind: str) -> None:
         self._objects.add(kind)
 
-    def _unpack(self, held: bytes | str | dict) -> dict:
+    def _unpack(self, held: bytes | str | Doc) -> Doc:
         return held if isinstance(held, dict) else _decode(self.packer.unpack(held))
 
     # documents
-    def get(self, kind: str, key: str) -> dict | None:
+    def get(self, kind: str, key: str) -> Doc | None:
         raw = self._docs.get(kind, {}).get(key)
         return None if raw is None else self._unpack(raw)
 
-    def put(self, kind: str, key: str, doc: dict) -> dict:
+    def put(self, kind: str, key: str, doc: Doc) -> Doc:
         self._write(kind, key, self._keep(kind, key, doc))
         return doc
 
-    def _keep(self, kind: str, key: str, doc: dict) -> dict | bytes | str:
+    def _keep(self, kind: str, key: str, doc: Doc) -> Doc | bytes | str:
         """Hold ``doc`` as this store keeps it; answers what a file would store: its JSON, or the
         document itself when it is shared (encoded only if there is a file)."""
         if kind in self._objects:
@@ -85,7 +90,7 @@ class MemoryStore:
         if self._docs.get(kind, {}).pop(key, None) is not None:
             self._write(kind, key, None)
 
-    def all(self, kind: str) -> Iterator[dict]:
+    def all(self, kind: str) -> Iterator[Doc]:
         """Documents of a kind, oldest first."""
         return map(self._unpack, list(self._docs.get(kind, {}).values()))
 
@@ -93,34 +98,34 @@ class MemoryStore:
         return len(self._docs.get(kind, {}))
 
     # journals
-    def append(self, journal: str, entry: dict) -> dict:
+    def append(self, journal: str, entry: Doc) -> Doc:
         raw = _encode(entry)
         self._journals.setdefault(journal, deque(maxlen=JOURNAL_WINDOW)).append(self.packer.pack(raw))
         self._write_journal(journal, raw)
         return entry
 
-    def journal(self, journal: str) -> Iterator[dict]:
+    def journal(self, journal: str) -> Iterator[Doc]:
         return map(self._unpack, list(self._journals.get(journal, ())))
 
     # meta (small key/value facts, e.g. the clock position)
-    def get_meta(self, key: str, default=None):
+    def get_meta(self, key: str, default: Any = None) -> Any:
         return (self.get("_meta", key) or {}).get("value", default)
 
-    def set_meta(self, key: str, value) -> None:
+    def set_meta(self, key: str, value: Any) -> None:
         self.put("_meta", key, {"value": value})
 
     @contextmanager
-    def atomic(self):
+    def atomic(self) -> Iterator[None]:
         """Group writes so that they land together (or not at all) on disk."""
         yield
 
-    def dump(self) -> dict:
-        """Every document and the journals' windows, as one JSON-able dict (core/snapshot.py)."""
+    def dump(self) -> Doc:
+        """Every document and the journals' windows, as one JSON-able Doc (core/snapshot.py)."""
         return {"docs": {kind: {key: self._unpack(raw) for key, raw in docs.items()}
                          for kind, docs in self._docs.items()},
                 "journals": {name: [self._unpack(e) for e in entries] for name, entries in self._journals.items()}}
 
-    def restore(self, dump: dict) -> None:
+    def restore(self, dump: Doc) -> None:
         """Replace everything with a ``dump()`` (in one transaction with --state)."""
         with self.atomic():
             self.clear()
@@ -140,7 +145,7 @@ class MemoryStore:
         pass
 
     # persistence hooks (no-ops in memory)
-    def _write(self, kind: str, key: str, raw: bytes | str | dict | None) -> None:
+    def _write(self, kind: str, key: str, raw: bytes | str | Doc | None) -> None:
         pass
 
     def _write_journal(self, journal: str, raw: bytes | str) -> None:
@@ -164,7 +169,7 @@ class SQLiteStore(MemoryStore):
         self._load()
 
     @contextmanager
-    def atomic(self):
+    def atomic(self) -> Iterator[None]:
         if self._db.in_transaction:
             yield
             return
@@ -185,7 +190,7 @@ class SQLiteStore(MemoryStore):
         for journal, entry in rows:
             self._journals.setdefault(journal, deque(maxlen=JOURNAL_WINDOW)).append(self.packer.pack(_encode(json.loads(entry))))
 
-    def _write(self, kind: str, key: str, raw: bytes | str | dict | None) -> None:
+    def _write(self, kind: str, key: str, raw: bytes | str | Doc | None) -> None:
         if isinstance(raw, dict):
             raw = _encode(raw)
         if raw is None:

@@ -12,19 +12,21 @@ extension is absent and the app simply cannot ping.
 from __future__ import annotations
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import Frame
+from websockets.http11 import Request
 
 EXTENSION = "viduemu.heartbeat"
 
 
 class VirtualPingProtocol(WebSocketsSansIOProtocol):
-    def handle_connect(self, event) -> None:
+    def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
         scope = getattr(self, "scope", None)
         if scope is not None and scope.get("type") == "websocket":
             # The ASGI task is created but has not run yet: it sees the extension from its start.
             scope["extensions"][EXTENSION] = {"ping": self._ping, "drop": self._drop, "on_heard": None}
 
-    def connection_lost(self, exc) -> None:
+    def connection_lost(self, exc: Exception | None) -> None:
         super().connection_lost(exc)
         # The extension's bound methods (and the app's on_heard) tie this protocol, its scope and the
         # app's connection object into a cycle that only the cyclic GC frees: with hundreds of
@@ -63,13 +65,14 @@ class VirtualPingProtocol(WebSocketsSansIOProtocol):
 
     def _heard(self) -> None:
         ext = self.scope["extensions"].get(EXTENSION) if hasattr(self, "scope") else None
-        if ext and ext["on_heard"]:
-            ext["on_heard"]()
+        on_heard = ext["on_heard"] if ext else None
+        if callable(on_heard):  # None until the app sets it
+            on_heard()
 
     def handle_ping(self) -> None:
         super().handle_ping()
         self._heard()
 
-    def handle_pong(self, event) -> None:
+    def handle_pong(self, event: Frame) -> None:
         super().handle_pong(event)
         self._heard()

@@ -63,7 +63,7 @@ class Ent(Area):
         job = mv.job(job_id) if mv is not None else None
         if mv is None or job is None or job["state"] != "success":
             return None
-        shots = [mv.job(source) for source in job.get("sources", ())] or [job]
+        shots = [s for s in (mv.job(source) for source in job.get("sources", ())) if s is not None] or [job]
         width, height = resolution_size(mv.fields["resolution"], mv.fields["aspect_ratio"])
         return Clip(width, height, sum(s["input"]["duration"] for s in shots), FPS,
                     " / ".join(s["input"]["prompt"] for s in shots if s["input"]["prompt"]) or mv.fields["prompt"],

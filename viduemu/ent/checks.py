@@ -94,6 +94,7 @@ def _model_rule(endpoint: Endpoint, body: dict, subjects_form: bool) -> ModelRul
     if subjects_form and model in rules.SUBJECTLESS_MODELS:
         raise unwanted("subjects", f"{model} does not support subjects")
     table = endpoint.subjects if subjects_form else endpoint.models
+    assert table is not None  # the subjects form on an endpoint without one was refused above
     rule = table.get(model)
     if rule is None:
         raise ViduError("FieldInvalid", f"model is not supported: {model} (supported: {', '.join(table)})",
@@ -160,7 +161,9 @@ async def _check_images_and_videos(ent: Ent, endpoint: Endpoint, rule: ModelRule
         raise unwanted("videos", f"{body['model']} does not support reference videos")
     if images is None and not videos:
         raise lacking("images")
-    low, high = rule.images_with_videos if videos else rule.images
+    counts = rule.images_with_videos if videos else rule.images
+    assert counts is not None  # refused above when the rule takes no images, or no videos
+    low, high = counts
     count = len(images or [])
     if (images is not None and count == 0) or not low <= count <= high:
         raise count_out_of_range("images", f"{body['model']} takes {_count(low, high)} images"
@@ -170,7 +173,7 @@ async def _check_images_and_videos(ent: Ent, endpoint: Endpoint, rule: ModelRule
         asset = await check_image(value, f"images.{index}", max_decoded=endpoint.image_limit, fetcher=ent.fetcher)
         sizes.append(asset.size)
     if endpoint.same_size_images and len(sizes) == 2 and None not in sizes:
-        _check_similar_sizes(endpoint.same_size_images, sizes)
+        _check_similar_sizes(endpoint.same_size_images, sizes)  # type: ignore[arg-type]  # None is not in sizes
     if images is not None:
         fields["images"] = images
     if videos:

@@ -10,6 +10,7 @@ Sources: VD = vendor-docs/vidu-reference2video.txt (the spec), SUN = the CN doc 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from viduemu.vidu.inputs import MB
 
@@ -92,7 +93,7 @@ REFERENCE_SUBJECTS: dict[str, ModelRule] = {
 SUBJECTLESS_MODELS = ("viduq3-mix",)
 
 # POST /ent/v2/img2video: exactly one image (SUN; q3 rows from WN §1.3 "q3 i2v 2K", assumed 1-16 s).
-_ONE = {"images": (1, 1)}
+_ONE: dict[str, Any] = {"images": (1, 1)}
 IMG2VIDEO: dict[str, ModelRule] = {
     "viduq3-pro": replace(_Q3, durations=span(1, 16), resolutions=Q_RES + ("2K",), **_ONE),
     "viduq3-turbo": replace(_Q3, durations=span(1, 16), resolutions=Q_RES + ("2K",), **_ONE),
@@ -107,7 +108,7 @@ IMG2VIDEO: dict[str, ModelRule] = {
 }
 
 # POST /ent/v2/start-end2video: exactly two images, start then end (SUN).
-_TWO = {"images": (2, 2)}
+_TWO: dict[str, Any] = {"images": (2, 2)}
 START_END2VIDEO: dict[str, ModelRule] = {
     "viduq2-pro-fast": ModelRule(span(1, 8), 5, ("720p", "1080p"), "720p", **_TWO),
     "viduq2-pro": ModelRule(span(1, 8), 5, Q_RES, "720p", **_TWO),
@@ -119,7 +120,7 @@ START_END2VIDEO: dict[str, ModelRule] = {
 }
 
 # POST /ent/v2/text2video: no images (SUN; vidu1.5 from MCP; q3 rows assumed like reference2video).
-_NONE = {"images": None}
+_NONE: dict[str, Any] = {"images": None}
 TEXT2VIDEO: dict[str, ModelRule] = {
     "viduq3-pro": replace(_Q3, durations=span(1, 16), aspect_ratios=Q2_RATIOS, **_NONE),
     "viduq3-turbo": replace(_Q3, durations=span(1, 16), aspect_ratios=Q2_RATIOS, **_NONE),

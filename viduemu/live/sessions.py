@@ -41,8 +41,12 @@ CONN_INIT = FaultPoint("ws.conn_init", {"error_code": one_of("error_code", ("NOT
 
 
 class Connection(Protocol):
+    heard_at: float                      # virtual time of the last frame from the client
+    unanswered_since: float | None       # wall time of the oldest unanswered ping
+
     def hangup(self, reason: str) -> None: ...
     def transcript(self, who: str, text: str) -> None: ...
+    def replaced(self) -> None: ...
 
 
 def unix(ts: float | None) -> str:

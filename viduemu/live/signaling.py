@@ -18,15 +18,17 @@ import asyncio
 import json
 import logging
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from starlette.types import Message
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from viduemu.core import asyncapi
-from viduemu.vidu.auth import token_key
+from viduemu.core.clock import Timer
 from viduemu.core.errors import ViduError
 from viduemu.core.http import JSON
 from viduemu.core.ws import EXTENSION
+from viduemu.vidu.auth import token_key
 
 if TYPE_CHECKING:
     from viduemu.live.area import Live
@@ -85,8 +87,9 @@ class Signaling:
         self.seq = 0
         self.heard_at = live.core.clock.now()          # virtual time of the last frame from the client
         self.unanswered_since: float | None = None  # wall time of the oldest unanswered ping
-        self._ping = self._drop = None
-        self._beat_timer = None
+        self._ping: Any = None  # the heartbeat extension's ping(payload) and drop(code, reason): core/ws.py
+        self._drop: Any = None
+        self._beat_timer: Timer | None = None
         self._tasks: set[asyncio.Task] = set()
 
     # -- the connection's life ------------------------------------------------------
@@ -171,7 +174,7 @@ class Signaling:
     async def error(self, code: str, message: str, seq_id: int | None = None) -> None:
         await self.send(ERROR, {"error": {"code": code, "message": message}}, seq_id)
 
-    async def _take(self, frame: dict) -> None:
+    async def _take(self, frame: Message) -> None:
         """Check a client frame against contracts/asyncapi.yaml, then hand it to its handler."""
         text = frame.get("text")
         if text is None:

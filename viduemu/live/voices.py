@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from viduemu.core.errors import invalid
+
+if TYPE_CHECKING:
+    pass
 
 KIND = "voices"
 DEFAULT_VOICE = "Tina"
@@ -30,16 +35,17 @@ class Voices:
         """A system voice, or one of this account's clones."""
         return voice in SYSTEM_VOICES or self.core.store.get(KIND, _key(api_key, voice)) is not None
 
-    def resolve(self, api_key: str, voice) -> str:
+    def resolve(self, api_key: str, voice: str | None) -> str:
         """The voice a session speaks with: empty means Tina; else a system voice or one of the
         account's clones; anything else is a 400 naming ``avatar.voice``."""
-        if voice in (None, ""):
+        if voice is None or voice == "":
             return DEFAULT_VOICE
         if self.known(api_key, voice):
             return voice
         raise invalid("avatar.voice", f"unknown voice {voice!r}: use a system voice (e.g. Tina) or a cloned one")
 
-    def clone(self, api_key: str, voice: str, audio_url: str, language: str | None, text: str | None) -> dict:
+    def clone(self, api_key: str, voice: str, audio_url: str, language: str | None,
+              text: str | None) -> dict[str, Any]:
         if self.known(api_key, voice):  # a clone named like a system voice would shadow it
             raise invalid("voice", f"voice {voice!r} is taken: a system voice or one of this account's clones")
         price = 0 if len(self.clones(api_key)) < FREE_CLONES else CLONE_PRICE

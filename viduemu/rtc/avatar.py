@@ -26,15 +26,18 @@ import threading
 import time
 from collections import OrderedDict
 from fractions import Fraction
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from viduemu.vidu.inputs import thumbnail
 from viduemu.rtc import look as looks
 from viduemu.rtc import voice as voices
 from viduemu.rtc.listen import Ears, level_dbfs
+from viduemu.vidu.inputs import thumbnail
+
+if TYPE_CHECKING:
+    from aiortc import RTCRtpTransceiver
 
 log = logging.getLogger("viduemu.rtc")
 
@@ -46,11 +49,12 @@ VIDEO_TIME_BASE = Fraction(1, 90000)
 AUDIO_TIME_BASE = Fraction(1, voices.SAMPLE_RATE)
 SILENCE = bytes(2 * voices.CHUNK_SAMPLES)
 _CACHE_SIZE = 8
-_cache: OrderedDict[tuple, tuple] = OrderedDict()   # (look, speech chunks) per avatar and format
+_Media = tuple[looks.Look | None, list[bytes], voices.Rhythm]   # (look, speech chunks, rhythm)
+_cache: OrderedDict[tuple[Any, ...], _Media] = OrderedDict()   # per avatar and format
 _cache_lock = threading.Lock()
 
 
-def negotiated_codec(transceiver) -> str | None:
+def negotiated_codec(transceiver: RTCRtpTransceiver) -> str | None:
     """"VP8" or "H264" when a video transceiver's negotiated send codec can take pre-encoded packets,
     else None (use decoded frames). Call it after ``setRemoteDescription``: aiortc sends with the
     first codec it negotiated (``transceiver._codecs[0]``, as RTCRtpSender.send does)."""
@@ -61,7 +65,8 @@ def negotiated_codec(transceiver) -> str | None:
         return None
 
 
-def _media(image: bytes | None, name: str, voice: str, width: int, height: int, fps: int, seed, video: bool):
+def _media(image: bytes | None, name: str, voice: str, width: int, height: int, fps: int, seed: int | str,
+           video: bool) -> _Media:
     """The pre-rendered look (None in audio mode) and speech of an avatar, shared through a small cache."""
     key = (hashlib.sha256(image).hexdigest() if image else None, name, voice, width, height, fps, str(seed), video)
     with _cache_lock:  # characters are built in worker threads (the gateway keeps the loop free)
@@ -75,7 +80,7 @@ def _media(image: bytes | None, name: str, voice: str, width: int, height: int, 
     if video:
         look = looks.Look(looks.decode_image(image, width, height), name, rhythm, width=width, height=height,
                           fps=fps, seed=seed)
-    media = (look, voices.chunks(rhythm.pcm()), rhythm)
+    media: _Media = (look, voices.chunks(rhythm.pcm()), rhythm)
     with _cache_lock:
         _cache[key] = media
         while len(_cache) > _CACHE_SIZE:
@@ -86,14 +91,15 @@ def _media(image: bytes | None, name: str, voice: str, width: int, height: int, 
 class Character:
     """The character of one live session (see the module docstring)."""
 
-    def __init__(self, live: dict, *, width: int = 320, height: int = 240, fps: int = 15, seed=None,
+    def __init__(self, live: dict[str, Any], *, width: int = 320, height: int = 240, fps: int = 15,
+                 seed: int | None = None,
                  transcripts: bool = False, image_bytes: bytes | None = None):
         avatar = live.get("avatar") or {}
         self.live_id = str(live.get("id", ""))
         self.video = live.get("call_mode", "video") == "video"
         self.voice = avatar.get("voice") or DEFAULT_VOICE
         self.name = avatar.get("name") or ""
-        self.seed = seed if seed is not None else f"live:{self.live_id}"
+        self.seed: int | str = seed if seed is not None else f"live:{self.live_id}"
         self.transcripts = transcripts
         self.on_transcript: Callable[[str, str], None] | None = None
         self.width, self.height, self.fps = width, height, fps
@@ -105,11 +111,11 @@ class Character:
         self.answers = 0
         self._go = asyncio.Event()              # set by start() or stop()
         self._tracks: set[_Track] = set()
-        self._hearing: set[asyncio.Task] = set()
+        self._hearing: set[asyncio.Task[None]] = set()
         self._ears = Ears(self._voice_heard, self._utterance_over)
         self._speech_started = 0.0              # wall time the current answer began
         self._speech_timer: asyncio.TimerHandle | None = None
-        self._encoded: dict[str, asyncio.Future] = {}
+        self._encoded: dict[str, asyncio.Future[dict[str, list[list[bytes]]]]] = {}
         self._rng = random.Random(f"answers:{self.seed}")
 
     # -- tracks ----------------------------------------------------------------------------
@@ -134,11 +140,18 @@ class Character:
             self._tracks.add(track)
         return track
 
-    def _encoding(self, codec: str) -> asyncio.Future:
+    def _encoding(self, codec: str) -> asyncio.Future[dict[str, list[list[bytes]]]]:
         """The pre-encoded segments of ``codec``, encoded once (in a thread) and shared."""
         if codec not in self._encoded:
-            self._encoded[codec] = asyncio.ensure_future(asyncio.to_thread(self.look.packets, codec))
+            self._encoded[codec] = asyncio.ensure_future(asyncio.to_thread(self._look.packets, codec))
         return self._encoded[codec]
+
+    @property
+    def _look(self) -> looks.Look:
+        """The pre-rendered look: video mode only, where the video tracks that ask for it exist."""
+        if self.look is None:
+            raise RuntimeError(f"live session {self.live_id} is in audio mode: its character has no look")
+        return self.look
 
     # -- ears --------------------------------------------------------------------------------
     def hear(self, track: MediaStreamTrack) -> None:
@@ -274,7 +287,7 @@ class VideoTrack(_Track):
         self._segment: list[bytes] = []
         self._pos = 0
 
-    async def recv(self):
+    async def recv(self) -> av.Packet[Any] | av.VideoFrame:
         character = self.character
         if self.codec is not None:
             try:  # before pacing starts: the first frame waits for the (one-off) encoding
@@ -291,7 +304,7 @@ class VideoTrack(_Track):
         segments = encoded[state]
         if skipped or self._pos >= len(self._segment):
             # a new segment (each starts with a keyframe): where the loop is now for this viewer
-            segment = character.look.segment
+            segment = character._look.segment
             index = n // segment if offset is None else round(offset * character.fps / segment)
             self._segment, self._pos = segments[index % len(segments)], 0
         packet = av.Packet(self._segment[self._pos])
@@ -301,7 +314,7 @@ class VideoTrack(_Track):
 
     def _frame(self, n: int, pts: int, state: str, offset: float | None) -> av.VideoFrame:
         index = n if offset is None else int(offset * self.character.fps)
-        frame = self.character.look.frame(state, index)
+        frame = self.character._look.frame(state, index)
         frame.pts, frame.time_base = pts, VIDEO_TIME_BASE
         return frame
 

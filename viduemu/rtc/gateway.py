@@ -14,8 +14,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.routing import BaseRoute
@@ -25,6 +25,9 @@ from viduemu.core.context import Core
 from viduemu.core.errors import ViduError
 from viduemu.core.http import control_route, read_object
 from viduemu.live.sessions import Lives
+
+if TYPE_CHECKING:
+    from viduemu.rtc.avatar import Character
 
 log = logging.getLogger("viduemu.rtc")
 
@@ -43,8 +46,8 @@ class Gateway(Area):
         self.core, self.lives = core, lives
         self.peers: dict[str, Peer] = {}
         self._joining: dict[str, Peer] = {}  # joins past the caps, still negotiating
-        self.characters: dict[str, object] = {}
-        self._making: dict[str, asyncio.Future] = {}
+        self.characters: dict[str, Character] = {}
+        self._making: dict[str, asyncio.Future[Character]] = {}
         lives.watch(self._session_changed)
 
     def routes(self) -> Sequence[BaseRoute]:
@@ -107,7 +110,7 @@ class Gateway(Area):
         from viduemu.rtc.avatar import negotiated_codec
 
         pc = peer.pc
-        inbound = []
+        inbound: list[Any] = []
         pc.on("track", inbound.append)
 
         @pc.on("connectionstatechange")

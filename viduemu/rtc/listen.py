@@ -16,15 +16,20 @@ import time
 from array import array
 from typing import Callable
 
+import av
+
 VOICE_DBFS = -45.0
 SILENCE_SECONDS = 0.6
 MIN_VOICED_SECONDS = 0.2
 
 
-def level_dbfs(frame) -> float:
-    """RMS level of an s16 (packed or planar) audio frame's first channel, in dBFS (-inf for silence)."""
-    if frame.format.name not in ("s16", "s16p"):
-        frame = frame.reformat(format="s16")
+def level_dbfs(frame: av.AudioFrame) -> float:
+    """RMS level of an audio frame's first channel, in dBFS (-inf for silence); read as s16."""
+    if frame.format.name not in ("s16", "s16p"):  # another decoder's samples (float, say): converted
+        converted = av.AudioResampler(format="s16", layout=frame.layout.name, rate=frame.sample_rate).resample(frame)
+        if not converted:
+            return -math.inf
+        frame = converted[0]
     channels = 1 if frame.format.is_planar else len(frame.layout.channels)
     samples = array("h")
     samples.frombytes(bytes(frame.planes[0])[: 2 * frame.samples * channels])

@@ -19,11 +19,15 @@ import io
 import math
 import random
 from fractions import Fraction
+from typing import TYPE_CHECKING, Any, cast
 
 import av
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from viduemu.rtc.voice import Rhythm
+
+if TYPE_CHECKING:
+    from av.video.codeccontext import VideoCodecContext
 
 LOOP_SECONDS = 4.0
 STATES = ("listening", "speaking")
@@ -46,7 +50,7 @@ def codec_name(mime: str | None) -> str | None:
     return name
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont:
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=size)  # bundled with Pillow: the same glyphs everywhere
 
 
@@ -56,7 +60,7 @@ def decode_image(data: bytes | None, width: int, height: int) -> Image.Image | N
     if not data:
         return None
     try:
-        image = Image.open(io.BytesIO(data))
+        image: Image.Image = Image.open(io.BytesIO(data))
         image.draft("RGB", (width * 2, height * 2))  # JPEG: decode at a reduced scale (cheap on huge files)
         image = ImageOps.exif_transpose(image).convert("RGB")
         return ImageOps.fit(image, (width, height), Image.Resampling.BILINEAR, centering=(0.5, 0.3))
@@ -68,7 +72,7 @@ class Look:
     """Every frame of one character, pre-rendered: ``frame(state, index)``, ``packets(codec)``."""
 
     def __init__(self, image: Image.Image | None, name: str, rhythm: Rhythm, *, width: int, height: int,
-                 fps: int, seed):
+                 fps: int, seed: int | str | None):
         self.width, self.height, self.fps = width, height, fps
         self.segment = max(1, round(fps / 3))
         self.loop_frames = self.segment * math.ceil(LOOP_SECONDS * fps / self.segment)
@@ -177,7 +181,7 @@ class Look:
         """A new yuv420p frame (a copy: callers may set pts, encoders may touch it) of a loop."""
         frame = av.VideoFrame(self.width, self.height, "yuv420p")
         for plane, data, size in zip(frame.planes, self._frames[state][index % self.loop_frames],
-                                     self._line_sizes):
+                                     self._line_sizes, strict=True):
             if plane.line_size == size:
                 plane.update(data)
             else:  # another allocation alignment: copy row by row
@@ -197,19 +201,24 @@ class Look:
 
     def _encode_segment(self, codec: str, state: str, first: int) -> list[bytes]:
         name, options = ENCODERS[codec]
-        context = av.CodecContext.create(name, "w")
+        context = cast("VideoCodecContext", av.CodecContext.create(name, "w"))  # libvpx, libx264: video
         context.width, context.height, context.pix_fmt = self.width, self.height, "yuv420p"
         context.time_base = Fraction(1, self.fps)
         context.framerate = Fraction(self.fps, 1)
         context.options = dict(options, g=str(self.segment))
-        out: dict[int, bytes] = {}
+        out: dict[int, bytes] = {}  # by pts: one per frame, checked below
+
+        def keep(packets: list[av.Packet[Any]]) -> None:
+            for packet in packets:
+                if packet.pts is None:
+                    raise RuntimeError(f"{name} gave a packet without a timestamp")
+                out[packet.pts] = bytes(packet)
+
         for i in range(self.segment):
             frame = self.frame(state, first + i)
             frame.pts, frame.time_base = i, context.time_base
-            for packet in context.encode(frame):
-                out[packet.pts] = bytes(packet)
-        for packet in context.encode(None):
-            out[packet.pts] = bytes(packet)
+            keep(context.encode(frame))
+        keep(context.encode(None))
         if sorted(out) != list(range(self.segment)):
             raise RuntimeError(f"{name} did not give one packet per frame: {sorted(out)}")
         return [out[i] for i in range(self.segment)]

@@ -43,7 +43,7 @@ class Syllable:
 class Rhythm:
     """The syllable plan of one loop of ``seconds`` for a voice, deterministic under ``seed``."""
 
-    def __init__(self, voice: str, seed, seconds: float):
+    def __init__(self, voice: str, seed: int | str | None, seconds: float):
         self.seconds = seconds
         self.hz = pitch(voice)
         rng = random.Random(f"rhythm:{seed}:{voice}")
@@ -68,7 +68,8 @@ class Rhythm:
         t %= self.seconds
         for s in self.syllables:
             if s.start <= t < s.end:
-                return math.sin(math.pi * (t - s.start) / (s.end - s.start)) ** 0.6
+                level: float = math.sin(math.pi * (t - s.start) / (s.end - s.start)) ** 0.6  # sin >= 0 here
+                return level
             if s.start > t:
                 break
         return 0.0

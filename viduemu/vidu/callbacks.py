@@ -16,13 +16,16 @@ import email.utils
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from viduemu.client import signature
 from viduemu.core.area import Area
 from viduemu.core.context import Core
 from viduemu.core.records import Record, Table
 from viduemu.vidu.auth import secret_of
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("viduemu.callbacks")
 
@@ -51,7 +54,7 @@ class Callbacks(Area):
     def __init__(self, core: Core) -> None:
         self.core = core
         self.table = Table(core.store, Outbox)
-        self._client = None
+        self._client: httpx.AsyncClient | None = None
         self._inflight: dict[str, asyncio.Task] = {}
 
     def pending(self, ref: str) -> int:
@@ -104,10 +107,11 @@ class Callbacks(Area):
             box.attempt += 1
             box.next_at = None
             self.table.put(box)  # counted before sending: a crash mid-send uses up an attempt
-            entry = {"at": self.core.clock.now(), "task_id": task_id, "api_key": box.api_key, "url": url,
-                     "headers": self.headers(url, secret_of(box.api_key)), "body": body, "status": None,
-                     "error": None, "attempt": box.attempt}
-            entry["status"], entry["error"] = await self._post(url, entry["headers"], body)
+            headers = self.headers(url, secret_of(box.api_key))
+            entry: dict[str, Any] = {"at": self.core.clock.now(), "task_id": task_id, "api_key": box.api_key,
+                                     "url": url, "headers": headers, "body": body, "status": None, "error": None,
+                                     "attempt": box.attempt}
+            entry["status"], entry["error"] = await self._post(url, headers, body)
         finally:
             self._inflight.pop(task_id, None)
         self.core.journal(JOURNAL, entry)
@@ -115,7 +119,7 @@ class Callbacks(Area):
 
     async def _post(self, url: str, headers: dict, body: dict) -> tuple[int | None, str | None]:
         if self._client is None:
-            import httpx
+            import httpx  # on the first delivery, not at start-up
 
             # Deliveries go straight to the receiver, whatever proxy the environment names.
             self._client = httpx.AsyncClient(trust_env=False, follow_redirects=False)

@@ -23,8 +23,13 @@ import asyncio
 import ipaddress
 import socket
 import urllib.parse
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from viduemu.core.errors import ViduError
+
+if TYPE_CHECKING:
+    import httpx
 
 MAX_REDIRECTS = 5
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -32,12 +37,12 @@ REDIRECTS = (301, 302, 303, 307, 308)
 
 async def system_resolve(host: str, port: int) -> list[str]:
     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [info[4][0] for info in infos]
+    return [str(info[4][0]) for info in infos]  # the address of each (address, port, ...)
 
 
 def is_public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone (fe80::1%eth0)
-    if getattr(ip, "ipv4_mapped", None):
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
     return ip.is_global and not ip.is_multicast
 
@@ -47,10 +52,11 @@ class Fetcher:
     network: the system's by default."""
 
     def __init__(self, timeout: float, max_bytes: int, *, allow_private: bool = False,
-                 resolve=system_resolve, transport=None):
+                 resolve: Callable[[str, int], Awaitable[list[str]]] = system_resolve,
+                 transport: httpx.AsyncBaseTransport | None = None):
         self.timeout, self.max_bytes, self.allow_private = timeout, max_bytes, allow_private
         self.resolve, self.transport = resolve, transport
-        self._client = None
+        self._client: httpx.AsyncClient | None = None
 
     async def __call__(self, url: str, field: str) -> bytes:
         import httpx
@@ -80,7 +86,7 @@ class Fetcher:
         except (httpx.HTTPError, httpx.InvalidURL, OSError, UnicodeError, ValueError) as exc:
             raise _failure(field, type(exc).__name__) from None
 
-    async def _pin(self, url: str, field: str):
+    async def _pin(self, url: str, field: str) -> tuple[httpx.URL, dict[str, str], dict[str, Any]]:
         """(the URL with its host replaced by a checked address, headers, httpx extensions)."""
         import httpx
 
@@ -111,13 +117,14 @@ class Fetcher:
         netloc = parts.netloc.decode("ascii").rpartition("@")[2]
         return parts.copy_with(host=addresses[0]), {"Host": netloc}, {"sni_hostname": host}
 
-    async def _body(self, response, field: str) -> bytes:
+    async def _body(self, response: httpx.Response, field: str) -> bytes:
         if not 200 <= response.status_code < 300:
             raise _failure(field, f"the server answered HTTP {response.status_code}")
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
             raise self._too_big(field)
-        chunks, size = [], 0
+        chunks: list[bytes] = []
+        size = 0
         async for chunk in response.aiter_bytes():
             size += len(chunk)
             if size > self.max_bytes:

@@ -185,8 +185,8 @@ def thumbnail(source: str | bytes | None, max_side: int = 480) -> bytes | None:
             source = decode_data_uri(source, "image", 1 << 40)[1]
         if not source:
             return None
-        with Image.open(io.BytesIO(source)) as img:
-            img = img.convert("RGB")
+        with Image.open(io.BytesIO(source)) as opened:
+            img = opened.convert("RGB")
             img.thumbnail((max_side, max_side))
             out = io.BytesIO()
             img.save(out, "PNG")

@@ -18,7 +18,6 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-
 FPS = 16                 # what the vendor's outputs report as video.fps (wire notes §1.5)
 AUTO_DURATION = 5        # seconds picked for "duration": 0 (automatic, viduq2-pro); docs/decisions.md
 RENDER_VERSION = 1       # bump when the picture or the encoder settings change (cache keys use it)

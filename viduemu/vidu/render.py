@@ -16,7 +16,7 @@ from viduemu.vidu.media import X264_OPTIONS, Clip
 
 # -- drawing ---------------------------------------------------------------
 
-def _yuv(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
+def _yuv(rgb: tuple[int, ...]) -> tuple[int, int, int]:
     """BT.601 limited range, as swscale converts the background."""
     r, g, b = (c / 255 for c in rgb)
     return (round(16 + 65.481 * r + 128.553 * g + 24.966 * b),
@@ -25,7 +25,8 @@ def _yuv(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.load_default(size=size)  # bundled with Pillow: the same glyphs on every machine
+    # bundled with Pillow: the same glyphs on every machine (a FreeType font, which getmetrics needs)
+    return ImageFont.load_default(size=size)  # type: ignore[return-value]
 
 
 def _clean(prompt: str) -> str:
@@ -144,7 +145,7 @@ def _draw_frame(frame: av.VideoFrame, layout: _Layout, clip: Clip, index: int) -
     """Background, ball, progress bar and counter for frame ``index`` (0-based)."""
     w, h = clip.width, clip.height
     planes = []
-    for plane, bg, stride in zip(frame.planes, layout.planes, layout.strides):
+    for plane, bg, stride in zip(frame.planes, layout.planes, layout.strides, strict=True):
         view = memoryview(plane)
         if plane.line_size == stride:
             view[:] = bg
