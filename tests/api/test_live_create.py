@@ -14,8 +14,8 @@ from tests.conftest import AUTH, KEY, advance, assert_error, contract_checker
 from viduemu.app import create_app
 from viduemu.cli import build_parser, settings_from
 from viduemu.config import Settings
+from viduemu.live.rules import SYSTEM_VOICES
 from viduemu.vidu.accounts import creator_id
-from viduemu.live.voices import SYSTEM_VOICES
 
 LIVES = "/live/v1/lives"
 MB = 1024 * 1024

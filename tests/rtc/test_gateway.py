@@ -316,7 +316,7 @@ async def test_the_character_hears_the_callers_tone_and_answers_with_transcripts
     try:
         answer = await join(server, created["rtc"], pc)
         drains = [asyncio.ensure_future(count_frames(t, 8)) for t in answer["tracks"].values()]
-        character = server.emu.rtc.characters[live_id]
+        character = server.emu.rtc.gateway.characters[live_id]
         seen = []
         for _ in range(400):
             seen.append(character.state)

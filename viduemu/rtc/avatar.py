@@ -26,19 +26,22 @@ import threading
 import time
 from collections import OrderedDict
 from fractions import Fraction
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from viduemu.vidu.inputs import thumbnail
 from viduemu.rtc import look as looks
 from viduemu.rtc import voice as voices
 from viduemu.rtc.listen import Ears, level_dbfs
+from viduemu.vidu.inputs import thumbnail
+from viduemu.vidu.lives import DEFAULT_VOICE
+
+if TYPE_CHECKING:
+    from viduemu.rtc.models import Session
 
 log = logging.getLogger("viduemu.rtc")
 
-DEFAULT_VOICE = "Tina"
 ANSWER_MIN, ANSWER_MAX = 1.0, 8.0    # seconds an answer lasts: as long as the user spoke, clamped
 BARGE_IN_SECONDS = 0.3               # the user's voice during an answer that interrupts it
 MAX_LAG = 0.5                        # a track this far behind the wall clock skips ahead
@@ -86,11 +89,13 @@ def _media(image: bytes | None, name: str, voice: str, width: int, height: int, 
 class Character:
     """The character of one live session (see the module docstring)."""
 
-    def __init__(self, live: dict, *, width: int = 320, height: int = 240, fps: int = 15, seed=None,
+    def __init__(self, live: Session, *, width: int = 320, height: int = 240, fps: int = 15, seed=None,
                  transcripts: bool = False, image_bytes: bytes | None = None):
-        avatar = live.get("avatar") or {}
-        self.live_id = str(live.get("id", ""))
-        self.video = live.get("call_mode", "video") == "video"
+        """``live``: the session (its id, call mode and avatar: name, voice, image_uri); ``image_bytes``:
+        the avatar's picture (else the image_uri's, when a data URI)."""
+        avatar = live.avatar or {}
+        self.live_id = str(live.id)
+        self.video = live.call_mode == "video"
         self.voice = avatar.get("voice") or DEFAULT_VOICE
         self.name = avatar.get("name") or ""
         self.seed = seed if seed is not None else f"live:{self.live_id}"
