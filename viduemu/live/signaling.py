@@ -1,8 +1,9 @@
 """The signaling WebSocket ``/live/ws/live/connect?live_id=...`` (wire notes §2.6).
 
 Envelope ``{"type", "live_id", "seq_id", "payload"}``. The client sends 1 ``conn_init``,
-5 ``hangup``, 7 ``audio_interrupted``, 99 ``text_msg``; the server answers 2 ``conn_init_ack``,
-6 forced ``hangup``, and 0 ``error`` for a frame it cannot take (the connection stays up).
+5 ``hangup``, 7 ``audio_interrupted`` (the character stops talking), 99 ``text_msg`` (accepted,
+ignored); the server answers 2 ``conn_init_ack``, 6 forced ``hangup``, 9 and 10 transcripts (with
+``--rtc-transcripts``), and 0 ``error`` for a frame it cannot take (the connection stays up).
 
 Heartbeats run on the virtual clock: every ``heartbeat_interval`` the server pings (through the
 ``viduemu.heartbeat`` extension of core/ws.py); a client that has sent nothing for
@@ -29,6 +30,7 @@ from viduemu.core.errors import ViduError
 from viduemu.core.http import JSON
 from viduemu.core.ws import EXTENSION
 from viduemu.vidu.auth import token_key
+from viduemu.vidu.lives import LiveInterrupted
 
 if TYPE_CHECKING:
     from viduemu.live.area import LiveArea
@@ -226,10 +228,18 @@ class Signaling:
         self.area.sessions.hangup(self.live_id, reason, notify=False)
         await self._close(CLOSE_NORMAL, "hung up")
 
-    async def _note(self, payload: dict, seq_id: int | None) -> None:
-        """audio_interrupted and text_msg: accepted (the character's side arrives with the RTC issue)."""
+    async def _interrupted(self, payload: dict, seq_id: int | None) -> None:
+        """audio_interrupted: the user talks over the character. From the session's client (the
+        connection a successful conn_init attached), the character stops its answer (``LiveInterrupted``,
+        heard by the RTC gateway); nothing is answered on the socket."""
+        if self.area.sessions.connection(self.live_id) is self:
+            self.area.core.events.publish(LiveInterrupted(self.live_id))
 
-    HANDLERS = {CONN_INIT: _conn_init, HANGUP: _hangup, AUDIO_INTERRUPTED: _note, TEXT_MSG: _note}
+    async def _text(self, payload: dict, seq_id: int | None) -> None:
+        """text_msg: accepted (checked against the contract, journaled) and otherwise ignored: the
+        emulated character answers speech only, not text."""
+
+    HANDLERS = {CONN_INIT: _conn_init, HANGUP: _hangup, AUDIO_INTERRUPTED: _interrupted, TEXT_MSG: _text}
 
     # -- what the session tells its connection ------------------------------------------
     def hangup(self, reason: str) -> None:

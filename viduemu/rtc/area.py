@@ -19,7 +19,7 @@ from viduemu.core.area import Area
 from viduemu.core.context import Core
 from viduemu.rtc import routes
 from viduemu.rtc.models import Gateway, Sessions
-from viduemu.vidu.lives import LiveChanged
+from viduemu.vidu.lives import LiveChanged, LiveInterrupted
 
 
 class Rtc(Area):
@@ -27,10 +27,14 @@ class Rtc(Area):
         self.core = core
         self.gateway = Gateway(core, sessions)
         core.events.subscribe(LiveChanged, self._live_changed)
+        core.events.subscribe(LiveInterrupted, self._live_interrupted)
 
     # -- what the live area tells us -----------------------------------------------------------
     def _live_changed(self, event: LiveChanged) -> None:
         self.gateway.session_changed(event.live_id, event.status)
+
+    def _live_interrupted(self, event: LiveInterrupted) -> None:
+        self.gateway.interrupt(event.live_id)
 
     # -- the Area protocol -----------------------------------------------------------------------
     def routes(self) -> Sequence[BaseRoute]:

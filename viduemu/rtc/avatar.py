@@ -8,7 +8,8 @@ session went on_live) and ``stop()`` (hangup or end: every track ends).
 The character listens to the viewers' microphones (``hear``; rtc/listen.py). When the user stops
 talking (about 600 ms of silence) it answers: state ``speaking``, the mouth moving with a
 syllable-rhythm voice, for as long as the user spoke (clamped to 1..8 s), then ``listening``
-again. A user who talks over the answer (``BARGE_IN_SECONDS`` of voice) interrupts it.
+again. A user who talks over the answer (``BARGE_IN_SECONDS`` of voice) interrupts it; so does the
+client's ``audio_interrupted`` message on the signaling socket (the gateway calls ``interrupt``).
 
 Video comes in two forms: decoded frames (aiortc encodes them, one encoder per viewer) or, with
 ``video_track(codec)``, pre-encoded packets of that codec shared by every viewer (aiortc only

@@ -7,7 +7,7 @@ user's microphone (heard by the character) and camera (black-holed); the answer 
 tracks under the stream id ``live-bot-{creatorID}-{liveID}``. Media flows only while the session is
 on_live (the character starts and stops with it, ``session_changed``); on hangup or end every peer of
 the session closes. A peer leaves by ``DELETE /_emulator/rtc/sdp/{peer_id}``, or when its ICE
-connection fails.
+connection fails. A client's ``audio_interrupted`` ends the character's answer (``interrupt``).
 
 The gateway knows the live area only through the ``Sessions`` protocol below (the live engine,
 live/models.py ``Lives``, is passed in by viduemu/emulator.py) and the events of vidu/lives.py.
@@ -225,6 +225,12 @@ class Gateway:
                 self.characters.pop(live_id, None)
             for peer in [p for p in self.peers.values() if p.live_id == live_id]:
                 asyncio.get_running_loop().create_task(self.leave(peer.peer_id))
+
+    def interrupt(self, live_id: str) -> None:
+        """The session's client sent audio_interrupted: the character's current answer ends now."""
+        character = self.characters.get(live_id)
+        if character is not None:
+            character.interrupt()
 
     async def aclose(self) -> None:
         for character in self.characters.values():

@@ -19,3 +19,9 @@ class LiveChanged:
     starts and stops the character's media) need no more, and ask the live engine if they do."""
     live_id: str
     status: str
+
+
+@dataclass(frozen=True)
+class LiveInterrupted:
+    """The session's client sent ``audio_interrupted`` (type 7): the character stops its answer."""
+    live_id: str
