@@ -15,8 +15,8 @@ from viduemu.core.area import Area
 from viduemu.core.context import Core
 from viduemu.core.contracts import Contracts
 from viduemu.ent.area import Ent
-from viduemu.live.area import Live
-from viduemu.rtc.gateway import Gateway
+from viduemu.live.area import LiveArea
+from viduemu.rtc.area import Rtc
 from viduemu.vidu.accounts import Accounts
 from viduemu.vidu.callbacks import Callbacks
 from viduemu.vidu.fetch import Fetcher
@@ -31,8 +31,8 @@ class Emulator:
     tasks: TaskEngine           # the task lifecycle /ent/v2 and the aggregator share
     callbacks: Callbacks        # signed deliveries, for every area that sends them
     ent: Ent
-    live: Live
-    rtc: Gateway
+    live: LiveArea
+    rtc: Rtc              # the live sessions' media channels (reads them through live's engine)
     aggregator: Aggregator
     control: Control
 
@@ -44,13 +44,15 @@ class Emulator:
                           allow_private=settings.fetch_allow_private) if settings.fetch_urls else None
         tasks, callbacks = TaskEngine(core, accounts), Callbacks(core)
         ent = Ent(core, accounts, tasks, callbacks, fetcher)
-        live = Live(core, accounts, fetcher)
+        live = LiveArea(core, accounts, fetcher)
         control = Control(core, accounts, reset=lambda: emu.reset())   # emu: bound just below
-        emu = cls(core, accounts, fetcher, tasks, callbacks, ent, live, Gateway(core, live.sessions),
+        emu = cls(core, accounts, fetcher, tasks, callbacks, ent, live, Rtc(core, live.sessions),
                   Aggregator(core, accounts, tasks, callbacks, ent), control)
-        for area in emu.areas:
+        for area in emu.areas:   # what core needs to know of each part, declared by the part
             for prefix, resolver in area.files().items():
                 core.files.register(prefix, resolver)
+            for point in area.fault_points():
+                core.faults.declare(point)
         return emu
 
     @property

@@ -14,7 +14,7 @@ from tests.conftest import AUTH, KEY, advance, assert_error, contract_checker
 from viduemu.app import create_app
 from viduemu.cli import build_parser, settings_from
 from viduemu.config import Settings
-from viduemu.live.voices import SYSTEM_VOICES
+from viduemu.live.rules import SYSTEM_VOICES
 from viduemu.vidu.accounts import creator_id
 
 LIVES = "/live/v1/lives"

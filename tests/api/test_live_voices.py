@@ -9,7 +9,7 @@ import pytest
 
 from tests.api.mvsubj_support import encoded_audio, png, wav
 from tests.conftest import AUTH, KEY, assert_error
-from viduemu.live.voices import CLONE_PRICE, FREE_CLONES
+from viduemu.live.rules import CLONE_PRICE, FREE_CLONES
 
 VOICES, CLONE = "/live/v1/voices", "/live/v1/voices/clone"
 OTHER = {"Authorization": "Token vda_other_key"}

@@ -16,7 +16,7 @@ import os
 import threading
 import time
 
-from tests.rtc.support import Call
+from tests.rtc.support import Call, Session
 from viduemu.rtc.avatar import Character
 
 
@@ -41,7 +41,7 @@ def thread_cpu() -> dict[str, float]:
 
 
 async def main(viewers: int, mode: str, seconds: float, fps: int) -> None:
-    live = {"id": "1", "call_mode": "video", "avatar": {"name": "Mia", "voice": "Tina", "image_uri": "data:image/png"}}
+    live = Session("1", "video", {"name": "Mia", "voice": "Tina", "image_uri": "data:image/png"})
     character = Character(live, seed=1, fps=fps)
     calls = [await Call(character, packets=mode == "packets", keep_frames=False).connect() for _ in range(viewers)]
     character.start()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass, field
 
 import av
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender
@@ -19,6 +20,18 @@ from viduemu.client.rtc import ToneTrack as ClientToneTrack
 
 RATE = 48000
 CHUNK = 960  # 20 ms
+
+
+@dataclass
+class Session:
+    """A live session as the gateway and the character read it (rtc/models.py ``Session``), no server."""
+    id: str = "900000000000000001"
+    call_mode: str = "video"
+    avatar: dict = field(default_factory=dict)
+    status: str = "waiting"
+    api_key: str = "vda_test"
+    picture: str | None = None
+    rtc: dict = field(default_factory=dict)
 
 
 def config() -> RTCConfiguration:

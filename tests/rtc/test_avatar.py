@@ -11,7 +11,7 @@ import pytest
 from aiortc.mediastreams import MediaStreamError
 from PIL import Image
 
-from tests.rtc.support import Call, ToneTrack, caption_state, frame_bytes, mean_rgb, wait_until
+from tests.rtc.support import Call, Session, ToneTrack, caption_state, frame_bytes, mean_rgb, wait_until
 from viduemu.rtc.avatar import Character
 from viduemu.rtc.listen import level_dbfs
 from viduemu.rtc.look import Look
@@ -19,9 +19,9 @@ from viduemu.rtc.voice import Rhythm, pitch
 
 
 def live(call_mode: str = "video", name: str = "Mia", voice: str = "Tina", image_uri: str = "data:image/png",
-         live_id: str = "900000000000000001") -> dict:
-    return {"id": live_id, "call_mode": call_mode, "status": "waiting",
-            "avatar": {"persona": "a friendly guide", "image_uri": image_uri, "name": name, "voice": voice}}
+         live_id: str = "900000000000000001") -> Session:
+    return Session(live_id, call_mode, {"persona": "a friendly guide", "image_uri": image_uri, "name": name,
+                                        "voice": voice})
 
 
 def png(rgb: tuple[int, int, int], size=(400, 300)) -> bytes:

@@ -316,7 +316,7 @@ async def test_the_character_hears_the_callers_tone_and_answers_with_transcripts
     try:
         answer = await join(server, created["rtc"], pc)
         drains = [asyncio.ensure_future(count_frames(t, 8)) for t in answer["tracks"].values()]
-        character = server.emu.rtc.characters[live_id]
+        character = server.emu.rtc.gateway.characters[live_id]
         seen = []
         for _ in range(400):
             seen.append(character.state)
@@ -330,6 +330,56 @@ async def test_the_character_hears_the_callers_tone_and_answers_with_transcripts
         assert said["payload"]["character_transcript"]["content"]
         for drain in drains:
             drain.cancel()
+    finally:
+        await pc.close()
+        await ws.close()
+
+
+async def test_audio_interrupted_on_the_socket_stops_the_characters_answer(server):
+    """Type 7 from the session's client ends the answer at once (state, and silence on the viewer's
+    audio); the same message from a socket that never sent conn_init is not the session's client."""
+    from tests.live.conftest import send
+    from tests.rtc.support import wait_until
+    from viduemu.client.rtc import ToneTrack
+    from viduemu.rtc.listen import level_dbfs
+
+    created = await on_live_session(server, "audio")
+    live_id, ws = created["live"]["id"], created["ws"]
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    pc.addTrack(ToneTrack(440, seconds=3.0, delay=0.3))     # 3 s of speech: a 3 s answer
+    await pc.setLocalDescription(await pc.createOffer())
+    heard: list[tuple[float, float]] = []                    # (wall time, dBFS) of the character's audio
+
+    async def listen(track):
+        try:
+            while True:
+                frame = await track.recv()
+                heard.append((time.monotonic(), level_dbfs(frame)))
+        except MediaStreamError:
+            pass
+
+    try:
+        answer = await join(server, created["rtc"], pc)
+        listening = asyncio.ensure_future(listen(answer["tracks"]["audio"]))
+        character = server.emu.rtc.gateway.characters[live_id]
+        assert await wait_until(lambda: character.state == "speaking", 8.0), "the character never answered"
+        spoke_at = time.monotonic()
+        async with server.connect(live_id) as stranger:     # connected, but no conn_init: not the client
+            await send(stranger, 7, {}, 1, live_id)
+            await asyncio.sleep(0.5)
+            assert character.state == "speaking"
+        await send(ws, 7, {}, 2, live_id)
+        assert await wait_until(lambda: character.state == "listening", 0.5), "audio_interrupted was ignored"
+        interrupted_at = time.monotonic()
+        assert interrupted_at - spoke_at < 1.5                # the answer had 1.5 s or more to go
+        await asyncio.sleep(spoke_at + 3.0 - time.monotonic())  # past where the answer would have ended
+        assert character.state == "listening" and character.answers == 1
+        loud = [t for t, level in heard if level > -35]
+        assert [t for t in loud if spoke_at < t < interrupted_at], "the viewer never heard the answer"
+        assert not [t for t in loud if t > interrupted_at + 0.5], "the viewer still hears the answer"
+        journal = (await server.http.get(f"/_emulator/ws?live_id={live_id}")).json()["messages"]
+        assert [e["message"]["type"] for e in journal if e["dir"] == "in"].count(7) == 2   # both journaled
+        listening.cancel()
     finally:
         await pc.close()
         await ws.close()

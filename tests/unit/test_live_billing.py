@@ -1,6 +1,6 @@
 """Properties of the S1 billing arithmetic (viduemu/live/billing.py), checked with hypothesis.
 
-``simulate`` replays what a session does with it (live/sessions.py): at every 6 s of on_live time
+``simulate`` replays what a session does with it (live/models.py): at every 6 s of on_live time
 it takes what is due so far, hanging up (``credit_insufficient``) when ``take`` says the balance is
 exhausted; at the end it settles the remainder.
 """

@@ -1,4 +1,10 @@
-"""The S1 live area: sessions (/live/v1/lives), voices, and the signaling WebSocket."""
+"""The S1 live area: sessions (/live/v1/lives), voices, and the signaling WebSocket.
+
+Files: routes.py (every handler and the route table), models.py (the ``Live`` and ``Voice`` records and
+their engines), views.py (every wire shape), rules.py (limits, timings, reasons, names, voices),
+billing.py (the on_live arithmetic), signaling.py (the WebSocket protocol). It publishes the events of
+vidu/lives.py; the RTC area reads its sessions through them and the engine, never its storage.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +14,14 @@ from starlette.routing import BaseRoute
 
 from viduemu.core.area import Area
 from viduemu.core.context import Core
-from viduemu.live import routes
-from viduemu.live.sessions import Lives
-from viduemu.live.voices import Voices
+from viduemu.core.faults import FaultPoint
+from viduemu.live import routes, rules
+from viduemu.live.models import Lives, Voices
 from viduemu.vidu.accounts import Accounts
 from viduemu.vidu.fetch import Fetcher
 
 
-class Live(Area):
+class LiveArea(Area):
     def __init__(self, core: Core, accounts: Accounts, fetcher: Fetcher | None) -> None:
         self.core, self.accounts, self.fetcher = core, accounts, fetcher
         self.sessions = Lives(core, accounts)
@@ -23,6 +29,9 @@ class Live(Area):
 
     def routes(self) -> Sequence[BaseRoute]:
         return routes.routes(self)
+
+    def fault_points(self) -> Sequence[FaultPoint]:
+        return (rules.CONN_INIT,)
 
     def resume(self) -> None:
         self.sessions.resume()

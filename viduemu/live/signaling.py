@@ -1,8 +1,9 @@
 """The signaling WebSocket ``/live/ws/live/connect?live_id=...`` (wire notes §2.6).
 
 Envelope ``{"type", "live_id", "seq_id", "payload"}``. The client sends 1 ``conn_init``,
-5 ``hangup``, 7 ``audio_interrupted``, 99 ``text_msg``; the server answers 2 ``conn_init_ack``,
-6 forced ``hangup``, and 0 ``error`` for a frame it cannot take (the connection stays up).
+5 ``hangup``, 7 ``audio_interrupted`` (the character stops talking), 99 ``text_msg`` (accepted,
+ignored); the server answers 2 ``conn_init_ack``, 6 forced ``hangup``, 9 and 10 transcripts (with
+``--rtc-transcripts``), and 0 ``error`` for a frame it cannot take (the connection stays up).
 
 Heartbeats run on the virtual clock: every ``heartbeat_interval`` the server pings (through the
 ``viduemu.heartbeat`` extension of core/ws.py); a client that has sent nothing for
@@ -18,9 +19,9 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from starlette.types import Message
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from viduemu.core import asyncapi
@@ -29,9 +30,10 @@ from viduemu.core.errors import ViduError
 from viduemu.core.http import JSON
 from viduemu.core.ws import EXTENSION
 from viduemu.vidu.auth import token_key
+from viduemu.vidu.lives import LiveInterrupted
 
 if TYPE_CHECKING:
-    from viduemu.live.area import Live
+    from viduemu.live.area import LiveArea
 
 log = logging.getLogger("viduemu.signaling")
 
@@ -47,30 +49,30 @@ def _caller(ws: WebSocket) -> str:
     return token_key({"authorization": header if header else ws.query_params.get("authorization", "")})
 
 
-async def endpoint(live: Live, ws: WebSocket) -> None:
+async def endpoint(area: LiveArea, ws: WebSocket) -> None:
     live_id = ws.query_params.get("live_id", "")
     try:
         api_key = _caller(ws)
         if not live_id:
             raise ViduError("FieldLacking", fields="live_id")
-        live.sessions.get(api_key, live_id)  # 404 unknown, 403 another key's
+        area.sessions.get(api_key, live_id)  # 404 unknown, 403 another key's
     except ViduError as err:
-        await _refuse(ws, live, err)
+        await _refuse(ws, area, err)
         return
-    await Signaling(live, ws, live_id, api_key).run()
+    await Signaling(area, ws, live_id, api_key).run()
 
 
-def bind(live: Live):
-    """The WebSocket endpoint of ``live``'s signaling socket."""
+def bind(area: LiveArea):
+    """The WebSocket endpoint of the live area's signaling socket."""
 
     async def signaling(ws: WebSocket) -> None:
-        await endpoint(live, ws)
+        await endpoint(area, ws)
 
     return signaling
 
 
-async def _refuse(ws: WebSocket, live: Live, err: ViduError) -> None:
-    body = err.body(live.core.ids.trace_id())
+async def _refuse(ws: WebSocket, area: LiveArea, err: ViduError) -> None:
+    body = err.body(area.core.ids.trace_id())
     if "websocket.http.response" in ws.scope.get("extensions", {}):
         await ws.send_denial_response(JSON(body, status_code=err.status))
     else:
@@ -80,15 +82,16 @@ async def _refuse(ws: WebSocket, live: Live, err: ViduError) -> None:
 class Signaling:
     """One client connection to one session."""
 
-    def __init__(self, live: Live, ws: WebSocket, live_id: str, api_key: str):
-        self.live, self.ws, self.live_id, self.api_key = live, ws, live_id, api_key
-        self.settings = live.core.settings
+    def __init__(self, area: LiveArea, ws: WebSocket, live_id: str, api_key: str):
+        self.area, self.ws, self.live_id, self.api_key = area, ws, live_id, api_key
+        self.settings = area.core.settings
         self.closed = False
         self.seq = 0
-        self.heard_at = live.core.clock.now()          # virtual time of the last frame from the client
+        self.heard_at = area.core.clock.now()          # virtual time of the last frame from the client
         self.unanswered_since: float | None = None  # wall time of the oldest unanswered ping
-        self._ping: Any = None  # the heartbeat extension's ping(payload) and drop(code, reason): core/ws.py
-        self._drop: Any = None
+        # set by the heartbeat extension of core/ws.py (absent: no heartbeats, e.g. under a test client)
+        self._ping: Callable[[bytes], None] | None = None
+        self._drop: Callable[[int, str], None] | None = None
         self._beat_timer: Timer | None = None
         self._tasks: set[asyncio.Task] = set()
 
@@ -99,7 +102,7 @@ class Signaling:
         if ext is not None:
             ext["on_heard"] = self._heard
             self._ping, self._drop = ext["ping"], ext["drop"]
-            self._beat_timer = self.live.core.clock.call_later(self.settings.heartbeat_interval, self._beat)
+            self._beat_timer = self.area.core.clock.call_later(self.settings.heartbeat_interval, self._beat)
         try:
             while not self.closed:
                 message = await self.ws.receive()
@@ -120,7 +123,7 @@ class Signaling:
         if self._beat_timer is not None:
             self._beat_timer.cancel()
             self._beat_timer = None  # it points back here: a cycle holding the whole connection (bench/soak.py)
-        self.live.sessions.detach(self.live_id, self)
+        self.area.sessions.detach(self.live_id, self)
 
     async def _close(self, code: int, reason: str = "") -> None:
         if self.closed:
@@ -138,24 +141,24 @@ class Signaling:
 
     # -- heartbeats ------------------------------------------------------------------
     def _heard(self) -> None:
-        self.heard_at = self.live.core.clock.now()
+        self.heard_at = self.area.core.clock.now()
         self.unanswered_since = None
 
     def _beat(self) -> None:
-        if self.closed:
+        if self.closed or self._ping is None or self._drop is None:
             return
-        silent_for = self.live.core.clock.now() - self.heard_at
+        silent_for = self.area.core.clock.now() - self.heard_at
         if (silent_for >= self.settings.heartbeat_timeout and self.unanswered_since is not None
                 and time.monotonic() - self.unanswered_since >= self.settings.heartbeat_wall_slack):
             self._journal("out", {"close": CLOSE_SILENT, "reason": "heartbeat timeout"})
             self.closed = True
-            self.live.sessions.detach(self.live_id, self)
+            self.area.sessions.detach(self.live_id, self)
             self._drop(CLOSE_SILENT, f"heartbeat timeout: nothing received for {silent_for:g} s")
             return
         self._ping(str(self.seq).encode())
         if self.unanswered_since is None:
             self.unanswered_since = time.monotonic()
-        self._beat_timer = self.live.core.clock.call_later(self.settings.heartbeat_interval, self._beat)
+        self._beat_timer = self.area.core.clock.call_later(self.settings.heartbeat_interval, self._beat)
 
     # -- messages ---------------------------------------------------------------------
     async def send(self, type_: int, payload: dict, seq_id: int | None = None) -> None:
@@ -174,7 +177,7 @@ class Signaling:
     async def error(self, code: str, message: str, seq_id: int | None = None) -> None:
         await self.send(ERROR, {"error": {"code": code, "message": message}}, seq_id)
 
-    async def _take(self, frame: Message) -> None:
+    async def _take(self, frame: Mapping[str, Any]) -> None:
         """Check a client frame against contracts/asyncapi.yaml, then hand it to its handler."""
         text = frame.get("text")
         if text is None:
@@ -207,9 +210,9 @@ class Signaling:
         await self.HANDLERS[message["type"]](self, message["payload"], seq_id)
 
     async def _conn_init(self, payload: dict, seq_id: int | None) -> None:
-        ok, code, why = self.live.sessions.conn_init(self.live_id, self.api_key)
+        ok, code, why = self.area.sessions.conn_init(self.live_id, self.api_key)
         if ok:
-            previous = self.live.sessions.attach(self.live_id, self)
+            previous = self.area.sessions.attach(self.live_id, self)
             if previous is not None:
                 previous.replaced()
             await self.send(CONN_INIT_ACK, {"conn_init_ack": {"success": True}}, seq_id)
@@ -221,14 +224,22 @@ class Signaling:
 
     async def _hangup(self, payload: dict, seq_id: int | None) -> None:
         reason = payload["hangup"]["hangup_reason"]
-        self.live.sessions.detach(self.live_id, self)  # a hangup is not a drop: no reconnect wait
-        self.live.sessions.hangup(self.live_id, reason, notify=False)
+        self.area.sessions.detach(self.live_id, self)  # a hangup is not a drop: no reconnect wait
+        self.area.sessions.hangup(self.live_id, reason, notify=False)
         await self._close(CLOSE_NORMAL, "hung up")
 
-    async def _note(self, payload: dict, seq_id: int | None) -> None:
-        """audio_interrupted and text_msg: accepted (the character's side arrives with the RTC issue)."""
+    async def _interrupted(self, payload: dict, seq_id: int | None) -> None:
+        """audio_interrupted: the user talks over the character. From the session's client (the
+        connection a successful conn_init attached), the character stops its answer (``LiveInterrupted``,
+        heard by the RTC gateway); nothing is answered on the socket."""
+        if self.area.sessions.connection(self.live_id) is self:
+            self.area.core.events.publish(LiveInterrupted(self.live_id))
 
-    HANDLERS = {CONN_INIT: _conn_init, HANGUP: _hangup, AUDIO_INTERRUPTED: _note, TEXT_MSG: _note}
+    async def _text(self, payload: dict, seq_id: int | None) -> None:
+        """text_msg: accepted (checked against the contract, journaled) and otherwise ignored: the
+        emulated character answers speech only, not text."""
+
+    HANDLERS = {CONN_INIT: _conn_init, HANGUP: _hangup, AUDIO_INTERRUPTED: _interrupted, TEXT_MSG: _text}
 
     # -- what the session tells its connection ------------------------------------------
     def hangup(self, reason: str) -> None:
@@ -247,7 +258,7 @@ class Signaling:
         self._spawn(self._close(CLOSE_REPLACED, "replaced by a newer connection to this session"))
 
     def _journal(self, direction: str, message) -> None:
-        self.live.core.journal(JOURNAL, {"at": self.live.core.clock.now(), "live_id": self.live_id, "dir": direction,
+        self.area.core.journal(JOURNAL, {"at": self.area.core.clock.now(), "live_id": self.live_id, "dir": direction,
                                    "message": message})
 
 

@@ -8,7 +8,8 @@ session went on_live) and ``stop()`` (hangup or end: every track ends).
 The character listens to the viewers' microphones (``hear``; rtc/listen.py). When the user stops
 talking (about 600 ms of silence) it answers: state ``speaking``, the mouth moving with a
 syllable-rhythm voice, for as long as the user spoke (clamped to 1..8 s), then ``listening``
-again. A user who talks over the answer (``BARGE_IN_SECONDS`` of voice) interrupts it.
+again. A user who talks over the answer (``BARGE_IN_SECONDS`` of voice) interrupts it; so does the
+client's ``audio_interrupted`` message on the signaling socket (the gateway calls ``interrupt``).
 
 Video comes in two forms: decoded frames (aiortc encodes them, one encoder per viewer) or, with
 ``video_track(codec)``, pre-encoded packets of that codec shared by every viewer (aiortc only
@@ -35,13 +36,15 @@ from viduemu.rtc import look as looks
 from viduemu.rtc import voice as voices
 from viduemu.rtc.listen import Ears, level_dbfs
 from viduemu.vidu.inputs import thumbnail
+from viduemu.vidu.lives import DEFAULT_VOICE
 
 if TYPE_CHECKING:
     from aiortc import RTCRtpTransceiver
 
+    from viduemu.rtc.models import Session
+
 log = logging.getLogger("viduemu.rtc")
 
-DEFAULT_VOICE = "Tina"
 ANSWER_MIN, ANSWER_MAX = 1.0, 8.0    # seconds an answer lasts: as long as the user spoke, clamped
 BARGE_IN_SECONDS = 0.3               # the user's voice during an answer that interrupts it
 MAX_LAG = 0.5                        # a track this far behind the wall clock skips ahead
@@ -91,12 +94,14 @@ def _media(image: bytes | None, name: str, voice: str, width: int, height: int, 
 class Character:
     """The character of one live session (see the module docstring)."""
 
-    def __init__(self, live: dict[str, Any], *, width: int = 320, height: int = 240, fps: int = 15,
+    def __init__(self, live: Session, *, width: int = 320, height: int = 240, fps: int = 15,
                  seed: int | None = None,
                  transcripts: bool = False, image_bytes: bytes | None = None):
-        avatar = live.get("avatar") or {}
-        self.live_id = str(live.get("id", ""))
-        self.video = live.get("call_mode", "video") == "video"
+        """``live``: the session (its id, call mode and avatar: name, voice, image_uri); ``image_bytes``:
+        the avatar's picture (else the image_uri's, when a data URI)."""
+        avatar = live.avatar or {}
+        self.live_id = str(live.id)
+        self.video = live.call_mode == "video"
         self.voice = avatar.get("voice") or DEFAULT_VOICE
         self.name = avatar.get("name") or ""
         self.seed: int | str = seed if seed is not None else f"live:{self.live_id}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,7 +115,6 @@ class TaskEngine(Area):
         self.table = Table(core.store, Task)
         self._queues: dict[str, list[str]] = {}   # api_key -> queueing task ids, FIFO
         self._running: dict[str, set[str]] = {}   # api_key -> processing task ids
-        core.faults.declare(FINISH)
 
     @property
     def clock(self):
@@ -267,7 +267,10 @@ class TaskEngine(Area):
         self.table.put(task)
         self.core.events.publish(TaskChanged(task), isolated=False)
 
-    # -- the Area protocol's lifecycle ---------------------------------------
+    # -- the Area protocol ----------------------------------------------------
+    def fault_points(self) -> Sequence[FaultPoint]:
+        return (FINISH,)
+
     def resume(self) -> None:
         """Re-arm every task from stored state: a task interrupted in ``processing`` continues to its
         ``finish_at``. Processing tasks first, so that the queued ones see the slots they hold."""
