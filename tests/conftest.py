@@ -13,7 +13,10 @@ from viduemu.app import create_app
 from viduemu.config import Settings
 from viduemu.core.contracts import Contracts
 
-pytest_plugins = ["pytester"]   # tests/plugin runs pytest inside pytest
+pytest_plugins = [
+    "pytester",              # tests/plugin runs pytest inside pytest
+    "tests.support.server",  # the real-server fixtures: live_settings, server
+]
 KEY = "vda_test_key"
 AUTH = {"Authorization": f"Token {KEY}"}
 

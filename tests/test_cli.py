@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from tests.server import Server
+from tests.support.process import Server
 from viduemu.cli import build_parser, settings_from
 from viduemu.config import Settings
 from viduemu.core import tls

@@ -17,7 +17,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.server import Server
+from tests.support.process import Server
 from viduemu.live import billing
 
 pytestmark = pytest.mark.slow

@@ -11,7 +11,7 @@ import sys
 import httpx
 import pytest
 
-from tests.server import ROOT, Server
+from tests.support.process import ROOT, Server
 
 pytestmark = pytest.mark.slow
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.api.generation_support import png
+from tests.support.media import png
 from tests.aggregator.test_img2video import BEARER, refused
 from tests.conftest import AUTH, advance
 

@@ -9,7 +9,6 @@ import httpx
 import pytest
 
 from tests.client.harness import Background, Target
-from tests.live.conftest import live_settings  # noqa: F401 (fixture)
 from viduemu.app import create_app
 from viduemu.client import AsyncViduClient, ViduClient
 

@@ -10,8 +10,8 @@ import sys
 import httpx
 import pytest
 
-from tests.api.generation_support import png
-from tests.api.mvsubj_support import wav
+from tests.support.media import png
+from tests.support.media import wav
 from tests.client.harness import Target, public_methods
 from viduemu.client import AsyncViduClient, TaskTimeout, ViduClient, ViduError
 

@@ -7,7 +7,7 @@ import pytest
 import websockets
 
 from tests.conftest import AUTH, KEY
-from tests.live.conftest import RawClient, conn_init, recv, send, until
+from tests.support.server import RawClient, conn_init, recv, send, until
 
 
 async def test_audio_mode_goes_on_live_when_the_success_ack_is_sent(server):

@@ -29,7 +29,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.frames import Opcode
 
 from tests.conftest import KEY
-from tests.live.conftest import RawClient, conn_init, recv, send, until
+from tests.support.server import RawClient, conn_init, recv, send, until
 from viduemu.core import asyncapi
 
 FUZZ_KEY, OTHER_KEY = "vda_fuzz", "vda_bystander"

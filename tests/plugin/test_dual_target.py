@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from tests.plugin.conftest import PLUGIN_ARGS, ROOT, plugin_env
-from tests.server import Server
+from tests.support.process import Server
 
 DOWNSTREAM = ROOT / "examples" / "downstream"
 

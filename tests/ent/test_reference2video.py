@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.api.generation_support import URL_IMAGE, create, created, mp4, png, state_of
-from tests.api.generation_support import plenty_of_credits  # noqa: F401 (a fixture)
+from tests.ent.support import URL_IMAGE, create, created, state_of
+from tests.support.media import mp4, png
 from tests.conftest import AUTH, KEY, assert_error
 from viduemu.ent import pricing
 

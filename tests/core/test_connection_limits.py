@@ -11,7 +11,7 @@ from dataclasses import replace
 import pytest
 
 from tests.conftest import AUTH, KEY
-from tests.live.conftest import running
+from tests.support.server import running
 from viduemu.config import Settings
 
 TIMEOUT = 1.0  # --request-timeout of these servers: slow-client tests stay quick

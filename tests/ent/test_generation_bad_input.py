@@ -5,7 +5,8 @@ import base64
 
 import pytest
 
-from tests.api.generation_support import create, image_uri, png, state_of
+from tests.ent.support import create, state_of
+from tests.support.media import image_uri, png
 from tests.conftest import AUTH, KEY, assert_error
 
 GOOD = {

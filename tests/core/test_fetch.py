@@ -13,7 +13,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.receiver import Receiver, free_port
+from tests.support.receiver import Receiver, free_port
 from viduemu.app import create_app
 from viduemu.config import Settings
 from viduemu.core.errors import ViduError

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import httpx
 
-from tests.receiver import free_port
+from tests.support.receiver import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Server:

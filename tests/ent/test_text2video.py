@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.api.generation_support import check_model_row, create, created, png
-from tests.api.generation_support import plenty_of_credits  # noqa: F401 (a fixture)
+from tests.ent.support import check_model_row, create, created
+from tests.support.media import png
 from tests.conftest import assert_error
 
 pytestmark = pytest.mark.usefixtures("plenty_of_credits")

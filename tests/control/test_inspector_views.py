@@ -1,6 +1,6 @@
 """The inspector's read-only control endpoints, through the app (every answer checked against the
 contract): the page and its files, accounts, tasks across accounts with their request, history
-and callbacks, one journalled request with its body previews. Live sessions: tests/live/test_inspected_lives.py."""
+and callbacks, one journalled request with its body previews. Live sessions: tests/control/test_inspected_lives.py."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import asyncio
 import pytest
 
 from tests.conftest import AUTH, KEY, advance, assert_error
-from tests.receiver import Receiver
+from tests.support.receiver import Receiver
 from viduemu.config import Settings
 from viduemu.core.journal import PREVIEW_BYTES
 
@@ -98,7 +98,7 @@ async def test_a_task_shows_its_request_history_and_signed_callbacks(client):
 
 
 async def test_a_tasks_data_uri_input_shows_as_its_type_only(client):
-    from tests.api.generation_support import png
+    from tests.support.media import png
 
     task = await create(client, images=[png()])
     body = (await client.get(f"/_emulator/tasks/{task['task_id']}")).json()

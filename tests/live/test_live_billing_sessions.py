@@ -1,5 +1,5 @@
 """Billing through the whole app: random on_live lengths and balances, real WebSocket sessions on a
-manual clock (the `server` fixture of tests/live), and the bill checked against the ledger."""
+manual clock (the `server` fixture of tests/support/server.py), and the bill checked against the ledger."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import websockets
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.live.conftest import conn_init, live_settings, recv, send, server  # noqa: F401 (fixtures)
+from tests.support.server import conn_init, recv, send
 from viduemu.live import billing
 
 KEYS = (f"vda_billing_{n}" for n in itertools.count())

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.api.mvsubj_support import assert_contract, data_uri, mp4, png
+from tests.ent.support import assert_contract
+from tests.support.media import data_uri, mp4, png
 from tests.conftest import AUTH, KEY, assert_error
 
 PATH, ITEM = "/ent/v2/subjects", "/ent/v2/subjects/{id}"

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import AUTH, KEY
-from tests.receiver import free_port
+from tests.support.receiver import free_port
 from viduemu.app import create_app
 from viduemu.config import Settings
 

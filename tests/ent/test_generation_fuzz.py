@@ -4,7 +4,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.api.generation_support import create, png
+from tests.ent.support import create
+from tests.support.media import png
 from tests.conftest import KEY
 
 KINDS = ["reference2video", "img2video", "text2video", "start-end2video"]

@@ -7,7 +7,7 @@ import base64
 
 import pytest
 
-from tests.api.mvsubj_support import encoded_audio, png, wav
+from tests.support.media import encoded_audio, png, wav
 from tests.conftest import AUTH, KEY, assert_error
 from viduemu.live.voices import CLONE_PRICE, FREE_CLONES
 

@@ -1,6 +1,6 @@
 """A subject created with POST /ent/v2/subjects is usable by id in reference2video (same key only)."""
 
-from tests.api.generation_support import png
+from tests.support.media import png
 from tests.conftest import AUTH, advance, assert_error
 
 OTHER = {"Authorization": "Token vda_someone_else"}

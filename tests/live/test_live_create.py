@@ -9,7 +9,7 @@ import base64
 import httpx
 import pytest
 
-from tests.api.generation_support import image_bytes, image_uri, png
+from tests.support.media import image_bytes, image_uri, png
 from tests.conftest import AUTH, KEY, advance, assert_error, contract_checker
 from viduemu.app import create_app
 from viduemu.cli import build_parser, settings_from

@@ -1,7 +1,7 @@
 """The vendor's Dify plugin client (shengshu-ai/vidu-s1-api plugins/dify/provider/vidu_client.py) accepts
 viduemu's create, query and voices answers.
 
-The client is imported, unmodified, from a fetched copy of the repository (see tests/compat/vendor.py);
+The client is imported, unmodified, from a fetched copy of the repository (see tests/live/vendor.py);
 without one these tests skip. It talks to a real ``viduemu serve`` over https (a certificate made for
 the test, trusted through REQUESTS_CA_BUNDLE as ``requests`` allows); only its base URL is pointed at
 the emulator (``client.api_base_url``: the client knows api.vidu.cn and api.vidu.com only).
@@ -25,10 +25,10 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from tests.api.generation_support import png
-from tests.compat import vendor
+from tests.support.media import png
+from tests.live import vendor
 from tests.conftest import AUTH, KEY
-from tests.server import Server
+from tests.support.process import Server
 from viduemu.core import tls
 
 pytestmark = pytest.mark.slow

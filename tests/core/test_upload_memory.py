@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import KEY
-from tests.server import Server
+from tests.support.process import Server
 
 MB = 1 << 20
 UPLOAD = 200 * MB

@@ -1,12 +1,12 @@
 """Session rules recorded in docs/decisions.md ("Sessions and timers") that only real WebSocket
-connections can show (the `server` fixture of tests/live)."""
+connections can show (the `server` fixture of tests/support/server.py)."""
 
 from __future__ import annotations
 
 import pytest
 import websockets
 
-from tests.live.conftest import conn_init, live_settings, recv, send, server  # noqa: F401 (fixtures)
+from tests.support.server import conn_init, recv, send
 
 
 async def test_a_second_connection_replaces_the_first_with_close_4001(server):  # noqa: F811

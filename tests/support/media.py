@@ -1,5 +1,5 @@
-"""Real media bytes made in-test (PNG, WAV, MP3, M4A, AAC, FLAC, MP4) and a response-vs-contract check,
-for the subjects and one-click MV tests."""
+"""Real media made in-test, as data URIs (PNG and other images, WAV, MP3, M4A, AAC, FLAC, H.264 MP4), for
+every test that sends media to the emulator (ent, live, aggregator, client)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,7 @@ import io
 import wave
 
 import av
-import yaml
-from jsonschema import Draft202012Validator
 from PIL import Image
-
-from viduemu.core.contracts import contract_path
 
 
 def data_uri(mime: str, data: bytes) -> str:
@@ -21,10 +17,21 @@ def data_uri(mime: str, data: bytes) -> str:
 
 
 @functools.lru_cache(maxsize=None)
-def png(width: int = 256, height: int = 256) -> str:
+def png(width: int = 256, height: int = 256, color=(200, 40, 40)) -> str:
     buf = io.BytesIO()
-    Image.new("RGB", (width, height), (200, 80, 40)).save(buf, "PNG")
+    Image.new("RGB", (width, height), color).save(buf, "PNG")
     return data_uri("image/png", buf.getvalue())
+
+
+@functools.lru_cache(maxsize=None)
+def image_bytes(fmt: str, width: int = 256, height: int = 256) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), (10, 120, 200)).save(buf, fmt)
+    return buf.getvalue()
+
+
+def image_uri(fmt: str, width: int = 256, height: int = 256, mime: str | None = None) -> str:
+    return data_uri(mime or f"image/{fmt.lower()}", image_bytes(fmt, width, height))
 
 
 @functools.lru_cache(maxsize=None)
@@ -82,21 +89,3 @@ def mp4(seconds: float, width: int = 160, height: int = 160, fps: int = 4) -> st
         for packet in stream.encode(None):
             out.mux(packet)
     return data_uri("video/mp4", buf.getvalue())
-
-
-@functools.lru_cache(maxsize=1)
-def _contract() -> dict:
-    return yaml.safe_load(contract_path("openapi.yaml").read_text(encoding="utf-8"))
-
-
-def assert_contract(response, method: str, path: str) -> dict:
-    """The response body matches the contract's schema for this operation and status."""
-    doc = _contract()
-    responses = doc["paths"][path][method.lower()]["responses"]
-    spec = responses.get(str(response.status_code)) or responses["default"]
-    if "$ref" in spec:
-        spec = doc["components"]["responses"][spec["$ref"].rsplit("/", 1)[-1]]
-    schema = spec["content"]["application/json"]["schema"]
-    body = response.json()
-    Draft202012Validator({**schema, "components": doc["components"]}).validate(body)
-    return body

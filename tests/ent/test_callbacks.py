@@ -10,7 +10,7 @@ import time
 import pytest
 
 from tests.conftest import AUTH, KEY, advance
-from tests.receiver import Receiver, free_port, wait_for
+from tests.support.receiver import Receiver, free_port, wait_for
 from viduemu.config import Settings
 from viduemu.client.signature import verify
 
@@ -203,7 +203,7 @@ async def test_an_unusable_callback_url_fails_its_attempts_without_harm(client):
 
 @pytest.mark.slow
 def test_served_emulator_delivers_callbacks_on_its_running_clock():
-    from tests.server import Server
+    from tests.support.process import Server
 
     with Receiver() as rx, Server("--clock", "speed", "--speed", "100", "--task-seconds", "30") as server:
         import httpx
@@ -219,7 +219,7 @@ def test_served_emulator_delivers_callbacks_on_its_running_clock():
 
 
 async def test_one_click_mv_reports_its_states_to_its_callback_url_signed(client):
-    from tests.api.mvsubj_support import png, wav
+    from tests.support.media import png, wav
     from viduemu.client.signature import verify
 
     with Receiver() as rx:

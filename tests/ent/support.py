@@ -1,71 +1,19 @@
-"""Helpers for the generation-endpoint tests: small real media made in-test, state snapshots,
-and contract validation of every answer."""
+"""Helpers for the ent tests: creating generation tasks (every answer checked against the contract),
+state snapshots, rule-table rows, and a response-vs-contract check (subjects, MV). Media: tests/support/media.py."""
 
 from __future__ import annotations
 
-import base64
-import io
-from functools import lru_cache
+import functools
 
-import av
-import pytest
+import yaml
 from jsonschema import Draft202012Validator
-from PIL import Image
 
 from tests.conftest import AUTH, KEY, assert_error
-from viduemu.core.contracts import Contracts
-
-
-def _data_uri(mime: str, data: bytes) -> str:
-    return f"data:{mime};base64," + base64.b64encode(data).decode()
-
-
-@lru_cache(maxsize=None)
-def png(width: int = 256, height: int = 256, color=(200, 40, 40)) -> str:
-    buf = io.BytesIO()
-    Image.new("RGB", (width, height), color).save(buf, "PNG")
-    return _data_uri("image/png", buf.getvalue())
-
-
-@lru_cache(maxsize=None)
-def image_bytes(fmt: str, width: int = 256, height: int = 256) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (width, height), (10, 120, 200)).save(buf, fmt)
-    return buf.getvalue()
-
-
-def image_uri(fmt: str, width: int = 256, height: int = 256, mime: str | None = None) -> str:
-    return _data_uri(mime or f"image/{fmt.lower()}", image_bytes(fmt, width, height))
-
-
-@lru_cache(maxsize=None)
-def mp4(seconds: float, fps: int = 4) -> str:
-    """A real (tiny, grey) H.263/MPEG-4 video of ``seconds`` as a data URI."""
-    buf = io.BytesIO()
-    with av.open(buf, "w", format="mp4") as out:
-        stream = out.add_stream("mpeg4", rate=fps)
-        stream.width = stream.height = 128
-        stream.pix_fmt = "yuv420p"
-        for _ in range(int(seconds * fps)):
-            frame = av.VideoFrame(128, 128, "yuv420p")
-            for plane in frame.planes:
-                plane.update(bytes([128]) * plane.buffer_size)
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return _data_uri("video/mp4", buf.getvalue())
-
+from viduemu.core.contracts import Contracts, contract_path
 
 URL_IMAGE = "https://example.com/ref.png"
 PLENTY = 10**9
 
-
-@pytest.fixture
-async def plenty_of_credits(client):
-    """Rule tests create many tasks; give the test key enough credits (import to use, autouse there)."""
-    r = await client.put(f"/_emulator/accounts/{KEY}", json={"credits": PLENTY})
-    assert r.status_code == 200
 
 # -- the contract -------------------------------------------------------------
 _CONTRACTS = Contracts()
@@ -117,3 +65,21 @@ async def check_model_row(client, kind: str, body, row) -> None:
     for resolution in res_bad:
         assert_error(await create(client, kind, body(model, resolution=resolution)), 400, "FieldInvalid",
                      "resolution")
+
+
+@functools.lru_cache(maxsize=1)
+def _contract() -> dict:
+    return yaml.safe_load(contract_path("openapi.yaml").read_text(encoding="utf-8"))
+
+
+def assert_contract(response, method: str, path: str) -> dict:
+    """The response body matches the contract's schema for this operation and status."""
+    doc = _contract()
+    responses = doc["paths"][path][method.lower()]["responses"]
+    spec = responses.get(str(response.status_code)) or responses["default"]
+    if "$ref" in spec:
+        spec = doc["components"]["responses"][spec["$ref"].rsplit("/", 1)[-1]]
+    schema = spec["content"]["application/json"]["schema"]
+    body = response.json()
+    Draft202012Validator({**schema, "components": doc["components"]}).validate(body)
+    return body
