@@ -14,7 +14,8 @@ import pytest
 import uvicorn
 import websockets
 
-from tests.conftest import AUTH, contract_checker
+from tests.conftest import AUTH
+from tests.contract_guard import contract_checker
 from viduemu.app import create_app
 from viduemu.core import asyncapi
 from viduemu.cli import server_config
