@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import KEY, assert_error
-from tests.support.server import conn_init, recv
+from tests.support.signaling import conn_init, recv
 
 
 async def test_a_session_shows_its_billing_steps_heartbeat_and_messages(server):

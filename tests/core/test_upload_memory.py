@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import KEY
-from tests.support.process import Server
+from tests.support.process import ServeProcess
 
 MB = 1 << 20
 UPLOAD = 200 * MB
@@ -62,7 +62,7 @@ def _length(answer: bytes) -> int:
 
 @pytest.mark.slow
 def test_a_200_mb_upload_is_refused_413_without_buffering_it():
-    with Server("--clock", "manual", "--log-level", "warning") as server:
+    with ServeProcess("--clock", "manual", "--log-level", "warning") as server:
         pid = server.proc.pid
         baseline = rss(pid)
         for chunked in (True, False):

@@ -17,7 +17,8 @@ import pytest_asyncio
 import websockets
 
 from tests.e2e.cdp import CHROMIUM, Browser
-from tests.support.server import conn_init, recv, running
+from tests.support.server import running
+from tests.support.signaling import conn_init, recv
 from viduemu.config import Settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module"),

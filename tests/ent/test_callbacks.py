@@ -203,13 +203,13 @@ async def test_an_unusable_callback_url_fails_its_attempts_without_harm(client):
 
 @pytest.mark.slow
 def test_served_emulator_delivers_callbacks_on_its_running_clock():
-    from tests.support.process import Server
+    import httpx
 
-    with Receiver() as rx, Server("--clock", "speed", "--speed", "100", "--task-seconds", "30") as server:
-        import httpx
+    from viduemu.background import BackgroundEmulator
 
+    with Receiver() as rx, BackgroundEmulator(clock="speed", speed=100, task_seconds=30) as server:
         url = rx.url + "/cb?x=1"
-        r = httpx.post(server.url + "/ent/v2/img2video", json={**IMG, "callback_url": url}, headers=AUTH)
+        r = httpx.post(server.base_url + "/ent/v2/img2video", json={**IMG, "callback_url": url}, headers=AUTH)
         assert r.status_code == 200
         deadline = time.monotonic() + 10
         while len(rx.requests) < 2 and time.monotonic() < deadline:

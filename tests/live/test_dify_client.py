@@ -2,9 +2,9 @@
 viduemu's create, query and voices answers.
 
 The client is imported, unmodified, from a fetched copy of the repository (see tests/live/vendor.py);
-without one these tests skip. It talks to a real ``viduemu serve`` over https (a certificate made for
-the test, trusted through REQUESTS_CA_BUNDLE as ``requests`` allows); only its base URL is pointed at
-the emulator (``client.api_base_url``: the client knows api.vidu.cn and api.vidu.com only).
+without one these tests skip. It talks to a real server (``BackgroundEmulator``) over https (a
+certificate made for the test, trusted through REQUESTS_CA_BUNDLE as ``requests`` allows); only its
+base URL is pointed at the emulator (``client.api_base_url``: the client knows api.vidu.cn and api.vidu.com only).
 
 What the plugin checks (docs/s1-clients.md): ``create_live_session`` raises ValueError unless
 ``live.{id,status,live_duration,call_mode}`` and ``rtc.{app_id,channel_id,user_id,token,token_expire_at}``
@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import ssl
 import sys
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -28,7 +29,7 @@ from jsonschema import Draft202012Validator
 from tests.support.media import png
 from tests.live import vendor
 from tests.conftest import AUTH, KEY
-from tests.support.process import Server
+from viduemu.background import BackgroundEmulator
 from viduemu.core import tls
 
 pytestmark = pytest.mark.slow
@@ -62,14 +63,13 @@ def server(tmp_path_factory):
     cert, key = folder / "cert.pem", folder / "key.pem"
     tls._generate(cert, key)
     trust = ssl.create_default_context(cafile=str(cert))
-    with Server("--clock", "manual", "--tls-cert", str(cert), "--tls-key", str(key), scheme="https",
-                verify=trust) as running:
-        probe = httpx.post(running.url + "/live/v1/lives", headers=AUTH, verify=trust, json={
+    with BackgroundEmulator(clock="manual", tls_cert=str(cert), tls_key=str(key)) as running:
+        url = running.base_url  # https: the certificate and key above
+        probe = httpx.post(url + "/live/v1/lives", headers=AUTH, verify=trust, json={
             "call_mode": "audio", "avatar": {"persona": PERSONA, "image_uri": png(512, 512)}})
         if probe.status_code == 404:
             pytest.skip("live API not implemented yet (POST /live/v1/lives answers 404)")
-        running.cert, running.trust = str(cert), trust
-        yield running
+        yield SimpleNamespace(url=url, cert=str(cert), trust=trust)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import websockets
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.support.server import conn_init, recv, send
+from tests.support.signaling import conn_init, recv, send
 from viduemu.live import billing
 
 KEYS = (f"vda_billing_{n}" for n in itertools.count())

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import websockets
 
-from tests.support.server import conn_init, recv, send
+from tests.support.signaling import conn_init, recv, send
 
 
 async def test_a_second_connection_replaces_the_first_with_close_4001(server):  # noqa: F811

@@ -9,7 +9,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
 from tests.conftest import assert_error
-from tests.support.server import conn_init
+from tests.support.signaling import conn_init
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -304,7 +304,7 @@ def live_settings():
 
 
 async def test_the_character_hears_the_callers_tone_and_answers_with_transcripts_on_the_socket(server):
-    from tests.support.server import recv
+    from tests.support.signaling import recv
     from viduemu.client.rtc import ToneTrack
 
     created = await on_live_session(server, "video")

@@ -1,4 +1,9 @@
-"""Start ``python -m viduemu serve ...`` as a real subprocess on a free port, for end-to-end tests."""
+"""``ServeProcess``: ``python -m viduemu serve ...`` as a real subprocess on a free port.
+
+Only for the tests whose subject is the process itself: command-line flags and the startup banner
+(tests/test_cli.py), kill -9 (tests/test_crash_safety.py, tests/test_snapshot_cli.py), the process's
+resident memory (tests/core/test_upload_memory.py). Every other test that needs a real server uses
+the in-process harness of tests/support/server.py (``BackgroundEmulator``)."""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from tests.support.receiver import free_port
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class Server:
+class ServeProcess:
     """``verify`` is what httpx should trust for https (None: not known yet, keep waiting)."""
 
     def __init__(self, *args: str, port: int | None = None, env: dict | None = None, scheme: str = "http",
@@ -30,7 +35,7 @@ class Server:
         self.output: list[str] = []
         self.ready_after: float | None = None
 
-    def spawn(self) -> "Server":
+    def spawn(self) -> "ServeProcess":
         self._started = time.perf_counter()
         self.proc = subprocess.Popen([sys.executable, "-m", "viduemu", "serve", *self.args], cwd=ROOT,
                                      env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -38,7 +43,7 @@ class Server:
         self._reader.start()
         return self
 
-    def wait_ready(self, timeout: float = 15.0) -> "Server":
+    def wait_ready(self, timeout: float = 15.0) -> "ServeProcess":
         """Poll /_emulator/health until it answers 200; ``ready_after`` = seconds since spawn."""
         deadline = self._started + timeout
         while time.perf_counter() < deadline:
@@ -57,7 +62,7 @@ class Server:
         self.stop()
         raise AssertionError(f"server did not become ready: {''.join(self.output)}")
 
-    def start(self, timeout: float = 15.0) -> "Server":
+    def start(self, timeout: float = 15.0) -> "ServeProcess":
         return self.spawn().wait_ready(timeout)
 
     def kill(self) -> None:
@@ -77,7 +82,7 @@ class Server:
         self._reader.join(5)
         return "".join(self.output)
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> "ServeProcess":
         return self.start()
 
     def __exit__(self, *exc) -> None:

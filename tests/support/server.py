@@ -1,24 +1,39 @@
-"""A real viduemu server (uvicorn, `viduemu serve`'s own config) on 127.0.0.1 in the test's event
-loop, a manual clock, and real WebSocket clients (the `websockets` library)."""
+"""The suite's one real-server harness, built on ``viduemu.background.BackgroundEmulator`` (the public
+harness the pytest plugin uses too): ``viduemu serve``'s own uvicorn configuration and event loop, in a
+thread of its own, on a port it binds itself. Every test that needs a real socket (HTTP, the signaling
+WebSocket, RTC, a browser) goes through it:
+
+- ``running(settings, contracts)``: an async context manager yielding a ``Running`` (base URLs, a
+  contract-checked httpx client, the in-process ``emu``, a few live-session shortcuts); the server
+  shuts down gracefully when the block ends.
+- the ``server`` fixture: ``running(live_settings)`` for one test; ``live_settings`` is a manual clock
+  with a short heartbeat wall slack (override either fixture in a module to change them).
+- sync code uses ``BackgroundEmulator`` itself (``with`` starts and stops it); ``asgi_transport(emulator)``
+  reaches the same app in-process from a sync httpx client, without the socket.
+
+The server runs on its own loop, so a test reads ``emu`` across threads: reading settings, the clock or
+a registry is fine; anything that awaits must go through HTTP (or ``emulator.loop``).
+
+The tests whose subject is the ``viduemu`` process itself (command-line flags, kill -9, the process's
+memory) start a subprocess instead: tests/support/process.py.
+
+This module is a pytest plugin (named in tests/conftest.py), for its fixtures.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import socket
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 import websockets
 
 from tests.conftest import AUTH
 from tests.contract_guard import contract_checker
-from viduemu.app import create_app
-from viduemu.core import asyncapi
-from viduemu.cli import server_config
+from viduemu.background import BackgroundEmulator
 from viduemu.config import Settings
 
 AVATAR = "https://example.com/avatar.png"
@@ -29,7 +44,12 @@ class Running:
     base: str
     ws_base: str
     http: httpx.AsyncClient
-    emu: object
+    emu: Any
+    emulator: BackgroundEmulator
+
+    @property
+    def port(self) -> int:
+        return self.emulator.settings.port
 
     async def advance(self, seconds: float) -> dict:
         r = await self.http.post("/_emulator/clock/advance", json={"seconds": seconds})
@@ -55,35 +75,23 @@ class Running:
         return websockets.connect(url, additional_headers=headers, open_timeout=5, **kw)
 
 
+@contextlib.asynccontextmanager
+async def running(settings: Settings, contracts):
+    """A real server for ``settings`` on a free port, until the block ends (a graceful shutdown)."""
+    emulator = BackgroundEmulator(settings)
+    await asyncio.to_thread(emulator.start)
+    base = emulator.base_url
+    try:
+        async with httpx.AsyncClient(base_url=base, event_hooks={"response": [contract_checker(contracts)]}) as http:
+            yield Running(base, base.replace("http", "ws", 1), http, emulator.app.state.emu, emulator)
+    finally:
+        await asyncio.to_thread(emulator.stop)
+
+
 @pytest.fixture
 def live_settings() -> Settings:
     # A short wall slack keeps "silent client" tests quick; the judgement is the same as in production.
     return Settings(clock="manual", seed=99, heartbeat_wall_slack=0.2, log_level="warning")
-
-
-@contextlib.asynccontextmanager
-async def running(settings: Settings, contracts):
-    """A real server for ``settings`` on a free port, until the block ends (a graceful shutdown)."""
-    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say TCP; without it every
-    # answer waits ~40 ms on Nagle and delayed ACKs.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.bind(("127.0.0.1", 0))  # our own socket: no window for another process to take the port
-    settings = replace(settings, port=sock.getsockname()[1])
-    app = create_app(settings)
-    srv = uvicorn.Server(server_config(app, settings))
-    task = asyncio.get_running_loop().create_task(srv.serve(sockets=[sock]))
-    while not srv.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    base = f"http://127.0.0.1:{settings.port}"
-    try:
-        async with httpx.AsyncClient(base_url=base,
-                                     event_hooks={"response": [contract_checker(contracts)]}) as http:
-            yield Running(base, f"ws://127.0.0.1:{settings.port}", http, app.state.emu)
-    finally:
-        srv.should_exit = True
-        await asyncio.wait_for(task, 10)
 
 
 @pytest.fixture
@@ -92,70 +100,25 @@ async def server(live_settings, contracts):
         yield srv
 
 
-async def send(ws, type_: int, payload: dict, seq_id: int = 1, live_id: str = "") -> None:
-    """Send a client message, itself checked against the contract (tests send what clients send)."""
-    message = {"type": type_, "live_id": live_id, "seq_id": seq_id, "payload": payload}
-    asyncapi.validate("receive", message)
-    await ws.send(json.dumps(message))
+def asgi_transport(emulator: BackgroundEmulator) -> "ThreadedASGITransport":
+    """A sync httpx transport to ``emulator``'s app, in-process (httpx has no sync ASGI transport)."""
+    return ThreadedASGITransport(emulator.app, emulator.loop)
 
 
-async def recv(ws, timeout: float = 5.0) -> dict:
-    """The next server message, checked against contracts/asyncapi.yaml."""
-    message = json.loads(await asyncio.wait_for(ws.recv(), timeout))
-    asyncapi.validate("send", message)
-    return message
+class ThreadedASGITransport(httpx.BaseTransport):
+    """A sync httpx transport that runs each request through ``httpx.ASGITransport`` on ``loop``
+    (another thread's): in-process, no socket."""
 
+    def __init__(self, app: Any, loop: asyncio.AbstractEventLoop):
+        self.asgi, self.loop = httpx.ASGITransport(app=app), loop
 
-async def conn_init(ws, live_id: str, seq_id: int = 1) -> dict:
-    await send(ws, 1, {"conn_init": {"version": 1}}, seq_id, live_id)
-    return await recv(ws)
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.read()
 
+        async def forward() -> httpx.Response:
+            response = await self.asgi.handle_async_request(request)
+            content = await response.aread()
+            return httpx.Response(response.status_code, headers=response.headers, content=content,
+                                  request=request)
 
-async def until(condition, timeout: float = 5.0, what: str = "condition") -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
-
-
-class RawClient:
-    """A bare-socket WebSocket client that never answers pings (nor reads at all unless asked):
-    the silent client the heartbeat rules are about."""
-
-    def __init__(self, reader, writer):
-        self.reader, self.writer = reader, writer
-
-    @classmethod
-    async def open(cls, port: int, live_id: str, key: str) -> "RawClient":
-        import base64
-        import os
-
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        nonce = base64.b64encode(os.urandom(16)).decode()
-        writer.write((f"GET /live/ws/live/connect?live_id={live_id} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                      f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {nonce}\r\n"
-                      f"Sec-WebSocket-Version: 13\r\nAuthorization: Token {key}\r\n\r\n").encode())
-        head = await reader.readuntil(b"\r\n\r\n")
-        assert head.startswith(b"HTTP/1.1 101"), head
-        return cls(reader, writer)
-
-    def send_text(self, text: str) -> None:
-        import os
-
-        data, mask = text.encode(), os.urandom(4)
-        length = len(data)
-        header = bytes([0x81]) + (bytes([0x80 | length]) if length < 126 else bytes([0x80 | 126]) + length.to_bytes(2, "big"))
-        self.writer.write(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
-
-    async def closed_by_server(self, timeout: float = 5.0) -> bool:
-        """Read everything the server sent until it closes the TCP connection."""
-        try:
-            while await asyncio.wait_for(self.reader.read(65536), timeout):
-                pass
-        except asyncio.TimeoutError:
-            return False
-        return True
-
-    def close(self) -> None:
-        self.writer.close()
+        return asyncio.run_coroutine_threadsafe(forward(), self.loop).result(30)
