@@ -33,6 +33,10 @@ async def journal(client) -> list[dict]:
 
 
 async def journal_len(client, n: int, timeout: float = 5.0) -> list[dict]:
+    """The callback journal once it holds at least ``n`` attempts (polled, failing after ``timeout``).
+
+    The emulator journals an attempt when it has the receiver's answer, i.e. after the receiver has
+    seen the request: a test that waited on the receiver must still wait on the journal."""
     box = {}
 
     async def poll():
@@ -104,7 +108,7 @@ async def test_signature_verifies_with_the_tasks_api_key(client, emu):
         sent_at = email.utils.parsedate_to_datetime(headers["Date"]).timestamp()
         assert abs(sent_at - emu.clock.now()) < 1.0
         assert len(headers["x-request-nonce"]) == 36
-        entry = (await journal(client))[0]
+        entry = (await journal_len(client, 1))[0]  # journalled once the receiver's answer is back
         assert entry["headers"]["X-HMAC-SIGNATURE"] == headers["X-HMAC-SIGNATURE"]
 
 
