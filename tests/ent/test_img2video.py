@@ -5,7 +5,6 @@ import pytest
 from tests.ent.support import URL_IMAGE, check_model_row, create, created
 from tests.support.media import png
 from tests.conftest import assert_error
-from viduemu.ent import pricing
 
 pytestmark = pytest.mark.usefixtures("plenty_of_credits")
 KIND = "img2video"
@@ -89,11 +88,28 @@ async def test_audio_does_not_allow_off_peak(client):
 
 
 async def test_is_rec_costs_10_more_credits(client):
-    plain = (await created(client, KIND, body(duration=5)))["credits"]
-    assert (await created(client, KIND, body(duration=5, is_rec=True)))["credits"] == plain + pricing.IS_REC_CREDITS
+    # viduq2-pro 720p at 20/s: docs/decisions.md line 380 "| viduq2-pro | 540p 15/s, 720p 20/s, 1080p 40/s |"
+    assert (await created(client, KIND, body(duration=5)))["credits"] == 100
+    # +10: vendor-docs/more/pricing.txt line 12 "is_rec=true 每个任务多消耗10积分" (official create pages);
+    # docs/decisions.md line 389 "`is_rec` +10 (SUN)"
+    assert (await created(client, KIND, body(duration=5, is_rec=True)))["credits"] == 110
 
 
-async def test_credits_follow_model_duration_and_resolution(client):
-    for model, duration, resolution in (("viduq1", 5, "1080p"), ("vidu2.0", 8, "720p"), ("viduq2-pro", 3, "1080p")):
-        task = await created(client, KIND, body(model, duration=duration, resolution=resolution))
-        assert task["credits"] == pricing.base_credits(model, duration, resolution)
+# (model, duration, resolution, credits), each figure from a written source:
+CREDITS = [
+    # vendor-docs/more/pricing.txt line 42 "Q1 (viduq1, viduq1-classic): 固定档：5s / 1080P / 80 credits";
+    # docs/decisions.md line 384 "| viduq1, viduq1-classic | 16/s (5 s 1080p = 80) |"
+    ("viduq1", 5, "1080p", 80),
+    # vendor-docs/more/pricing.txt line 43 "vidu2.0: img2video ... 8s 720P 100/50";
+    # docs/decisions.md line 385 "| vidu2.0 | 4 s: 360p 20, 720p 40, 1080p 100; 8 s 720p 100 |"
+    ("vidu2.0", 8, "720p", 100),
+    # docs/decisions.md line 380 "| viduq2-pro | ... 1080p 40/s |": 3 x 40 (the vendor documents differ:
+    # pricing.txt line 31 "viduq2-pro img2video ... 1080P 起步 55 ($0.275), +15/s", i.e. 85)
+    ("viduq2-pro", 3, "1080p", 120),
+]
+
+
+@pytest.mark.parametrize("model,duration,resolution,credits", CREDITS, ids=[c[0] for c in CREDITS])
+async def test_credits_follow_model_duration_and_resolution(client, model, duration, resolution, credits):
+    task = await created(client, KIND, body(model, duration=duration, resolution=resolution))
+    assert task["credits"] == credits

@@ -222,6 +222,9 @@ async def test_optional_strings_are_kept(client, emu):
 
 
 # -- price ----------------------------------------------------------------------------------
+# docs/decisions.md line 189 "`540p` 8/s, `720p` 10/s, `1080p` 16/s, plus 4/s with `lip_sync`" (the base rates are
+# the emulator's choice; vendor-docs/more/pricing.txt line 79, a third-party transcription, has 6 / 8 / 10);
+# the lip sync: vendor-docs/vidu-one-click-mv.txt line 11 "After activation, 4 credits will be added per second"
 @pytest.mark.parametrize("resolution, per_second", [("540p", 8), ("720p", 10), ("1080p", 16)])
 async def test_price_per_second_by_resolution(client, resolution, per_second):
     await create_id(client, audio_url=wav(12), resolution=resolution)

@@ -5,7 +5,6 @@ import pytest
 from tests.ent.support import URL_IMAGE, create, created, state_of
 from tests.support.media import mp4, png
 from tests.conftest import AUTH, KEY, assert_error
-from viduemu.ent import pricing
 
 pytestmark = pytest.mark.usefixtures("plenty_of_credits")
 KIND = "reference2video"
@@ -253,7 +252,10 @@ async def test_credits_are_charged_on_create(client):
     await client.get("/ent/v2/credits", headers=AUTH)
     before = (await client.get(f"/_emulator/accounts/{KEY}")).json()["credits"]
     task = await created(client, KIND, body("viduq2", duration=5, resolution="720p"))
-    assert task["credits"] == pricing.base_credits("viduq2", 5, "720p")
+    # docs/decisions.md line 383 "| viduq2 | 540p 8+2/s, 720p 10+4/s, ..." (one table for every endpoint):
+    # 10 + 4 x 5 (vendor-docs/more/pricing.txt line 35 differs: "viduq2 ... reference2video: 起步 15/25/75,
+    # 每秒 +5/+5/+10", i.e. 45)
+    assert task["credits"] == 30
     account = (await client.get(f"/_emulator/accounts/{KEY}")).json()
     assert account["credits"] == before - task["credits"]
     assert account["ledger"][-1]["delta"] == -task["credits"] and account["ledger"][-1]["ref"] == task["task_id"]
