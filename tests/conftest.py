@@ -5,11 +5,15 @@ Plugins this suite loads for every test (``pytest_plugins`` below), each a modul
 - ``tests.contract_guard``: patches httpx and websockets for the whole session so that every answer
   the emulator gives any client of the suite, and every signaling message, is checked against
   contracts/openapi.yaml and contracts/asyncapi.yaml; an undescribed one fails the test at the call.
+- ``tests.contracts_once``: contracts/openapi.yaml is parsed once per test process, not once per app
+  (each app still gets its own copy): the suite's largest saving of time.
 - ``tests.support.server``: the real-socket server harness (``server``, ``live_settings``).
 - ``pytester``: tests/plugin runs pytest inside pytest.
 """
 
 from __future__ import annotations
+
+import socket
 
 import httpx
 import pytest
@@ -23,6 +27,7 @@ from viduemu.core.contracts import Contracts  # noqa: E402
 
 pytest_plugins = [
     "tests.contract_guard",  # every answer and signaling message checked against the contracts
+    "tests.contracts_once",  # contracts/openapi.yaml parsed once per process, a copy for each app
     "tests.support.server",  # the real-server fixtures: live_settings, server
     "pytester",              # tests/plugin runs pytest inside pytest
 ]
@@ -58,6 +63,15 @@ async def client(app, contracts):
 @pytest.fixture
 def emu(app):
     return app.state.emu
+
+
+@pytest.fixture
+def refused_port():
+    """A 127.0.0.1 port bound but not listening, for the test's duration: every connection to it is refused,
+    and no other process (another xdist worker included) can take it meanwhile."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
 
 
 async def advance(client: httpx.AsyncClient, seconds: float) -> dict:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.support.receiver import Receiver, free_port
+from tests.support.receiver import Receiver
 from viduemu.app import create_app
 from viduemu.config import Settings
 from viduemu.core.errors import ViduError
@@ -73,8 +73,8 @@ async def test_fetched_image_is_checked_from_its_bytes(emu, rx):
     assert err.reason == "ImageFormatInvalid" and err.fields == "images.0"  # a GIF named .png
 
 
-async def test_non_2xx_and_unreachable_are_image_download_failure(emu, rx):
-    for url in (rx.url + "/gone.png", rx.url + "/oops.png", f"http://127.0.0.1:{free_port()}/a.png"):
+async def test_non_2xx_and_unreachable_are_image_download_failure(emu, rx, refused_port):
+    for url in (rx.url + "/gone.png", rx.url + "/oops.png", f"http://127.0.0.1:{refused_port}/a.png"):
         err = await failure(emu.fetcher(url, "images.1"))
         assert (err.reason, err.fields, err.status) == ("ImageDownloadFailure", "images.1", 400), url
 

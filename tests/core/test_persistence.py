@@ -10,7 +10,6 @@ import httpx
 import pytest
 
 from tests.conftest import AUTH, KEY
-from tests.support.receiver import free_port
 from viduemu.app import create_app
 from viduemu.config import Settings
 
@@ -84,8 +83,8 @@ async def test_tasks_accounts_faults_and_journals_survive_a_restart(state_settin
         assert new_id not in ids
 
 
-async def test_a_pending_callback_retry_survives_a_restart(state_settings):
-    url = f"http://127.0.0.1:{free_port()}/cb"  # nothing listens: every attempt fails
+async def test_a_pending_callback_retry_survives_a_restart(state_settings, refused_port):
+    url = f"http://127.0.0.1:{refused_port}/cb"  # nothing listens: every attempt fails
     async with running(state_settings) as c:
         await c.post("/ent/v2/img2video", json={**IMG, "callback_url": url}, headers=AUTH)
         await c.post("/_emulator/clock/advance", json={"seconds": 1})

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from tests.conftest import AUTH, KEY, advance
-from tests.support.receiver import Receiver, free_port, wait_for
+from tests.support.receiver import Receiver, wait_for
 from viduemu.config import Settings
 from viduemu.client.signature import verify
 
@@ -135,8 +135,8 @@ async def test_receiver_failing_twice_gives_three_attempts_on_the_virtual_clock(
         assert len({e["headers"]["x-request-nonce"] for e in entries}) == 3
 
 
-async def test_receiver_down_gives_four_attempts_then_stops(client):
-    url = f"http://127.0.0.1:{free_port()}/cb"
+async def test_receiver_down_gives_four_attempts_then_stops(client, refused_port):
+    url = f"http://127.0.0.1:{refused_port}/cb"
     await create(client, url)
     await advance(client, 1)
     await journal_len(client, 1)
@@ -185,8 +185,8 @@ async def test_slow_receiver_does_not_slow_requests(client):
         assert entries[0]["status"] == 200
 
 
-async def test_reset_drops_pending_callbacks(client):
-    url = f"http://127.0.0.1:{free_port()}/cb"
+async def test_reset_drops_pending_callbacks(client, refused_port):
+    url = f"http://127.0.0.1:{refused_port}/cb"
     await create(client, url)
     await advance(client, 1)
     await journal_len(client, 1)
