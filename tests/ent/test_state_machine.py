@@ -20,12 +20,15 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule
 
 from viduemu.app import create_app
 from viduemu.config import Settings
+
+pytestmark = pytest.mark.slow  # ~20 s: 25 runs of 30 steps, every invariant checked over HTTP after each
 
 KEYS = ("vda_machine_a", "vda_machine_b")
 RANK = {"created": 0, "queueing": 1, "processing": 2, "success": 3, "failed": 3}

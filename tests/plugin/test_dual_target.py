@@ -32,6 +32,7 @@ def downstream(*args: str, key: str | None = None) -> subprocess.CompletedProces
                           env=env, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow  # ~5 s: pytest in a subprocess
 def test_downstream_project_passes_on_the_emulator():
     result = downstream()
     assert result.returncode == 0, result.stdout + result.stderr

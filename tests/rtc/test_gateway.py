@@ -66,6 +66,7 @@ async def count_frames(track, seconds: float) -> tuple[int, float | None, list]:
     return frames, first, samples
 
 
+@pytest.mark.slow  # ~4 s of real-time media
 async def test_a_plain_aiortc_client_receives_the_characters_video_and_audio(server):
     created = await on_live_session(server, "video")
     pc = await offer_pc()
