@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from tests.support.media import png
 from tests.aggregator.test_img2video import BEARER, refused
 from tests.conftest import AUTH, advance
+from tests.support.media import png
 
 
 async def submit(client, **change):

@@ -6,8 +6,8 @@ import io
 import av
 import pytest
 
-from tests.support.media import png
 from tests.conftest import AUTH, advance
+from tests.support.media import png
 
 BEARER = {"Authorization": "Bearer agg-key-1"}
 GOOD = {"model": "vidu20_img2video", "images": [png()], "prompt": "The astronaut waved."}

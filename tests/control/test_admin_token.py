@@ -12,8 +12,8 @@ import time
 import pytest
 
 from tests.conftest import AUTH, assert_error
-from tests.support.receiver import free_port
 from tests.support.process import ROOT
+from tests.support.receiver import free_port
 from viduemu.cli import build_parser, settings_from
 from viduemu.config import Settings
 from viduemu.core.http import ADMIN_FREE, ADMIN_FREE_PAGES

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from viduemu.core.contracts import ContractViolation, Contracts
+from viduemu.core.contracts import Contracts, ContractViolation
 
 JSON = {"content-type": "application/json"}
 TRACE = "04e5c2fe159ff7c574acd0424e78c35f"

@@ -9,7 +9,6 @@ import io
 import time
 
 import httpx
-
 import pytest
 from PIL import Image
 

@@ -2,9 +2,9 @@
 
 import httpx
 
+from tests.conftest import AUTH
 from viduemu.app import create_app
 from viduemu.config import Settings
-from tests.conftest import AUTH
 
 BODY = {"model": "viduq1", "images": ["https://example.com/a.png"], "prompt": "seeded"}
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import email.utils
+import json
 import time
 
 import pytest
 
 from tests.conftest import AUTH, KEY, advance
 from tests.support.receiver import Receiver, wait_for
-from viduemu.config import Settings
 from viduemu.client.signature import verify
+from viduemu.config import Settings
 
 IMG = {"model": "viduq1", "images": ["https://example.com/a.png"], "prompt": "x"}
 

@@ -5,9 +5,9 @@ import base64
 
 import pytest
 
+from tests.conftest import AUTH, KEY, assert_error
 from tests.ent.support import create, state_of
 from tests.support.media import image_uri, png
-from tests.conftest import AUTH, KEY, assert_error
 
 GOOD = {
     "reference2video": {"model": "viduq2", "images": [png()], "prompt": "two friends"},

@@ -4,9 +4,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import KEY
 from tests.ent.support import create
 from tests.support.media import png
-from tests.conftest import KEY
 
 KINDS = ["reference2video", "img2video", "text2video", "start-end2video"]
 KEYS = ["model", "prompt", "images", "videos", "subjects", "duration", "seed", "aspect_ratio", "resolution",

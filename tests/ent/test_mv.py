@@ -5,9 +5,9 @@ import base64
 import httpx
 import pytest
 
+from tests.conftest import AUTH, KEY, advance, assert_error
 from tests.ent.support import assert_contract
 from tests.support.media import data_uri, encoded_audio, png, wav
-from tests.conftest import AUTH, KEY, advance, assert_error
 from viduemu.app import create_app
 from viduemu.config import Settings
 

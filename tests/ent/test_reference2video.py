@@ -2,9 +2,9 @@
 
 import pytest
 
+from tests.conftest import AUTH, KEY, assert_error
 from tests.ent.support import URL_IMAGE, create, created, state_of
 from tests.support.media import mp4, png
-from tests.conftest import AUTH, KEY, assert_error
 
 pytestmark = pytest.mark.usefixtures("plenty_of_credits")
 KIND = "reference2video"

@@ -2,9 +2,9 @@
 
 import pytest
 
+from tests.conftest import assert_error
 from tests.ent.support import URL_IMAGE, check_model_row, create, created
 from tests.support.media import png
-from tests.conftest import assert_error
 
 pytestmark = pytest.mark.usefixtures("plenty_of_credits")
 KIND = "start-end2video"

@@ -1,7 +1,7 @@
 """A subject created with POST /ent/v2/subjects is usable by id in reference2video (same key only)."""
 
-from tests.support.media import png
 from tests.conftest import AUTH, advance, assert_error
+from tests.support.media import png
 
 OTHER = {"Authorization": "Token vda_someone_else"}
 

@@ -2,9 +2,9 @@
 
 import pytest
 
+from tests.conftest import AUTH, KEY, assert_error
 from tests.ent.support import assert_contract
 from tests.support.media import data_uri, mp4, png
-from tests.conftest import AUTH, KEY, assert_error
 
 PATH, ITEM = "/ent/v2/subjects", "/ent/v2/subjects/{id}"
 OTHER = {"Authorization": "Token vda_someone_else"}

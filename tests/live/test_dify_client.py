@@ -27,9 +27,9 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from tests.support.media import png
-from tests.live import vendor
 from tests.conftest import AUTH, KEY
+from tests.live import vendor
+from tests.support.media import png
 from viduemu.background import BackgroundEmulator
 from viduemu.core import tls
 

@@ -9,9 +9,9 @@ import base64
 import httpx
 import pytest
 
-from tests.support.media import image_bytes, image_uri, png
 from tests.conftest import AUTH, KEY, advance, assert_error
 from tests.contract_guard import contract_checker
+from tests.support.media import image_bytes, image_uri, png
 from viduemu.app import create_app
 from viduemu.cli import build_parser, settings_from
 from viduemu.config import Settings

@@ -7,8 +7,8 @@ import base64
 
 import pytest
 
-from tests.support.media import encoded_audio, png, wav
 from tests.conftest import AUTH, KEY, assert_error
+from tests.support.media import encoded_audio, png, wav
 
 # docs/decisions.md line 494 "Voice clones: the first 10 per account are free, then 899 credits each"
 FREE_CLONES = 10
