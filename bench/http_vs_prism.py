@@ -34,7 +34,7 @@ WARMUP = {"threads": 1, "connections": 16, "duration": "2s"}
 
 
 def mcp_body(kind: str, image: str) -> dict:
-    """What shengshu-ai/vidu-mcp sends with its default arguments (see tests/api/test_mcp_compat.py)."""
+    """What shengshu-ai/vidu-mcp sends with its default arguments (see tests/ent/test_mcp_compat.py)."""
     if kind == "reference2video":
         return {"model": "vidu2.0", "images": [image], "prompt": "a red fox runs through snow", "duration": 4,
                 "seed": 0, "aspect_ratio": "16:9", "resolution": "720p", "movement_amplitude": "auto",

@@ -1,21 +1,45 @@
 """Shared fixtures: the real app behind an in-process ASGI transport, on a manual clock.
 
-Every response the ``client`` fixture receives is checked against contracts/openapi.yaml (a shape,
-status or content type the contract does not describe fails the test where the request was made).
+Plugins this suite loads for every test (``pytest_plugins`` below), each a module with its own docstring:
+
+- ``tests.contract_guard``: patches httpx and websockets for the whole session so that every answer
+  the emulator gives any client of the suite, and every signaling message, is checked against
+  contracts/openapi.yaml and contracts/asyncapi.yaml; an undescribed one fails the test at the call.
+- ``tests.contracts_once``: contracts/openapi.yaml is parsed once per test process, not once per app
+  (each app still gets its own copy): the suite's largest saving of time.
+- ``tests.support.server``: the real-socket server harness (``server``, ``live_settings``).
+- ``pytester``: tests/plugin runs pytest inside pytest.
 """
 
 from __future__ import annotations
 
+import socket
+
 import httpx
 import pytest
 
-from viduemu.app import create_app
-from viduemu.config import Settings
-from viduemu.core.contracts import Contracts
+pytest.register_assert_rewrite("tests.contract_guard", "tests.support")  # plugins imported here first
 
-pytest_plugins = ["pytester"]   # tests/plugin runs pytest inside pytest
+from tests.contract_guard import contract_checker  # noqa: E402
+from viduemu.app import create_app  # noqa: E402
+from viduemu.config import Settings  # noqa: E402
+from viduemu.core.contracts import Contracts  # noqa: E402
+
+pytest_plugins = [
+    "tests.contract_guard",  # every answer and signaling message checked against the contracts
+    "tests.contracts_once",  # contracts/openapi.yaml parsed once per process, a copy for each app
+    "tests.support.server",  # the real-server fixtures: live_settings, server
+    "pytester",              # tests/plugin runs pytest inside pytest
+]
 KEY = "vda_test_key"
 AUTH = {"Authorization": f"Token {KEY}"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Slow tests first, the order otherwise kept: under xdist the long ones start at once and the many short
+    ones fill in around them, so that the workers finish together (not one worker alone on a 20 s test at
+    the end). Every worker sorts the same collection the same way, as xdist requires."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture
@@ -35,83 +59,6 @@ def contracts() -> Contracts:
     return Contracts()
 
 
-def contract_checker(contracts: Contracts):
-    """An httpx response hook that fails on any answer the contract does not describe."""
-
-    async def check(response: httpx.Response) -> None:
-        await response.aread()
-        _validate(contracts, response)
-
-    return check
-
-
-def _validate(contracts: Contracts, response: httpx.Response) -> None:
-    request = response.request
-    response.contract_checked = True
-    contracts.validate_response(request.method, request.url.path, response.status_code,
-                                response.headers, response.content)
-
-
-# The emulator's areas on the hosts it answers at: such an answer, to any httpx client of the suite, is
-# the emulator's (a stand-in server of a test, e.g. httpx.MockTransport at vidu.test, is not).
-EMULATOR_PATHS = ("/ent/", "/live/", "/model/", "/_emulator/")
-EMULATOR_HOSTS = ("127.0.0.1", "localhost", "::1", "testserver")
-SIGNALING_PATH = "/live/ws/"
-
-
-def _unchecked(response: httpx.Response) -> bool:
-    url = response.request.url
-    return (not getattr(response, "contract_checked", False)
-            and url.host in EMULATOR_HOSTS and url.path.startswith(EMULATOR_PATHS))
-
-
-@pytest.fixture(scope="session", autouse=True)
-def every_answer_is_checked():
-    """The whole suite sees no answer, and no signaling message, the contracts do not describe.
-
-    Clients that carry ``contract_checker`` check as they go; this covers every other one: a test's own
-    httpx client (sync or async, ASGI or a real socket), the thin client's, and every message a
-    ``websockets`` client receives on the signaling socket (validated against contracts/asyncapi.yaml).
-    Requests the emulator itself makes (callbacks, fetched media) go to other paths and are left alone.
-    """
-    import json
-
-    from websockets.asyncio.client import ClientConnection
-
-    from viduemu.core import asyncapi
-
-    contracts = Contracts()  # its own: a test module may define a ``contracts`` fixture of its own
-    send, asend, recv = httpx.Client.send, httpx.AsyncClient.send, ClientConnection.recv
-
-    def checked_send(self, request, **kw):
-        response = send(self, request, **kw)
-        if _unchecked(response):
-            response.read()
-            _validate(contracts, response)
-        return response
-
-    async def checked_asend(self, request, **kw):
-        response = await asend(self, request, **kw)
-        if _unchecked(response):
-            await response.aread()
-            _validate(contracts, response)
-        return response
-
-    async def checked_recv(self, *args, **kw):
-        message = await recv(self, *args, **kw)
-        handshake = getattr(self, "request", None)
-        if handshake is not None and handshake.path.startswith(SIGNALING_PATH):
-            asyncapi.validate("send", json.loads(message))  # the server sends JSON text frames only
-        return message
-
-    patch = pytest.MonkeyPatch()
-    patch.setattr(httpx.Client, "send", checked_send)
-    patch.setattr(httpx.AsyncClient, "send", checked_asend)
-    patch.setattr(ClientConnection, "recv", checked_recv)
-    yield
-    patch.undo()
-
-
 @pytest.fixture
 async def client(app, contracts):
     transport = httpx.ASGITransport(app=app)
@@ -123,6 +70,15 @@ async def client(app, contracts):
 @pytest.fixture
 def emu(app):
     return app.state.emu
+
+
+@pytest.fixture
+def refused_port():
+    """A 127.0.0.1 port bound but not listening, for the test's duration: every connection to it is refused,
+    and no other process (another xdist worker included) can take it meanwhile."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
 
 
 async def advance(client: httpx.AsyncClient, seconds: float) -> dict:

@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from tests.server import Server
+from tests.support.process import ServeProcess
 from viduemu.cli import build_parser, settings_from
 from viduemu.config import Settings
 from viduemu.core import tls
@@ -83,7 +83,7 @@ def test_bad_environment_values_are_usage_errors_not_tracebacks():
 @pytest.mark.slow
 def test_serve_prints_base_url_clock_and_state_and_is_ready_quickly(tmp_path):
     state = tmp_path / "s.sqlite"
-    server = Server("--clock", "manual", "--state", str(state)).start()
+    server = ServeProcess("--clock", "manual", "--state", str(state)).start()
     try:
         assert server.ready_after < 3.0, server.ready_after  # target 1.5 s; slack for a loaded CI machine
         health = httpx.get(server.url + "/_emulator/health").json()
@@ -98,7 +98,7 @@ def test_serve_prints_base_url_clock_and_state_and_is_ready_quickly(tmp_path):
 @pytest.mark.slow
 def test_serve_reads_viduemu_variables(tmp_path):
     env = {"VIDUEMU_CLOCK": "manual", "VIDUEMU_INITIAL_CREDITS": "42", "VIDUEMU_SEED": "5"}
-    with Server(env=env) as server:
+    with ServeProcess(env=env) as server:
         assert httpx.get(server.url + "/_emulator/clock").json()["mode"] == "manual"
         r = httpx.get(server.url + "/ent/v2/credits", headers={"Authorization": "Token vda_cli"})
         assert r.json()["remains"][0]["credit_remain"] == 42
@@ -112,7 +112,7 @@ def _trusting(cert: str) -> ssl.SSLContext:
     return context
 
 
-def _printed_cert(server: Server, timeout: float = 10) -> str:
+def _printed_cert(server: ServeProcess, timeout: float = 10) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = re.search(r"TLS certificate \(trust this\): (\S+)", "".join(server.output))
@@ -124,7 +124,7 @@ def _printed_cert(server: Server, timeout: float = 10) -> str:
 
 @pytest.mark.slow
 def test_tls_generates_a_certificate_clients_can_trust(tmp_path):
-    server = Server("--tls", "--state", str(tmp_path / "s.sqlite"), scheme="https", verify=None)
+    server = ServeProcess("--tls", "--state", str(tmp_path / "s.sqlite"), scheme="https", verify=None)
     server.spawn()
     try:
         cert = _printed_cert(server)
@@ -144,7 +144,7 @@ def test_tls_generates_a_certificate_clients_can_trust(tmp_path):
 def test_tls_cert_and_key_are_used_as_given(tmp_path):
     cert, key = tmp_path / "mine.pem", tmp_path / "mine.key"
     tls._generate(cert, key)
-    server = Server("--tls-cert", str(cert), "--tls-key", str(key), scheme="https", verify=_trusting(str(cert)))
+    server = ServeProcess("--tls-cert", str(cert), "--tls-key", str(key), scheme="https", verify=_trusting(str(cert)))
     with server:
         assert _printed_cert(server) == str(cert)
         assert httpx.get(server.url + "/_emulator/health", verify=_trusting(str(cert))).status_code == 200

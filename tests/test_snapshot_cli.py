@@ -11,7 +11,7 @@ import sys
 import httpx
 import pytest
 
-from tests.server import ROOT, Server
+from tests.support.process import ROOT, ServeProcess
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +36,7 @@ def prepared(tmp_path):
     """A state file left by a killed server: 7 tasks (5 processing, 2 queueing), one cancelled, a live
     session, an account set to 5000, and what each answered."""
     state = str(tmp_path / "team.sqlite")
-    server = Server("--state", state, "--clock", "manual", "--seed", "7", "--log-level", "warning").start()
+    server = ServeProcess("--state", state, "--clock", "manual", "--seed", "7", "--log-level", "warning").start()
     with httpx.Client(base_url=server.url, timeout=5) as c:
         c.put(f"/_emulator/accounts/{KEY}", json={"credits": 5000})
         ids = [c.post("/ent/v2/img2video", json=BODY, headers=AUTH).json()["task_id"] for _ in range(8)]
@@ -61,7 +61,7 @@ def test_export_then_import_gives_another_server_the_same_state(prepared, tmp_pa
     assert (snapshot["format"], snapshot["version"]) == ("viduemu-state", 1)
     done = viduemu("import", snap, "--state", other)
     assert done.returncode == 0, done.stderr
-    with Server("--state", other, "--clock", "manual", "--seed", "7", "--log-level", "warning") as server, \
+    with ServeProcess("--state", other, "--clock", "manual", "--seed", "7", "--log-level", "warning") as server, \
             httpx.Client(base_url=server.url, timeout=5) as c:
         for task_id, answer in before["tasks"].items():
             assert c.get(f"/ent/v2/tasks/{task_id}/creations", headers=AUTH).json() == answer
@@ -83,7 +83,7 @@ def test_import_refuses_a_state_file_that_holds_a_state_unless_told_to_overwrite
     snap = str(tmp_path / "team.json")
     assert viduemu("export", snap, "--state", state).returncode == 0
     target = str(tmp_path / "busy.sqlite")
-    with Server("--state", target, "--clock", "manual", "--log-level", "warning") as server:
+    with ServeProcess("--state", target, "--clock", "manual", "--log-level", "warning") as server:
         httpx.put(f"{server.url}/_emulator/accounts/vda_mine", json={"credits": 3})
     held = rows(target)
     done = viduemu("import", snap, "--state", target)

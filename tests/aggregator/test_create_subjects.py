@@ -5,8 +5,8 @@ import json
 import pytest
 
 from tests.aggregator.test_img2video import BEARER, refused
-from tests.api.generation_support import png
 from tests.conftest import AUTH, advance
+from tests.support.media import png
 
 
 async def submit(client, **change):

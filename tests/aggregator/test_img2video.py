@@ -6,8 +6,8 @@ import io
 import av
 import pytest
 
-from tests.api.generation_support import png
 from tests.conftest import AUTH, advance
+from tests.support.media import png
 
 BEARER = {"Authorization": "Bearer agg-key-1"}
 GOOD = {"model": "vidu20_img2video", "images": [png()], "prompt": "The astronaut waved."}
@@ -124,7 +124,7 @@ async def test_bearer_and_token_keys_never_see_each_others_tasks(client):
 
 
 async def test_callbacks_carry_this_dialects_task_object_signed_with_the_bearer_key(client):
-    from tests.receiver import Receiver, wait_for
+    from tests.support.receiver import Receiver, wait_for
     from viduemu.client.signature import verify
 
     with Receiver() as rx:

@@ -8,9 +8,10 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from tests.client.harness import Background, Target
-from tests.live.conftest import live_settings  # noqa: F401 (fixture)
+from tests.client.harness import Target
+from tests.support.server import asgi_transport
 from viduemu.app import create_app
+from viduemu.background import BackgroundEmulator
 from viduemu.client import AsyncViduClient, ViduClient
 
 CLIENT_KEY = "vda_client_test"
@@ -28,15 +29,15 @@ async def target(request, settings):
             yield Target(kind, client, control.request)
         await app.state.emu.aclose()
         return
-    with Background(replace(settings, log_level="warning")) as emulator:
+    with BackgroundEmulator(replace(settings, log_level="warning")) as emulator:
         # The socket kinds give the key as "Token vda_...", the ASGI kinds as "vda_...": both are accepted.
         if kind == "async-socket":
-            async with AsyncViduClient(f"Token {CLIENT_KEY}", emulator.base, backoff=0) as client, \
-                    httpx.AsyncClient(base_url=emulator.base) as control:
+            async with AsyncViduClient(f"Token {CLIENT_KEY}", emulator.base_url, backoff=0) as client, \
+                    httpx.AsyncClient(base_url=emulator.base_url) as control:
                 yield Target(kind, client, control.request)
         else:
-            transport = emulator.transport() if kind == "sync-asgi" else None
-            base = "http://testserver" if transport else emulator.base
+            transport = asgi_transport(emulator) if kind == "sync-asgi" else None
+            base = "http://testserver" if transport else emulator.base_url
             key = CLIENT_KEY if transport else f"Token {CLIENT_KEY}"
             with ViduClient(key, base, transport, backoff=0) as client, \
                     httpx.Client(transport=transport, base_url=base) as control:

@@ -1,52 +1,14 @@
-"""Ways to reach the emulator from the thin client, for tests that run every method through each:
-
-- ``Background``: viduemu in a thread of its own (own event loop) behind a real uvicorn socket, so a
-  blocking ``ViduClient`` (or a docs example) can call it; ``ThreadedASGITransport`` reaches the same
-  app in-process, without the socket (httpx has no sync ASGI transport).
-- ``Target``: one client (sync or async) and the emulator's control plane, with ``call`` recording
-  which public methods a test used.
-"""
+"""``Target``: one client (sync or async) and the emulator's control plane, with ``call`` recording
+which public methods a test used, for tests that run every method through each way of reaching the
+emulator (the servers come from tests/support/server.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import httpx
-
-from viduemu.background import BackgroundEmulator
-
-
-class Background(BackgroundEmulator):
-    """The emulator in a thread of its own (``with`` starts and stops it), plus in-process access."""
-
-    @property
-    def base(self) -> str:
-        return self.base_url
-
-    def transport(self) -> "ThreadedASGITransport":
-        return ThreadedASGITransport(self.app, self.loop)
-
-
-class ThreadedASGITransport(httpx.BaseTransport):
-    """A sync httpx transport that runs each request through ``httpx.ASGITransport`` on ``loop``
-    (another thread's): in-process, no socket."""
-
-    def __init__(self, app: Any, loop: asyncio.AbstractEventLoop):
-        self.asgi, self.loop = httpx.ASGITransport(app=app), loop
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        request.read()
-
-        async def forward() -> httpx.Response:
-            response = await self.asgi.handle_async_request(request)
-            content = await response.aread()
-            return httpx.Response(response.status_code, headers=response.headers, content=content,
-                                  request=request)
-
-        return asyncio.run_coroutine_threadsafe(forward(), self.loop).result(30)
 
 
 def public_methods(cls: type) -> set[str]:

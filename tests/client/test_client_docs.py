@@ -5,12 +5,12 @@ of both clients has an example there."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from tests.client.harness import Background, public_methods
+from tests.client.harness import public_methods
+from viduemu.background import BackgroundEmulator
 from viduemu.client import AsyncViduClient, ViduClient
 from viduemu.config import Settings
 
@@ -33,7 +33,7 @@ PREAMBLE, EXAMPLES = blocks()[0][1], blocks()[1:]
 
 @pytest.fixture(scope="module")
 def emulator():
-    with Background(replace(Settings(clock="manual", seed=7), log_level="warning")) as running:
+    with BackgroundEmulator(Settings(clock="manual", seed=7, log_level="warning")) as running:
         yield running
 
 
@@ -41,7 +41,7 @@ def emulator():
                          ids=[f"{i}-{re.sub(r'[^a-z0-9]+', '-', h.lower()).strip('-')}"
                               for i, (h, _) in enumerate(EXAMPLES)])
 def test_the_example_runs(number, emulator, monkeypatch, capsys):
-    monkeypatch.setenv("VIDU_BASE_URL", emulator.base)
+    monkeypatch.setenv("VIDU_BASE_URL", emulator.base_url)
     monkeypatch.setenv("VIDU_API_KEY", f"vda_docs_{number}")
     namespace: dict = {"__name__": "docs_example"}
     exec(compile(PREAMBLE, f"{PAGE}:preamble", "exec"), namespace)

@@ -10,9 +10,8 @@ import sys
 import httpx
 import pytest
 
-from tests.api.generation_support import png
-from tests.api.mvsubj_support import wav
 from tests.client.harness import Target, public_methods
+from tests.support.media import png, wav
 from viduemu.client import AsyncViduClient, TaskTimeout, ViduClient, ViduError
 
 AVATAR = {"persona": "A guide.", "image_uri": "https://example.com/a.png"}

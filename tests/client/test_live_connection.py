@@ -4,7 +4,6 @@ user hangup, and LIVE_CONN_INIT_FAILED."""
 import pytest
 
 from tests.conftest import KEY
-from tests.live.conftest import server  # noqa: F401 (fixture)
 from viduemu.client.live import LiveConnection, LiveInitFailed
 
 

@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from tests.conftest import AUTH
-from tests.live.conftest import conn_init, running
+from tests.support.server import running
+from tests.support.signaling import conn_init
 from viduemu.client.rtc import RtcCall, RtcError, SilenceTrack, TestPatternTrack, ToneTrack, bot_stream_id
 from viduemu.config import Settings
 

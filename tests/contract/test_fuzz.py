@@ -20,7 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import AUTH, contract_checker
+from tests.conftest import AUTH
+from tests.contract_guard import contract_checker
 from viduemu.app import create_app
 from viduemu.config import Settings
 from viduemu.core.contracts import Contracts

@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import AUTH, KEY
 from tests.e2e.cdp import CHROMIUM, Browser
-from tests.live.conftest import running
+from tests.support.server import running
 from viduemu.config import Settings
 
 pytestmark = [pytest.mark.slow,

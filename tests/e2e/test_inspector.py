@@ -17,10 +17,13 @@ import pytest_asyncio
 import websockets
 
 from tests.e2e.cdp import CHROMIUM, Browser
-from tests.live.conftest import conn_init, recv, running
+from tests.support.server import running
+from tests.support.signaling import conn_init, recv
 from viduemu.config import Settings
 
+# xdist_group: one worker runs the module, with its one browser and one server
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module"),
+              pytest.mark.xdist_group("e2e-inspector"),
               pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is absent: install Debian's "
                                  "chromium package (apt-get install chromium) to run the browser tests")]
 

@@ -6,7 +6,8 @@ import sqlite3
 from dataclasses import replace
 
 from tests.conftest import KEY
-from tests.live.conftest import conn_init, running
+from tests.support.server import running
+from tests.support.signaling import conn_init
 
 
 async def test_an_on_live_session_survives_a_restart_and_ends_when_no_client_returns(tmp_path, live_settings,

@@ -8,7 +8,7 @@ import pytest
 import websockets
 
 from tests.conftest import AUTH, KEY
-from tests.live.conftest import RawClient, conn_init, recv, send, until
+from tests.support.signaling import RawClient, conn_init, recv, send, until
 
 
 async def test_audio_mode_goes_on_live_when_the_success_ack_is_sent(server):
@@ -140,7 +140,7 @@ async def test_live_duration_timeout_and_a_healthy_client_survives_one_600_s_adv
 
 async def test_a_silent_client_is_dropped_after_15_s_and_the_session_ends_after_the_grace(server, live_settings):
     live_id = (await server.create())["live"]["id"]
-    port = int(server.base.rsplit(":", 1)[1])
+    port = server.port
     client = await RawClient.open(port, live_id, KEY)  # answers no ping, sends nothing after conn_init
     client.send_text(json.dumps({"type": 1, "live_id": live_id, "seq_id": 1, "payload": {"conn_init": {"version": 1}}}))
     await until(lambda: _status(server, live_id, "on_live"), what="on_live")

@@ -29,7 +29,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.frames import Opcode
 
 from tests.conftest import KEY
-from tests.live.conftest import RawClient, conn_init, recv, send, until
+from tests.support.signaling import RawClient, conn_init, recv, send, until
 from viduemu.core import asyncapi
 
 FUZZ_KEY, OTHER_KEY = "vda_fuzz", "vda_bystander"
@@ -457,7 +457,7 @@ async def test_broken_framing_is_closed_with_a_clear_code_and_nothing_else_is_to
         other = await server.connect(other_id)
         assert (await conn_init(other, other_id))["payload"]["conn_init_ack"]["success"] is True
         live_id = (await server.create())["live"]["id"]
-        client = await RawClient.open(int(server.base.rsplit(":", 1)[1]), live_id, KEY)
+        client = await RawClient.open(server.port, live_id, KEY)
         data, code = BROKEN[case]
         client.writer.write(data)
         assert await _close_code(client) == code
@@ -479,7 +479,7 @@ async def test_a_client_sending_invalid_utf8_does_not_log_a_server_error(server)
     logging.getLogger("uvicorn").addHandler(errors)
     try:
         live_id = (await server.create())["live"]["id"]
-        client = await RawClient.open(int(server.base.rsplit(":", 1)[1]), live_id, KEY)
+        client = await RawClient.open(server.port, live_id, KEY)
         client.writer.write(BROKEN["invalid UTF-8 in a text frame"][0])
         assert await _close_code(client) == 1007
         client.close()
@@ -500,7 +500,7 @@ async def test_the_ws_journal_still_renders_after_deeply_nested_frames(server):
 
 async def test_a_conn_init_sent_in_fragments_is_answered(server):
     live_id = (await server.create())["live"]["id"]
-    client = await RawClient.open(int(server.base.rsplit(":", 1)[1]), live_id, KEY)
+    client = await RawClient.open(server.port, live_id, KEY)
     client.writer.write(_frame(0x1, CONN_INIT[:5], fin=False) + _frame(0x9, b"mid-message ping")
                         + _frame(0x0, CONN_INIT[5:20], fin=False) + _frame(0x0, CONN_INIT[20:]))
     async def on_live():

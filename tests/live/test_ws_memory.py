@@ -8,7 +8,7 @@ import asyncio
 import gc
 import weakref
 
-from tests.live.conftest import conn_init, send
+from tests.support.signaling import conn_init, send
 from viduemu.core.ws import EXTENSION
 
 

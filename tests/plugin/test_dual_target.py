@@ -1,5 +1,5 @@
 """The done-when runs of issue 6: the downstream example project and the conformance suite, each on the
-emulator and against a separately started ``viduemu serve`` standing in for the live service."""
+emulator and against a separately started server standing in for the live service."""
 
 from __future__ import annotations
 
@@ -11,17 +11,16 @@ import sys
 import pytest
 
 from tests.plugin.conftest import PLUGIN_ARGS, ROOT, plugin_env
-from tests.server import Server
+from viduemu.background import BackgroundEmulator
 
 DOWNSTREAM = ROOT / "examples" / "downstream"
 
 
 @pytest.fixture(scope="module")
 def live_stand_in():
-    """``viduemu serve`` as the "real" Vidu: a real clock, tasks that take 2 s."""
-    server = Server("--task-seconds", "2", "--log-level", "warning").spawn().wait_ready()
-    yield server
-    server.stop()
+    """A real server standing in for the "real" Vidu: a real clock, tasks that take 2 s."""
+    with BackgroundEmulator(task_seconds=2) as server:
+        yield server
 
 
 def downstream(*args: str, key: str | None = None) -> subprocess.CompletedProcess:
@@ -33,6 +32,7 @@ def downstream(*args: str, key: str | None = None) -> subprocess.CompletedProces
                           env=env, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow  # ~5 s: pytest in a subprocess
 def test_downstream_project_passes_on_the_emulator():
     result = downstream()
     assert result.returncode == 0, result.stdout + result.stderr
@@ -41,7 +41,7 @@ def test_downstream_project_passes_on_the_emulator():
 
 @pytest.mark.slow
 def test_downstream_project_on_the_live_target_skips_emulator_only_tests(live_stand_in):
-    result = downstream("--vidu-target=live", f"--vidu-base-url={live_stand_in.url}", "--vidu-live-budget=100",
+    result = downstream("--vidu-target=live", f"--vidu-base-url={live_stand_in.base_url}", "--vidu-live-budget=100",
                         key="vda_downstream_ci")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed, 4 skipped" in result.stdout, result.stdout
@@ -58,7 +58,7 @@ def test_conformance_suite_passes_on_the_emulator(run, tmp_path):
 @pytest.mark.slow
 def test_conformance_suite_passes_against_a_live_stand_in(run, tmp_path, live_stand_in):
     report = tmp_path / "drift.json"
-    result = run("--pyargs", "viduemu.conformance", "--vidu-target=live", f"--vidu-base-url={live_stand_in.url}",
+    result = run("--pyargs", "viduemu.conformance", "--vidu-target=live", f"--vidu-base-url={live_stand_in.base_url}",
                  "--vidu-live-budget=500", f"--vidu-drift-report={report}", env={"VIDU_API_KEY": "vda_conformance_ci"})
     result.assert_outcomes(passed=16)   # the live audio session included: the budget allows it
     drift = json.loads(report.read_text())

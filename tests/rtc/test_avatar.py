@@ -91,6 +91,7 @@ async def test_no_media_before_start_and_every_track_ends_at_stop():
         await call.close()
 
 
+@pytest.mark.slow  # ~4 s of real-time media
 async def test_the_character_answers_when_the_user_stops_talking():
     character = Character(live(), seed=11, transcripts=True)
     heard: list[tuple[float, str, str]] = []

@@ -9,7 +9,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
 from tests.conftest import assert_error
-from tests.live.conftest import conn_init
+from tests.support.signaling import conn_init
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -66,6 +66,7 @@ async def count_frames(track, seconds: float) -> tuple[int, float | None, list]:
     return frames, first, samples
 
 
+@pytest.mark.slow  # ~4 s of real-time media
 async def test_a_plain_aiortc_client_receives_the_characters_video_and_audio(server):
     created = await on_live_session(server, "video")
     pc = await offer_pc()
@@ -304,7 +305,7 @@ def live_settings():
 
 
 async def test_the_character_hears_the_callers_tone_and_answers_with_transcripts_on_the_socket(server):
-    from tests.live.conftest import recv
+    from tests.support.signaling import recv
     from viduemu.client.rtc import ToneTrack
 
     created = await on_live_session(server, "video")
@@ -338,7 +339,7 @@ async def test_the_character_hears_the_callers_tone_and_answers_with_transcripts
 async def test_audio_interrupted_on_the_socket_stops_the_characters_answer(server):
     """Type 7 from the session's client ends the answer at once (state, and silence on the viewer's
     audio); the same message from a socket that never sent conn_init is not the session's client."""
-    from tests.live.conftest import send
+    from tests.support.signaling import send
     from tests.rtc.support import wait_until
     from viduemu.client.rtc import ToneTrack
     from viduemu.rtc.listen import level_dbfs
