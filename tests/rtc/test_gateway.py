@@ -339,8 +339,8 @@ async def test_the_character_hears_the_callers_tone_and_answers_with_transcripts
 async def test_audio_interrupted_on_the_socket_stops_the_characters_answer(server):
     """Type 7 from the session's client ends the answer at once (state, and silence on the viewer's
     audio); the same message from a socket that never sent conn_init is not the session's client."""
-    from tests.support.signaling import send
     from tests.rtc.support import wait_until
+    from tests.support.signaling import send
     from viduemu.client.rtc import ToneTrack
     from viduemu.rtc.listen import level_dbfs
 

@@ -29,11 +29,14 @@ class Record:
     SAMPLE: ClassVar[str | None] = None   # a typical document's JSON, for the store's packing (packing.py)
 
     def to_doc(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in _names(type(self))}
+        return dict(self.__dict__)   # the fields, in their order (a record sets no other attribute)
 
     @classmethod
     def from_doc(cls: type[R], doc: dict[str, Any]) -> R:
-        return cls(**{name: doc[name] for name in _names(cls) if name in doc})
+        try:
+            return cls(**doc)   # what to_doc wrote: the fast way
+        except TypeError:       # a document with keys the record does not (or no longer) declare
+            return cls(**{name: doc[name] for name in _names(cls) if name in doc})
 
     @property
     def key(self) -> str:

@@ -23,7 +23,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any, Protocol, TypedDict
 
 from viduemu.core.context import Core
@@ -57,8 +57,19 @@ class Channel(TypedDict):
 class Live(Record):
     KIND = "lives"
     KEY = "id"
+    SAMPLE = (
+        '{"id":"321378959223337127","api_key":"vda_sample","creator_id":"197569405315068380","call_mode":"aud'
+        'io","live_duration":600,"avatar":{"persona":"A friendly guide.","image_uri":"https://example.com/ava'
+        'tar.png","name":"","voice":"Tina"},"created_at":1795254803.792843,"trace_id":"1bf0780bcd74729edb64f8'
+        'cdf2f31cc8","warm_until":1795254803.792843,"rtc":{"app_id":"viduemu","channel_id":"live-audio-321378'
+        '959223337127","user_id":"live-user-197569405315068380-321378959223337127","bot_user_id":"live-bot-19'
+        '7569405315068380-321378959223337127","token":"eyJhcHBfaWQiOiJ2aWR1ZW11IiwiY2hhbm5lbF9pZCI6ImxpdmUtYX'
+        'VkaW8tMzIxMzc4OTU5MjIzMzM3MTI3IiwidXNlcl9pZCI6ImxpdmUtdXNlci0xOTc1Njk0MDUzMTUwNjgzODAtMzIxMzc4OTU5Mj'
+        'IzMzM3MTI3IiwiZXhwIjoxNzk1MjU4NDAzfQ.1f0721b80a6088ab3112832e67dd3c06","token_expire_at":"1795258403'
+        '"},"status":"ended","start_time":null,"end_time":1795254923.792843,"ended_at":1795254924.792843,"cha'
+        'rged":0,"close_reason":"timeout","hangup_reason":"timeout","disconnected_at":null,"picture":null,"in'
+        'it_failed":false}')
 
-    # The order of the fields is that of the sample live document core/packing.py compresses with.
     id: str
     api_key: str
     creator_id: str
@@ -79,16 +90,6 @@ class Live(Record):
     disconnected_at: float | None = None  # an on_live session's client dropped then (a reconnect may follow)
     picture: str | None = None           # base64 of a small PNG of the avatar image (the character's face)
     init_failed: bool = False            # a LIVE_CONN_INIT_FAILED answered: every later conn_init fails too
-
-    def to_doc(self) -> dict[str, Any]:
-        # the packing sample's order (id ... status, call_mode ...): a live document packs the smallest so
-        return {name: getattr(self, name) for name in _DOC_ORDER}
-
-
-_DOC_ORDER = ("id", "api_key", "creator_id", "status", "call_mode", "live_duration", "avatar", "created_at",
-              "start_time", "end_time", "ended_at", "charged", "close_reason", "hangup_reason", "trace_id",
-              "warm_until", "disconnected_at", "picture", "rtc", "init_failed")
-assert set(_DOC_ORDER) == {f.name for f in fields(Live)}, "every field of Live, in the order it is stored"
 
 
 @dataclass
