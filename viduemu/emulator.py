@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from viduemu.aggregator.area import Aggregator
+from viduemu.aggregator.area import AggregatorArea
 from viduemu.config import Settings
-from viduemu.control.area import Control
+from viduemu.control.area import ControlArea
 from viduemu.core.area import Area
 from viduemu.core.context import Core
 from viduemu.core.contracts import Contracts
-from viduemu.ent.area import Ent
+from viduemu.ent.area import EntArea
 from viduemu.live.area import LiveArea
-from viduemu.rtc.area import Rtc
+from viduemu.rtc.area import RtcArea
 from viduemu.vidu.accounts import Accounts
 from viduemu.vidu.callbacks import Callbacks
 from viduemu.vidu.fetch import Fetcher
@@ -30,11 +30,11 @@ class Emulator:
     fetcher: Fetcher | None     # remote media URLs, when --fetch-urls is on
     tasks: TaskEngine           # the task lifecycle /ent/v2 and the aggregator share
     callbacks: Callbacks        # signed deliveries, for every area that sends them
-    ent: Ent
+    ent: EntArea
     live: LiveArea
-    rtc: Rtc              # the live sessions' media channels (reads them through live's engine)
-    aggregator: Aggregator
-    control: Control
+    rtc: RtcArea              # the live sessions' media channels (reads them through live's engine)
+    aggregator: AggregatorArea
+    control: ControlArea
 
     @classmethod
     def build(cls, settings: Settings, contracts: Contracts | None = None) -> Emulator:
@@ -43,11 +43,11 @@ class Emulator:
         fetcher = Fetcher(settings.fetch_timeout, settings.fetch_max_bytes,
                           allow_private=settings.fetch_allow_private) if settings.fetch_urls else None
         tasks, callbacks = TaskEngine(core, accounts), Callbacks(core)
-        ent = Ent(core, accounts, tasks, callbacks, fetcher)
+        ent = EntArea(core, accounts, tasks, callbacks, fetcher)
         live = LiveArea(core, accounts, fetcher)
-        control = Control(core, accounts, reset=lambda: emu.reset())   # emu: bound just below
-        emu = cls(core, accounts, fetcher, tasks, callbacks, ent, live, Rtc(core, live.sessions),
-                  Aggregator(core, accounts, tasks, callbacks, ent), control)
+        control = ControlArea(core, accounts, reset=lambda: emu.reset())   # emu: bound just below
+        emu = cls(core, accounts, fetcher, tasks, callbacks, ent, live, RtcArea(core, live.sessions),
+                  AggregatorArea(core, accounts, tasks, callbacks, ent), control)
         for area in emu.areas:   # what core needs to know of each part, declared by the part
             for prefix, resolver in area.files().items():
                 core.files.register(prefix, resolver)

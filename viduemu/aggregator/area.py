@@ -15,7 +15,7 @@ from viduemu.aggregator import routes, rules
 from viduemu.aggregator.views import task_view
 from viduemu.core.area import Area
 from viduemu.core.context import Core
-from viduemu.ent.area import Ent
+from viduemu.ent.area import EntArea
 from viduemu.ent.views import subject_created_view
 from viduemu.vidu.accounts import Accounts
 from viduemu.vidu.callbacks import NOTIFY_STATES, Callbacks
@@ -24,8 +24,8 @@ from viduemu.vidu.tasks import TaskChanged, TaskEngine, TaskSucceeding
 TYPES = (rules.IMG2VIDEO, rules.CREATE_SUBJECTS)
 
 
-class Aggregator(Area):
-    def __init__(self, core: Core, accounts: Accounts, tasks: TaskEngine, callbacks: Callbacks, ent: Ent) -> None:
+class AggregatorArea(Area):
+    def __init__(self, core: Core, accounts: Accounts, tasks: TaskEngine, callbacks: Callbacks, ent: EntArea) -> None:
         self.core, self.accounts, self.tasks, self.callbacks, self.ent = core, accounts, tasks, callbacks, ent
         core.events.subscribe(TaskSucceeding, self._task_succeeding)
         core.events.subscribe(TaskChanged, self._task_changed)

@@ -24,7 +24,7 @@ from viduemu.vidu.auth import bearer_caller
 from viduemu.vidu.inputs import stored_form
 
 if TYPE_CHECKING:
-    from viduemu.aggregator.area import Aggregator
+    from viduemu.aggregator.area import AggregatorArea
 
 GENERATION, TASK = "/model/v1/generation", "/model/v1/generation/task/{task_id}"
 HTTP_ERRORS = (401, 403, 404, 413, 429)  # answered with the HTTP status as the code
@@ -34,7 +34,7 @@ def dialect(handler):
     """Errors in this dialect's shape: ``{"error": {"code", "error_message"}}``."""
 
     @functools.wraps(handler)
-    async def wrapped(agg: Aggregator, request: Request):
+    async def wrapped(agg: AggregatorArea, request: Request):
         try:
             return await handler(agg, request)
         except DialectError as err:
@@ -52,7 +52,7 @@ def dialect(handler):
 
 
 @dialect
-async def generate(agg: Aggregator, request: Request):
+async def generate(agg: AggregatorArea, request: Request):
     api_key = bearer_caller(agg.accounts, request.headers)
     body = await read_object(request)
     model = body.get("model")
@@ -71,7 +71,7 @@ async def generate(agg: Aggregator, request: Request):
     return task_view(task, base_url(request), agg.core.clock.now())
 
 
-async def _create_subjects(agg: Aggregator, api_key: str, body: dict, base: str) -> dict:
+async def _create_subjects(agg: AggregatorArea, api_key: str, body: dict, base: str) -> dict:
     """A task whose success stores the subject and reports it as JSON text."""
     fields = {k: v for k, v in body.items() if k != "model"}
     if not fields.get("images"):
@@ -85,10 +85,10 @@ async def _create_subjects(agg: Aggregator, api_key: str, body: dict, base: str)
 
 
 @dialect
-async def get_task(agg: Aggregator, request: Request):
+async def get_task(agg: AggregatorArea, request: Request):
     task = agg.tasks.get(bearer_caller(agg.accounts, request.headers), request.path_params["task_id"])
     return task_view(task, base_url(request), agg.core.clock.now())
 
 
-def routes(agg: Aggregator) -> list[BaseRoute]:
+def routes(agg: AggregatorArea) -> list[BaseRoute]:
     return [route(GENERATION, generate, agg, methods=["POST"]), route(TASK, get_task, agg, methods=["GET"])]

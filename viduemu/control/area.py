@@ -14,7 +14,7 @@ from viduemu.core.context import Core
 from viduemu.vidu.accounts import Accounts
 
 
-class Control(Area):
+class ControlArea(Area):
     def __init__(self, core: Core, accounts: Accounts, reset: Callable[[], None]) -> None:
         self.core, self.accounts, self.reset_all = core, accounts, reset
 

@@ -20,7 +20,7 @@ from viduemu.core.http import control_route, read_json, read_object
 from viduemu.vidu.accounts import Account
 
 if TYPE_CHECKING:
-    from viduemu.control.area import Control
+    from viduemu.control.area import ControlArea
 
 PREFIX = "/_emulator"
 call_page, call_asset = static_page(Path(__file__).parent / "call")
@@ -29,21 +29,21 @@ MAX_SPEED = 1_000_000  # beyond it the virtual time overflows to infinity within
 MAX_CREDITS = 2**63 - 1  # an int64, as the vendor's balances and SQLite's integers are
 
 
-async def health(ctl: Control, request: Request):
+async def health(ctl: ControlArea, request: Request):
     core = ctl.core
     return {"status": "ok", "version": core.version, "clock": core.clock.state(), "state": core.store.location}
 
 
-async def reset(ctl: Control, request: Request):
+async def reset(ctl: ControlArea, request: Request):
     ctl.reset_all()
     return {"status": "ok"}
 
 
-async def get_clock(ctl: Control, request: Request):
+async def get_clock(ctl: ControlArea, request: Request):
     return ctl.core.clock.state()
 
 
-async def set_clock(ctl: Control, request: Request):
+async def set_clock(ctl: ControlArea, request: Request):
     """``{"mode": "real"|"speed"|"manual", "speed": X}``: switch the clock's mode."""
     clock = ctl.core.clock
     body = await read_object(request)
@@ -56,7 +56,7 @@ async def set_clock(ctl: Control, request: Request):
     return clock.state()
 
 
-async def advance(ctl: Control, request: Request):
+async def advance(ctl: ControlArea, request: Request):
     body = await read_object(request)
     seconds = body.get("seconds")
     if not _is_number(seconds) or not 0 <= seconds <= 10 * 365 * 86400:
@@ -67,7 +67,7 @@ async def advance(ctl: Control, request: Request):
 
 
 # -- accounts ----------------------------------------------------------------------------------
-async def put_account(ctl: Control, request: Request):
+async def put_account(ctl: ControlArea, request: Request):
     body = await read_object(request)
     credits = body.get("credits")
     if isinstance(credits, float) and credits.is_integer():  # JSON Schema's integer: 5.0 is one
@@ -77,7 +77,7 @@ async def put_account(ctl: Control, request: Request):
     return _account(ctl.accounts.set_credits(request.path_params["api_key"], credits))
 
 
-async def get_account(ctl: Control, request: Request):
+async def get_account(ctl: ControlArea, request: Request):
     account = ctl.accounts.get(request.path_params["api_key"])
     if account is None:
         raise ViduError("NotFound", "no such account")
@@ -88,33 +88,33 @@ def _account(account: Account) -> dict:
     return {"api_key": account.api_key, "credits": account.credits, "ledger": account.ledger}
 
 
-async def accounts(ctl: Control, request: Request):
+async def accounts(ctl: ControlArea, request: Request):
     """Every account with its balance and the size of its ledger, oldest first."""
     return {"accounts": [{"api_key": a.api_key, "credits": a.credits, "entries": len(a.ledger)}
                          for a in ctl.accounts.all()]}
 
 
 # -- fault rules ---------------------------------------------------------------------------------
-async def add_fault(ctl: Control, request: Request):
+async def add_fault(ctl: ControlArea, request: Request):
     return ctl.core.faults.add(await read_json(request)).view()
 
 
-async def list_faults(ctl: Control, request: Request):
+async def list_faults(ctl: ControlArea, request: Request):
     return {"faults": [f.view() for f in ctl.core.faults.list()]}
 
 
-async def delete_fault(ctl: Control, request: Request):
+async def delete_fault(ctl: ControlArea, request: Request):
     if not ctl.core.faults.remove(request.path_params["fault_id"]):
         raise ViduError("NotFound", "no such fault rule")
     return {}
 
 
 # -- journals --------------------------------------------------------------------------------------
-async def requests_journal(ctl: Control, request: Request):
+async def requests_journal(ctl: ControlArea, request: Request):
     return {"requests": list(ctl.core.store.journal("requests"))}
 
 
-async def request_detail(ctl: Control, request: Request):
+async def request_detail(ctl: ControlArea, request: Request):
     """One journalled request by trace id, with the first 4 KB of both bodies while they are kept
     (the latest 500 requests; older ones answer ``null`` bodies)."""
     core = ctl.core
@@ -127,11 +127,11 @@ async def request_detail(ctl: Control, request: Request):
     return {**entry, **bodies}
 
 
-async def callbacks_journal(ctl: Control, request: Request):
+async def callbacks_journal(ctl: ControlArea, request: Request):
     return {"callbacks": list(ctl.core.store.journal("callbacks"))}
 
 
-async def ws_journal(ctl: Control, request: Request):
+async def ws_journal(ctl: ControlArea, request: Request):
     """Every signaling message in and out (``?live_id=`` narrows it), oldest first."""
     live_id = request.query_params.get("live_id")
     entries = ctl.core.store.journal("ws")
@@ -139,7 +139,7 @@ async def ws_journal(ctl: Control, request: Request):
 
 
 # -- files and contracts -----------------------------------------------------------------------------
-async def files(ctl: Control, request: Request):
+async def files(ctl: ControlArea, request: Request):
     found = await ctl.core.files.resolve(request.path_params["name"])
     if found is None:
         raise ViduError("NotFound", "no such file")
@@ -147,11 +147,11 @@ async def files(ctl: Control, request: Request):
     return FileResponse(path, media_type=media_type)
 
 
-async def openapi(ctl: Control, request: Request):
+async def openapi(ctl: ControlArea, request: Request):
     return ctl.core.contracts.document
 
 
-async def asyncapi(ctl: Control, request: Request):
+async def asyncapi(ctl: ControlArea, request: Request):
     return asyncapi_contract.default().document
 
 
@@ -159,7 +159,7 @@ def _is_number(value: object) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
 
 
-def routes(ctl: Control) -> list[BaseRoute]:
+def routes(ctl: ControlArea) -> list[BaseRoute]:
     def r(path: str, handler, methods: list[str], public: bool = False) -> BaseRoute:
         return control_route(PREFIX + path, handler, ctl, methods=methods, public=public)
 

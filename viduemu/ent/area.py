@@ -20,7 +20,7 @@ from viduemu.vidu.media import FPS, Clip, resolution_size
 from viduemu.vidu.tasks import TaskChanged, TaskEngine, TaskSucceeding
 
 
-class Ent(Area):
+class EntArea(Area):
     def __init__(self, core: Core, accounts: Accounts, tasks: TaskEngine, callbacks: Callbacks,
                  fetcher: Fetcher | None) -> None:
         self.core, self.accounts, self.tasks, self.callbacks, self.fetcher = core, accounts, tasks, callbacks, fetcher

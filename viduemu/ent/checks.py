@@ -19,7 +19,7 @@ from viduemu.ent.rules import Endpoint, ModelRule
 from viduemu.vidu.inputs import AUDIO_FORMATS, VIDEO_FORMATS, check_image, check_media
 
 if TYPE_CHECKING:
-    from viduemu.ent.area import Ent
+    from viduemu.ent.area import EntArea
 
 
 @dataclass
@@ -31,7 +31,7 @@ class Order:
     facts: dict         # what pricing needs beyond the echo (e.g. is_rec)
 
 
-async def accept(ent: Ent, api_key: str, kind: str, body: dict) -> Order:
+async def accept(ent: EntArea, api_key: str, kind: str, body: dict) -> Order:
     endpoint = rules.ENDPOINTS[kind]
     subjects_form = "subjects" in body
     rule = _model_rule(endpoint, body, subjects_form)
@@ -149,7 +149,7 @@ def _default_aspect_ratio(rule: ModelRule, first_image) -> str:
 
 
 # -- media checks -----------------------------------------------------------------
-async def _check_images_and_videos(ent: Ent, endpoint: Endpoint, rule: ModelRule, body: dict,
+async def _check_images_and_videos(ent: EntArea, endpoint: Endpoint, rule: ModelRule, body: dict,
                                    fields: dict) -> tuple[int, int] | None:
     """Counts, then each image and video; answers the first image's size when it was decoded."""
     images, videos = body.get("images"), body.get("videos")
@@ -194,7 +194,7 @@ def _check_similar_sizes(bounds: tuple[float, float], sizes: list[tuple[int, int
                       f"(start/end pixel ratio {ratio:.2f} is outside {bounds[0]}-{bounds[1]})")
 
 
-async def _check_videos(ent: Ent, videos: list, image_count: int) -> None:
+async def _check_videos(ent: EntArea, videos: list, image_count: int) -> None:
     limit = rules.MAX_VIDEO_SECONDS.get(len(videos))
     if limit is None:
         raise count_out_of_range("videos", "at most 2 videos")
@@ -213,7 +213,7 @@ async def _check_videos(ent: Ent, videos: list, image_count: int) -> None:
                       f"{rules.REFERENCE_BUDGET_SECONDS:.0f} s")
 
 
-async def _check_subjects(ent: Ent, api_key: str, endpoint: Endpoint, rule: ModelRule, subjects: list) -> None:
+async def _check_subjects(ent: EntArea, api_key: str, endpoint: Endpoint, rule: ModelRule, subjects: list) -> None:
     image_total = video_subjects = inline_video_subjects = 0
     for index, subject in enumerate(subjects):
         where = f"subjects.{index}"
@@ -246,7 +246,7 @@ async def _check_subjects(ent: Ent, api_key: str, endpoint: Endpoint, rule: Mode
                                  f"({rule.inline_video_subjects} given inline)")
 
 
-def _library_subject(ent: Ent, api_key: str, subject: dict, where: str) -> Subject | None:
+def _library_subject(ent: EntArea, api_key: str, subject: dict, where: str) -> Subject | None:
     """The stored subject a subject entry refers to: ``server_id``, or ``id`` given without images."""
     if "server_id" in subject:
         ref, field = subject["server_id"], f"{where}.server_id"
@@ -261,7 +261,7 @@ def _library_subject(ent: Ent, api_key: str, subject: dict, where: str) -> Subje
 
 
 # -- subjects and one-click MV --------------------------------------------------------
-async def check_subject_media(ent: Ent, body: dict) -> None:
+async def check_subject_media(ent: EntArea, body: dict) -> None:
     """The image and video checks of a subject a JSON schema cannot make (format, size, duration)."""
     for i, image in enumerate(body.get("images") or ()):
         await check_image(image, f"images.{i}", max_decoded=rules.SUBJECT_IMAGE_LIMIT, fetcher=ent.fetcher)
@@ -274,7 +274,7 @@ async def check_subject_media(ent: Ent, body: dict) -> None:
                           "is supported")
 
 
-async def check_mv_media(ent: Ent, body: dict) -> tuple[float, bool]:
+async def check_mv_media(ent: EntArea, body: dict) -> tuple[float, bool]:
     """The images of an MV, then its audio: (seconds, measured?) of ``audio_url``, decoded from the data
     when there are bytes; an audio URL not fetched (offline) is taken as ``MV_UNMEASURED_AUDIO_SECONDS``."""
     for i, image in enumerate(body["images"]):

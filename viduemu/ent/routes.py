@@ -1,5 +1,5 @@
 """/ent/v2 handlers and the route table: parse, validate (contract, then rule tables), call the engine,
-render. Every handler takes the ``Ent`` area and the request."""
+render. Every handler takes the ``EntArea`` area and the request."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from viduemu.vidu.auth import caller
 from viduemu.vidu.inputs import stored_form
 
 if TYPE_CHECKING:
-    from viduemu.ent.area import Ent
+    from viduemu.ent.area import EntArea
 
 INPUTS = ("images", "videos", "subjects")
 SUBJECTS, SUBJECT = "/ent/v2/subjects", "/ent/v2/subjects/{id}"
@@ -28,7 +28,7 @@ MV = "/ent/v2/one-click/mv"
 def generation(kind: str):
     """POST /ent/v2/<kind>: contract, then the rule tables (checks.py), then price and create."""
 
-    async def create(ent: Ent, request: Request):
+    async def create(ent: EntArea, request: Request):
         api_key = caller(ent.accounts, request.headers)
         body = await read_valid(request)
         order = await checks.accept(ent, api_key, kind, body)
@@ -41,12 +41,12 @@ def generation(kind: str):
     return create
 
 
-async def get_creations(ent: Ent, request: Request):
+async def get_creations(ent: EntArea, request: Request):
     task = ent.tasks.get(caller(ent.accounts, request.headers), request.path_params["task_id"])
     return views.creations_view(task, base_url(request))
 
 
-async def list_tasks(ent: Ent, request: Request):
+async def list_tasks(ent: EntArea, request: Request):
     api_key = caller(ent.accounts, request.headers)
     size = queries.task_page_size(request)
     start = queries.task_page_start(request, size)
@@ -63,7 +63,7 @@ async def list_tasks(ent: Ent, request: Request):
             "tasks": [views.listed_view(t, base) for t in page]}
 
 
-async def cancel_task(ent: Ent, request: Request):
+async def cancel_task(ent: EntArea, request: Request):
     """Body ``{"id": ...}`` (the vendor's curl), ``{}`` or none at all; the task in the path wins."""
     api_key = caller(ent.accounts, request.headers)
     body = await _optional_object(request)
@@ -85,7 +85,7 @@ async def _optional_object(request: Request) -> dict:
     return body
 
 
-async def get_credits(ent: Ent, request: Request):
+async def get_credits(ent: EntArea, request: Request):
     api_key = caller(ent.accounts, request.headers)
     raw = (query_value(request, "show_detail") or "false").lower()
     if raw not in ("true", "false", "1", "0"):
@@ -94,14 +94,14 @@ async def get_credits(ent: Ent, request: Request):
 
 
 # -- subjects -------------------------------------------------------------------------------------------
-async def create_subject(ent: Ent, request: Request):
+async def create_subject(ent: EntArea, request: Request):
     api_key = caller(ent.accounts, request.headers)
     body = await read_valid(request)
     await checks.check_subject_media(ent, body)
     return views.subject_created_view(ent.subjects.make(api_key, body))
 
 
-async def list_subjects(ent: Ent, request: Request):
+async def list_subjects(ent: EntArea, request: Request):
     api_key = caller(ent.accounts, request.headers)
     ownership = query_value(request, "ownership") or "private"
     if ownership not in rules.SUBJECT_OWNERSHIPS:
@@ -124,7 +124,7 @@ async def list_subjects(ent: Ent, request: Request):
             "count": count}  # "Query count, default 20, max 100": the page size asked for
 
 
-async def edit_subject(ent: Ent, request: Request):
+async def edit_subject(ent: EntArea, request: Request):
     api_key = caller(ent.accounts, request.headers)
     subject = ent.subjects.get(api_key, request.path_params["id"])
     body = await read_valid(request)
@@ -150,7 +150,7 @@ def shot_inputs(fields: dict, seconds: int) -> list[dict]:
              "signed_images": []} for i, length in enumerate(lengths)]
 
 
-async def create_mv(ent: Ent, request: Request):
+async def create_mv(ent: EntArea, request: Request):
     api_key = caller(ent.accounts, request.headers)
     body = await read_valid(request)
     seconds, measured = await checks.check_mv_media(ent, body)
@@ -163,24 +163,24 @@ async def create_mv(ent: Ent, request: Request):
     return {"id": mv.id}
 
 
-async def get_mv(ent: Ent, request: Request):
+async def get_mv(ent: EntArea, request: Request):
     mv = ent.mv.get(caller(ent.accounts, request.headers), request.path_params["id"], by_job=True)
     return views.mv_view(mv, base_url(request))
 
 
-async def _mv_after_body(ent: Ent, request: Request) -> tuple[Mv, dict]:
+async def _mv_after_body(ent: EntArea, request: Request) -> tuple[Mv, dict]:
     api_key = caller(ent.accounts, request.headers)
     body = await read_valid(request)   # before the read of the MV: nothing may change it after
     return ent.mv.get(api_key, request.path_params["id"]), body
 
 
-async def edit_mv(ent: Ent, request: Request):
+async def edit_mv(ent: EntArea, request: Request):
     mv, body = await _mv_after_body(ent, request)
     job_id = ent.mv.edit(mv, body["job_id"], body["prompt"], pricing.mv_rate(mv.fields), body.get("callback_url"))
     return {"id": job_id}
 
 
-async def compose_mv(ent: Ent, request: Request):
+async def compose_mv(ent: EntArea, request: Request):
     mv, body = await _mv_after_body(ent, request)
     return {"id": ent.mv.compose(mv, body["job_ids"], body.get("callback_url"))}
 
@@ -189,14 +189,14 @@ async def compose_mv(ent: Ent, request: Request):
 TASK_FILTERS = ("api_key", "state", "type", "model")
 
 
-async def inspect_tasks(ent: Ent, request: Request):
+async def inspect_tasks(ent: EntArea, request: Request):
     """Tasks across accounts and dialects, oldest first; ``?api_key=&state=&type=&model=`` narrow it."""
     found = (views.task_summary(t) for t in ent.tasks.all())
     return {"tasks": [t for t in found
                       if all(request.query_params.get(n) in (None, "", t.get(n)) for n in TASK_FILTERS)]}
 
 
-async def inspect_task(ent: Ent, request: Request):
+async def inspect_task(ent: EntArea, request: Request):
     """One task: its summary, the request as stored (data URIs as their type) and its callbacks."""
     task_id = request.path_params["task_id"]
     task = ent.tasks.find(task_id)
@@ -207,7 +207,7 @@ async def inspect_task(ent: Ent, request: Request):
             "callbacks_pending": ent.callbacks.pending(task_id)}
 
 
-def routes(ent: Ent) -> list[BaseRoute]:
+def routes(ent: EntArea) -> list[BaseRoute]:
     return [
         *(route(f"/ent/v2/{kind}", generation(kind), ent, methods=["POST"]) for kind in rules.ENDPOINTS),
         route("/ent/v2/tasks/{task_id}/creations", get_creations, ent, methods=["GET"]),

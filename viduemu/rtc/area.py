@@ -22,7 +22,7 @@ from viduemu.rtc.models import Gateway, Sessions
 from viduemu.vidu.lives import LiveChanged, LiveInterrupted
 
 
-class Rtc(Area):
+class RtcArea(Area):
     def __init__(self, core: Core, sessions: Sessions) -> None:
         self.core = core
         self.gateway = Gateway(core, sessions)
