@@ -39,7 +39,7 @@ class AggregatorArea(Area):
 
     def _task_changed(self, event: TaskChanged) -> None:
         task = event.task
-        if task.type in TYPES and task.state in NOTIFY_STATES:   # callbacks carry this dialect's task object
+        if task.callback_url and task.type in TYPES and task.state in NOTIFY_STATES:   # callbacks carry this dialect's task object
             self.callbacks.notify(task.task_id, task.api_key, task.callback_url,
                                   task_view(task, self.core.settings.base_url, self.core.clock.now()))
 

@@ -27,10 +27,12 @@ class Events:
         self._handlers[kind].append(handler)
 
     def publish(self, event: object, *, isolated: bool = True) -> None:
-        for handler in self._handlers.get(type(event), ()):
-            if not isolated:
+        handlers = self._handlers.get(type(event), ())
+        if not isolated:
+            for handler in handlers:
                 handler(event)
-                continue
+            return
+        for handler in handlers:
             try:
                 handler(event)
             except Exception:

@@ -33,10 +33,12 @@ class Record:
 
     @classmethod
     def from_doc(cls: type[R], doc: dict[str, Any]) -> R:
-        try:
-            return cls(**doc)   # what to_doc wrote: the fast way
-        except TypeError:       # a document with keys the record does not (or no longer) declare
-            return cls(**{name: doc[name] for name in _names(cls) if name in doc})
+        if doc.keys() == _fields(cls):   # what to_doc wrote: filled in without __init__ (the store's hot path)
+            record = object.__new__(cls)
+            record.__dict__.update(doc)
+            return record
+        # a document of an older version: keys it lacks take their defaults, keys no longer declared go
+        return cls(**{name: doc[name] for name in _names(cls) if name in doc})
 
     @property
     def key(self) -> str:
@@ -55,6 +57,7 @@ def samples() -> list[str]:
 
 
 _NAMES: dict[type, tuple[str, ...]] = {}
+_FIELDS: dict[type, frozenset[str]] = {}
 
 
 def _names(cls: type) -> tuple[str, ...]:
@@ -62,6 +65,13 @@ def _names(cls: type) -> tuple[str, ...]:
     if names is None:
         names = _NAMES[cls] = tuple(f.name for f in fields(cls))
     return names
+
+
+def _fields(cls: type) -> frozenset[str]:
+    found = _FIELDS.get(cls)
+    if found is None:
+        found = _FIELDS[cls] = frozenset(_names(cls))
+    return found
 
 
 class Table(Generic[R]):
@@ -73,6 +83,9 @@ class Table(Generic[R]):
     def get(self, key: str) -> R | None:
         doc = self.store.get(self.kind, key)
         return None if doc is None else self.record.from_doc(doc)
+
+    def has(self, key: str) -> bool:
+        return self.store.has(self.kind, key)
 
     def put(self, record: R) -> R:
         self.store.put(self.kind, record.key, record.to_doc())

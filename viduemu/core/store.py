@@ -86,6 +86,9 @@ class MemoryStore:
         self._docs.setdefault(kind, {})[key] = self.packer.pack(written)
         return written
 
+    def has(self, kind: str, key: str) -> bool:
+        return key in self._docs.get(kind, {})
+
     def delete(self, kind: str, key: str) -> None:
         if self._docs.get(kind, {}).pop(key, None) is not None:
             self._write(kind, key, None)

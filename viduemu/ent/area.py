@@ -41,7 +41,7 @@ class EntArea(Area):
 
     def _task_changed(self, event: TaskChanged) -> None:
         task = event.task
-        if self.owns(task.type) and task.state in NOTIFY_STATES:
+        if task.callback_url and self.owns(task.type) and task.state in NOTIFY_STATES:
             self.callbacks.notify(task.task_id, task.api_key, task.callback_url,
                                   creations_view(task, self.core.settings.base_url))
 

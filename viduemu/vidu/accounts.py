@@ -65,6 +65,11 @@ class Accounts:
     def all(self):
         return self.table.all()
 
+    def open(self, api_key: str) -> None:
+        """Make sure the caller's account exists (created with the initial credits on first use)."""
+        if not self.table.has(api_key):
+            self.ensure(api_key)
+
     def ensure(self, api_key: str) -> Account:
         """The caller's account, created with the initial credits on first use."""
         account = self.table.get(api_key)

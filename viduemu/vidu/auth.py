@@ -40,12 +40,12 @@ def bearer_key(headers: Mapping[str, str]) -> str:
 def caller(accounts: Accounts, headers: Mapping[str, str]) -> str:
     """The API key of a vendor (``Token vda_...``) request; its account exists from first use."""
     key = token_key(headers)
-    accounts.ensure(key)
+    accounts.open(key)
     return key
 
 
 def bearer_caller(accounts: Accounts, headers: Mapping[str, str]) -> str:
     """The account of an aggregator (``Bearer``) request, in the Bearer namespace; exists from first use."""
     key = BEARER_ACCOUNT + bearer_key(headers)
-    accounts.ensure(key)
+    accounts.open(key)
     return key

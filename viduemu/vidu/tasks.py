@@ -186,18 +186,19 @@ class TaskEngine(Area):
         """Start queued tasks, oldest first, while the account has free processing slots."""
         queue, running = self._queues.get(api_key, []), self._running.setdefault(api_key, set())
         now, wake_at = self.clock.now(), None
-        for task_id in list(queue):
-            if len(running) >= CONCURRENCY:
-                break
+        i = 0   # walked in place: a queue of thousands is not copied on every start
+        while i < len(queue) and len(running) < CONCURRENCY:
+            task_id = queue[i]
             task = self.table.get(task_id)
             if task is None or task.state != "queueing":
-                queue.remove(task_id)
+                del queue[i]
                 continue
             eligible_at = task.created_at + (self.core.settings.offpeak_delay if task.off_peak else 0)
             if eligible_at > now:
                 wake_at = eligible_at if wake_at is None else min(wake_at, eligible_at)
+                i += 1
                 continue
-            queue.remove(task_id)
+            del queue[i]
             running.add(task_id)
             task.started_at = now
             task.finish_at = now + self.core.settings.task_seconds
