@@ -128,6 +128,7 @@ class Lives:
         self.core, self.accounts = core, accounts
         self.table = Table(core.store, Live)
         self._conns: dict[str, Connection] = {}
+        self._open: dict[str, set[str]] = {}   # api_key -> ids of its waiting and on_live sessions
 
     @property
     def settings(self):
@@ -135,6 +136,7 @@ class Lives:
 
     def reset(self) -> None:
         self._conns.clear()
+        self._open.clear()
 
     def _changed(self, live: Live) -> None:
         self.core.events.publish(LiveChanged(live.id, live.status))
@@ -147,7 +149,7 @@ class Lives:
             raise ViduError("CreditInsufficient", f"insufficient credits: a live session needs at least "
                             f"{billing.MIN_BALANCE} credits to start, {account.credits} remaining")
         cap = self.settings.live_max_open
-        if sum(1 for live in self.table.all() if live.api_key == api_key and live.status in rules.LIVE_STATES) >= cap:
+        if len(self._open.get(api_key, ())) >= cap:
             raise ViduError("QuotaExceeded", f"at most {cap} live sessions may be open (waiting or on_live) "
                             "at once for one API key")
         now = self.core.clock.now()
@@ -163,6 +165,7 @@ class Lives:
                                 bot_user_id=rules.bot_user_id(creator, live_id),
                                 token=self.token(channel_id, user_id, expire_at), token_expire_at=str(expire_at)))
         self.table.put(live)
+        self._open.setdefault(api_key, set()).add(live_id)
         self._arm(live)
         return live
 
@@ -251,6 +254,7 @@ class Lives:
         now = self.core.clock.now()
         live.end_time = min(now, at) if at is not None else now
         live.status, live.hangup_reason, live.close_reason = "ending", reason, reason
+        self._open.get(live.api_key, set()).discard(live_id)
         live.ended_at = now + rules.ENDING_SECONDS
         self._settle(live, final=True)  # one transaction: the last deduction and the ended record
         conn = self._conns.pop(live_id, None)
@@ -376,6 +380,8 @@ class Lives:
         ``client_reconnect_timeout`` at that moment + the grace, billed up to then (docs/decisions.md)."""
         now = self.core.clock.now()
         for live in list(self.table.all()):
+            if live.status in rules.LIVE_STATES:
+                self._open.setdefault(live.api_key, set()).add(live.id)
             self._arm(live)
             if live.status == "on_live" and live.start_time is not None:
                 paid_until = live.start_time + billing.seconds_paid(live.charged)

@@ -46,13 +46,14 @@ class Account(Record):
     ledger: list[dict[str, Any]] = field(default_factory=list)
 
     # The store holds accounts as objects, not packed JSON (they are read and written whole on every
-    # charge): the ledger list is copied both ways so that, as for every kind, only put() writes.
+    # charge). A ledger list is never changed in place (Accounts._post makes a new one), so a record and
+    # the stored document may share it and, as for every kind, only put() writes.
     def to_doc(self) -> dict[str, Any]:
-        return {"api_key": self.api_key, "credits": self.credits, "ledger": list(self.ledger)}
+        return {"api_key": self.api_key, "credits": self.credits, "ledger": self.ledger}
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Account:
-        return cls(doc["api_key"], doc["credits"], list(doc["ledger"]))
+        return cls(doc["api_key"], doc["credits"], doc["ledger"])
 
 
 class Accounts:
@@ -93,11 +94,11 @@ class Accounts:
 
     def _post(self, account: Account, delta: int, reason: str, ref: str | None) -> Account:
         account.credits += delta
-        ledger = account.ledger
-        ledger.append({"at": self.clock.now(), "delta": delta, "reason": reason, "ref": ref,
-                       "balance": account.credits})
+        ledger = [*account.ledger, {"at": self.clock.now(), "delta": delta, "reason": reason, "ref": ref,
+                                    "balance": account.credits}]   # a new list: see Account
         if len(ledger) > LEDGER_KEEP + LEDGER_SLACK:
             old = ledger[:len(ledger) - LEDGER_KEEP + 1]
             ledger[:len(old)] = [{"at": old[-1]["at"], "delta": sum(e["delta"] for e in old), "reason": "carried",
                                   "ref": None, "balance": old[-1]["balance"]}]
+        account.ledger = ledger
         return self.table.put(account)
