@@ -22,7 +22,7 @@ timer looks the MV and job up by id, so ``resume`` re-arms them from stored stat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from viduemu.core.context import Core
 from viduemu.core.errors import REASONS, ViduError, invalid
@@ -33,7 +33,26 @@ from viduemu.vidu.tasks import TERMINAL, finish_outcome, refund
 START_AFTER = 1.0          # virtual seconds an MV job stays "created"
 COMPOSE_SECONDS = 10.0     # virtual seconds a compose job spends "processing"
 
-Job = dict[str, Any]       # one job of an MV, held inside the MV record (MvEngine.job)
+
+
+class Job(TypedDict, total=False):
+    """One job of an MV, held inside the MV record's ``records`` (``Mv.job``)."""
+    id: str
+    type: str                  # "generate_video" (a shot) | "compose"
+    index: int                 # the shot's index (0 for compose)
+    state: str
+    created_at: float
+    updated_at: float
+    err_code: str
+    err_msg: str
+    signed_url: str            # where its video is served, once it succeeded
+    start_at: float | None
+    finish_at: float | None
+    first: bool                # one of the MV's first jobs (its failure fails the MV)
+    credits: int               # what it was charged (an edit), refunded if it fails
+    callback_url: str | None
+    input: dict[str, Any]      # a shot's mv_generate_video_input
+    sources: list[str]         # a compose job's shot jobs
 
 
 # -- subjects ----------------------------------------------------------------------------------
@@ -158,10 +177,11 @@ class MvEngine:
     # -- creating --------------------------------------------------------------
     def _job(self, kind: str, index: int, start_at: float | None, **extra: Any) -> Job:
         now = self.clock.now()
-        return {"id": self.core.ids.new_id(), "type": kind, "index": index, "state": "created",
-                "created_at": now, "updated_at": now, "err_code": "", "err_msg": "", "signed_url": "",
-                "start_at": start_at, "finish_at": None, "first": False, "credits": 0,
-                "callback_url": None, **extra}
+        job = Job(id=self.core.ids.new_id(), type=kind, index=index, state="created", created_at=now,
+                  updated_at=now, err_code="", err_msg="", signed_url="", start_at=start_at, finish_at=None,
+                  first=False, credits=0, callback_url=None)
+        job.update(extra)  # type: ignore[typeddict-item]  # input / sources / first / credits / callback_url
+        return job
 
     def create(self, api_key: str, fields: dict, shot_inputs: list[dict], credits: int,
                callback_url: str | None) -> Mv:
@@ -290,7 +310,7 @@ class MvEngine:
         err_msg = message or REASONS.get(err_code, (0, err_code))[1].replace(": {fields}", "")
         with self.core.store.atomic():
             refund(self.accounts, mv.api_key, job["credits"], err_code, job["id"])
-            job.update(err_code=err_code, err_msg=err_msg)
+            job["err_code"], job["err_msg"] = err_code, err_msg
             self._set(mv, job, "failed")
             if job["first"]:
                 self._fail_mv(mv, err_code, err_msg)
@@ -299,7 +319,7 @@ class MvEngine:
         """A first shot or the first composite failed: so does the MV, its unfinished first jobs too."""
         for job in mv.jobs():
             if job["first"] and job["state"] not in TERMINAL:
-                job.update(err_code=err_code, err_msg=err_msg)
+                job["err_code"], job["err_msg"] = err_code, err_msg
                 self._set(mv, job, "failed")
         refund(self.accounts, mv.api_key, mv.credits, err_code, mv.id)
         mv.err_code, mv.err_msg = err_code, err_msg

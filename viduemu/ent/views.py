@@ -101,7 +101,7 @@ def _url(base: str, path: str) -> str:
 
 
 def job_view(job: Job, base: str) -> dict:
-    view = {"id": job["id"], "type": job["type"], "input": "", "output": "", "state": job["state"],
+    view: dict[str, Any] = {"id": job["id"], "type": job["type"], "input": "", "output": "", "state": job["state"],
             "created_at": iso(job["created_at"]), "updated_at": iso(job["updated_at"]),
             "err_code": job["err_code"], "err_msg": job["err_msg"], "signed_url": _url(base, job["signed_url"])}
     if job["type"] == "generate_video":
