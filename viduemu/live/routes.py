@@ -14,7 +14,7 @@ from viduemu.core.http import control_route, read_object, read_valid, route
 from viduemu.live import rules, signaling, views
 from viduemu.live.models import Avatar, Live
 from viduemu.vidu.auth import caller
-from viduemu.vidu.inputs import check_image, check_media, stored_form, thumbnail
+from viduemu.vidu.inputs import check_image, check_media, picture, stored_form
 
 if TYPE_CHECKING:
     from viduemu.live.area import LiveArea
@@ -34,7 +34,7 @@ async def create(area: LiveArea, request: Request):
     stored = Avatar(persona=avatar["persona"], image_uri=stored_form(avatar["image_uri"]),
                     name=avatar.get("name", ""), voice=area.voices.resolve(api_key, avatar.get("voice")))
     live = area.sessions.create(api_key, body["call_mode"], stored,
-                                picture=thumbnail(image.data or avatar["image_uri"]))
+                                picture=await picture(image.data or avatar["image_uri"]))
     return views.create_view(live)
 
 

@@ -3,13 +3,21 @@
 Formats are sniffed from the bytes, never trusted from the MIME type. Remote URLs are not fetched
 unless ``--fetch-urls`` is on (the emulator is offline): then only their scheme and file extension
 are checked. Every failure is a vendor error naming the field.
+
+Image bombs: an image's width and height are read from its header by this module's own parsers
+(PNG IHDR, JPEG SOF, WebP VP8/VP8L/VP8X), never by a decoder, and more than ``MAX_PIXELS`` is refused
+before anything is decoded. Every decode (Pillow's thumbnail, PyAV's probe, a large data URI's
+base64) runs in a worker thread through ``off_loop``, at most ``DECODERS`` at a time per event loop,
+so the loop keeps answering and the memory of decodes in flight stays bounded.
 """
 
 from __future__ import annotations
 
+import asyncio
 import binascii
 import io
 import urllib.parse
+import weakref
 from dataclasses import dataclass
 
 from viduemu.core.errors import ViduError
@@ -20,6 +28,10 @@ AUDIO_FORMATS = {"mp3": "mp3", "wav": "wav", "aac": "aac", "m4a": "m4a"}
 VIDEO_FORMATS = {"mp4": "mp4", "avi": "avi", "mov": "mov"}
 MIN_SIDE = 128
 MAX_RATIO = 4.0
+# The vendor documents a file size (50 MB) but no pixel limit: 8192x8192 (67 MP) is ours, generous
+# for any photo (docs/decisions.md). Pillow's own bomb limit is set to the same (see ``_pillow``).
+MAX_PIXELS = 8192 * 8192
+DECODERS = 2  # decodes in flight per event loop (2 x ~270 MB at worst, a 67 MP RGBA PNG)
 
 
 @dataclass
@@ -106,16 +118,75 @@ def sniff_image(data: bytes) -> str | None:
     return None
 
 
-def image_size(data: bytes, field: str) -> tuple[int, int]:
-    if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR":  # IHDR is always the first chunk
-        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    from PIL import Image, UnidentifiedImageError
+def _png_size(data: bytes) -> tuple[int, int] | None:
+    if data[12:16] != b"IHDR":  # IHDR is always the first chunk
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            return img.size
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        raise ViduError("ImageFormatInvalid", f"invalid image: {field} (cannot be decoded)", fields=field) from None
+
+# Start-of-frame markers (every SOFn but DHT 0xC4, JPG 0xC8 and DAC 0xCC) carry the frame's size.
+_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """The first frame header's (width, height), walking the marker segments; None if none is found
+    before the scan (or the end of ``data``)."""
+    i = 2
+    while i + 4 <= len(data):
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # TEM, RSTn: no length
+            i += 2
+            continue
+        if marker in (0xD9, 0xDA):  # EOI, SOS: the scan starts without a frame header
+            return None
+        length = int.from_bytes(data[i + 2:i + 4], "big")
+        if length < 2:
+            return None
+        if marker in _SOF:
+            if i + 9 > len(data) or length < 7:
+                return None
+            return int.from_bytes(data[i + 7:i + 9], "big"), int.from_bytes(data[i + 5:i + 7], "big")
+        i += 2 + length
+    return None
+
+
+def _webp_size(data: bytes) -> tuple[int, int] | None:
+    chunk = data[12:16]
+    if chunk == b"VP8 " and data[23:26] == b"\x9d\x01\x2a":  # lossy: after the 3-byte frame tag
+        return (int.from_bytes(data[26:28], "little") & 0x3FFF, int.from_bytes(data[28:30], "little") & 0x3FFF)
+    if chunk == b"VP8L" and len(data) >= 25 and data[20] == 0x2F:  # lossless: 14-bit sizes minus one
+        bits = int.from_bytes(data[21:25], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if chunk == b"VP8X" and len(data) >= 30:  # extended: 24-bit canvas sizes minus one
+        return int.from_bytes(data[24:27], "little") + 1, int.from_bytes(data[27:30], "little") + 1
+    return None
+
+
+_HEADERS = {"png": _png_size, "jpeg": _jpeg_size, "webp": _webp_size}
+
+
+def header_size(data: bytes) -> tuple[int, int] | None:
+    """An image's (width, height) read from its header alone (no decoder runs); None if unreadable."""
+    fmt = sniff_image(data)
+    size = _HEADERS[fmt](data) if fmt else None
+    return size if size and min(size) > 0 else None
+
+
+def image_size(data: bytes, field: str) -> tuple[int, int]:
+    """(width, height) from the header, refused before any decode when over ``MAX_PIXELS``."""
+    size = header_size(data)
+    if size is None:
+        raise ViduError("ImageFormatInvalid", f"invalid image: {field} (cannot be decoded)", fields=field)
+    width, height = size
+    if width * height > MAX_PIXELS:
+        raise ViduError("FieldInvalid", f"invalid field: {field} (image is {width}x{height}; at most "
+                        f"{MAX_PIXELS:,} pixels are allowed)", fields=field)
+    return size
 
 
 def check_image_bytes(data: bytes, field: str) -> tuple[str, tuple[int, int]]:
@@ -138,17 +209,7 @@ async def check_image(value, field: str, *, max_decoded: int = 10 * MB, fetcher=
     if not isinstance(value, str) or not value.strip():
         raise ViduError("FieldLacking", fields=field)
     if value.startswith("data:"):
-        mime, head = decode_data_uri(value, field, max_decoded, head_only=True)
-        if mime.split("/")[-1] not in IMAGE_FORMATS or not mime.startswith("image/"):
-            raise _wrong_format(field, IMAGE_FORMATS)
-        try:
-            return Asset("data", None, *check_image_bytes(head, field))
-        except ViduError as err:
-            if err.reason != "ImageFormatInvalid" or len(head) < HEAD_CHARS // 4 * 3:
-                raise
-        # A header longer than the head (e.g. a JPEG with large metadata): read it all.
-        data = decode_data_uri(value, field, max_decoded)[1]
-        return Asset("data", None, *check_image_bytes(data, field))
+        return await off_loop(_check_image_data, value, field, max_decoded)
     ext = _url_extension(value, field)
     if ext is not None and ext not in IMAGE_FORMATS:
         raise _wrong_format(field, IMAGE_FORMATS)
@@ -156,6 +217,41 @@ async def check_image(value, field: str, *, max_decoded: int = 10 * MB, fetcher=
         return Asset("url", None, IMAGE_FORMATS.get(ext or ""))
     data = await fetcher(value, field)
     return Asset("url", data, *check_image_bytes(data, field))
+
+
+def _check_image_data(value: str, field: str, max_decoded: int) -> Asset:
+    mime, head = decode_data_uri(value, field, max_decoded, head_only=True)
+    if mime.split("/")[-1] not in IMAGE_FORMATS or not mime.startswith("image/"):
+        raise _wrong_format(field, IMAGE_FORMATS)
+    try:
+        return Asset("data", None, *check_image_bytes(head, field))
+    except ViduError as err:
+        if err.reason != "ImageFormatInvalid" or len(head) < HEAD_CHARS // 4 * 3:
+            raise
+    # A header longer than the head (e.g. a JPEG with large metadata): read it all.
+    data = decode_data_uri(value, field, max_decoded)[1]
+    return Asset("data", None, *check_image_bytes(data, field))
+
+
+_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+async def off_loop(work, *args):
+    """``work(*args)`` in a worker thread, at most ``DECODERS`` at a time on this event loop."""
+    loop = asyncio.get_running_loop()
+    gate = _gates.get(loop)
+    if gate is None:
+        gate = _gates[loop] = asyncio.Semaphore(DECODERS)
+    async with gate:
+        return await asyncio.to_thread(work, *args)
+
+
+def _pillow():
+    """Pillow's Image module, its bomb limit set to ours (every image reaching it passed ``image_size``)."""
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    return Image
 
 
 # FFmpeg's demuxer name (sniffed from the bytes) -> our format name; one demuxer reads MP4, MOV and M4A.
@@ -175,9 +271,12 @@ class Probe:
 
 def thumbnail(source: str | bytes | None, max_side: int = 480) -> bytes | None:
     """A small PNG of a checked image (a data URI, or bytes fetched from its URL), to draw from later
-    without keeping megabytes; None for an unfetched URL or bytes Pillow cannot read."""
-    from PIL import Image
+    without keeping megabytes; None for an unfetched URL, bytes Pillow cannot read or an image whose
+    header claims more than ``MAX_PIXELS``. Blocking: on the event loop, await ``picture`` instead.
 
+    Memory stays bounded: the header is checked before any decode, a JPEG is decoded already scaled
+    down (``draft``), and the colour conversion runs on the small image."""
+    Image = _pillow()
     try:
         if isinstance(source, str):
             if not source.startswith("data:"):
@@ -185,14 +284,24 @@ def thumbnail(source: str | bytes | None, max_side: int = 480) -> bytes | None:
             source = decode_data_uri(source, "image", 1 << 40)[1]
         if not source:
             return None
-        with Image.open(io.BytesIO(source)) as opened:
-            img = opened.convert("RGB")
+        size = header_size(source)
+        if size is None or size[0] * size[1] > MAX_PIXELS:
+            return None
+        with Image.open(io.BytesIO(source)) as img:
+            if img.size[0] * img.size[1] > MAX_PIXELS:  # the decoder disagrees with our header parser
+                return None
+            img.draft("RGB", (max_side, max_side))
             img.thumbnail((max_side, max_side))
             out = io.BytesIO()
-            img.save(out, "PNG")
+            img.convert("RGB").save(out, "PNG")
             return out.getvalue()
-    except (ViduError, OSError, ValueError):
+    except (ViduError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return None
+
+
+async def picture(source: str | bytes | None, max_side: int = 480) -> bytes | None:
+    """``thumbnail`` off the event loop (``off_loop``)."""
+    return await off_loop(thumbnail, source, max_side)
 
 
 def probe(data: bytes, field: str, kind: str) -> Probe:
@@ -256,7 +365,7 @@ async def check_media(value, field: str, kind: str, formats: dict, *, max_decode
     if not isinstance(value, str) or not value.strip():
         raise ViduError("FieldLacking", fields=field)
     if value.startswith("data:"):
-        mime, data = decode_data_uri(value, field, max_decoded)
+        mime, data = await off_loop(decode_data_uri, value, field, max_decoded)
         if not mime.startswith(f"{kind}/"):
             raise ViduError("FieldInvalid", f"invalid field: {field} (expected data:{kind}/...)", fields=field)
     else:
@@ -267,7 +376,7 @@ async def check_media(value, field: str, kind: str, formats: dict, *, max_decode
         if fetcher is None:
             return Asset("url", None, formats.get(ext or "")), None
         data = await fetcher(value, field)
-    found = probe(data, field, kind)
+    found = await off_loop(probe, data, field, kind)
     if found.format not in formats.values():
         raise ViduError("FieldInvalid", f"invalid field: {field} ({kind} format must be one of "
                         f"{', '.join(sorted(set(formats.values())))})", fields=field)
