@@ -178,7 +178,7 @@ def parse_json(raw: bytes | str) -> Any:
 
 
 def lone_surrogate(value: Any, path: str = "") -> str | None:
-    """The dotted path (``subjects.0.name``; ``body`` for the top level) of the first string, or object
+    """The dotted path (``items.0.name``; ``body`` for the top level) of the first string, or object
     key, in a parsed JSON value that cannot be encoded as UTF-8; None if there is none."""
     stack: list[tuple[Any, str]] = [(value, path)]
     while stack:
