@@ -1,8 +1,11 @@
 """POST /ent/v2/reference2video: one test per documented rule (vendor-docs/vidu-reference2video.txt)."""
 
+import io
+
+import av
 import pytest
 
-from tests.conftest import AUTH, KEY, assert_error
+from tests.conftest import AUTH, KEY, advance, assert_error
 from tests.ent.support import URL_IMAGE, create, created, state_of
 from tests.support.media import mp4, png
 from viduemu.ent.models import Subject
@@ -363,4 +366,30 @@ async def test_refused_requests_change_nothing(client, emu):
     await client.get("/ent/v2/credits", headers=AUTH)
     before = await state_of(client, emu)
     await refused(client, subjects_body("viduq3-mix"), "FieldUnwanted", "subjects")
+    assert await state_of(client, emu) == before
+
+
+# -- any aspect ratio renders (issue 13 #9) ----------------------------------------------------
+@pytest.mark.parametrize(("ratio", "resolution", "size"), [
+    ("7:3", "720p", (1680, 720)),    # the issue's attack
+    ("4:1", "540p", (2160, 540)),    # the widest the rules accept
+    ("1:4", "540p", (540, 2160)),    # and the tallest
+    ("16:9", "720p", (1280, 720)),   # a listed ratio keeps its table size
+])
+async def test_every_ratio_the_subjects_form_accepts_renders_at_its_computed_size(client, ratio, resolution, size):
+    task = await created(client, KIND, subjects_body(aspect_ratio=ratio, resolution=resolution, duration=1))
+    await advance(client, 600)
+    done = (await client.get(f"/ent/v2/tasks/{task['task_id']}/creations", headers=AUTH)).json()
+    assert done["state"] == "success", done
+    video = await client.get(done["creations"][0]["url"])
+    assert video.status_code == 200, video.text
+    with av.open(io.BytesIO(video.content)) as container:
+        stream = container.streams.video[0]
+        assert (stream.width, stream.height) == size
+
+
+@pytest.mark.parametrize("ratio", ["16:9\n", "7:3\n", "\n16:9", "16:9 "])
+async def test_an_aspect_ratio_with_a_trailing_newline_is_refused(client, emu, ratio):
+    before = await state_of(client, emu)
+    await refused(client, subjects_body(aspect_ratio=ratio), "FieldInvalid", "aspect_ratio")
     assert await state_of(client, emu) == before

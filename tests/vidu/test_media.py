@@ -36,11 +36,24 @@ def test_every_size_is_even_with_the_named_short_side_and_the_ratio(resolution, 
     assert abs(width / height - a / b) < 0.01
 
 
-def test_unknown_resolution_or_ratio_is_a_key_error():
+def test_an_unknown_resolution_is_a_key_error_and_a_ratio_that_is_not_w_h_a_value_error():
     with pytest.raises(KeyError):
         resolution_size("480p", "16:9")
-    with pytest.raises(KeyError):
-        resolution_size("720p", "21:9")
+    for ratio in ("16:9\n", "0:1", "16", "a:b", "-4:3"):
+        with pytest.raises(ValueError):
+            resolution_size("720p", ratio)
+
+
+@pytest.mark.parametrize("resolution", sorted(SHORT_SIDE))
+@pytest.mark.parametrize("aspect_ratio", ["21:9", "7:3", "4:1", "1:4", "5:4", "1000:999", "14:6"])
+def test_any_ratio_is_sized_by_the_same_rule(resolution, aspect_ratio):
+    """Issue 13 #9: the models that take any W:H within 1:4..4:1 render every one of them."""
+    width, height = resolution_size(resolution, aspect_ratio)
+    a, b = map(int, aspect_ratio.split(":"))
+    assert width % 2 == 0 and height % 2 == 0
+    assert min(width, height) == SHORT_SIDE[resolution]
+    assert abs(max(width, height) - SHORT_SIDE[resolution] * max(a, b) / min(a, b)) <= 1
+    assert (width >= height) == (a >= b)
 
 
 def _clip(**changes) -> Clip:

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeGuard
 
 from starlette.requests import Request
-from starlette.responses import FileResponse
 from starlette.routing import BaseRoute
 
 from viduemu.control.static import static_page
 from viduemu.core import asyncapi as asyncapi_contract
 from viduemu.core.errors import ViduError
+from viduemu.core.files import serve
 from viduemu.core.http import control_route, read_json, read_object
 from viduemu.vidu.accounts import Account
 
@@ -144,7 +144,7 @@ async def files(ctl: ControlArea, request: Request):
     if found is None:
         raise ViduError("NotFound", "no such file")
     path, media_type = found
-    return FileResponse(path, media_type=media_type)
+    return await serve(request, path, media_type)
 
 
 async def openapi(ctl: ControlArea, request: Request):

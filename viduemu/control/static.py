@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import FileResponse
 
 from viduemu.core.errors import ViduError
+from viduemu.core.files import serve
 
 TYPES = {".js": "text/javascript", ".css": "text/css"}
 
@@ -20,12 +20,12 @@ def static_page(folder: Path):
     assets = {p.name: TYPES[p.suffix] for p in folder.iterdir() if p.suffix in TYPES}
 
     async def page(_owner: Any, request: Request):
-        return FileResponse(folder / "index.html", media_type="text/html")
+        return await serve(request, folder / "index.html", "text/html")
 
     async def asset(_owner: Any, request: Request):
         name = request.path_params["name"]
         if name not in assets:
             raise ViduError("NotFound", "no such file")
-        return FileResponse(folder / name, media_type=assets[name])
+        return await serve(request, folder / name, assets[name])
 
     return page, asset

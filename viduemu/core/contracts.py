@@ -10,9 +10,10 @@ every answer it sees, and the live contract suite on the real service's answers.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 
 import jsonschema_rs
 import yaml
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
@@ -43,6 +44,40 @@ def contract_path(name: str) -> Path:
     return Path(str(packaged))
 
 
+@functools.cache
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    """A JSON Schema ``pattern`` (an ECMA-262 regex) as a Python regex that matches the same strings where
+    the two differ in a way that matters here: ECMA's ``$`` (no multiline flag) is the end of the string,
+    Python's also matches before a final newline, which let ``"16:9\\n"`` through ``^...$``. So an
+    unescaped ``$`` outside a character class becomes ``\\Z``."""
+    out, i, in_class = [], 0, False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "$":
+            char = r"\Z"
+        out.append(char)
+        i += 1
+    return re.compile("".join(out))
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not ecma_regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+# Draft 2020-12 with ECMA's reading of ``pattern`` (the compiled jsonschema_rs twin reads it so already).
+ContractValidator: type[Draft202012Validator] = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator, {"pattern": _pattern})
+
+
 class Contracts:
     def __init__(self, path: Path | None = None):
         self.path = path or contract_path("openapi.yaml")
@@ -63,7 +98,7 @@ class Contracts:
             if op and "requestBody" in op:
                 schema = op["requestBody"]["content"]["application/json"]["schema"]
             full = None if schema is None else {**schema, **self._components}
-            self._validators[key] = None if full is None else Draft202012Validator(full)
+            self._validators[key] = None if full is None else ContractValidator(full)
             if full is not None:
                 self._fast[key] = jsonschema_rs.validator_for(full)
         return self._validators[key]
@@ -182,7 +217,7 @@ class Contracts:
     def _check_schema(self, schema: dict[str, Any], instance: Any, where: str) -> None:
         validator = self._response_validators.get(id(schema))
         if validator is None:
-            validator = Draft202012Validator(_rebase(schema), registry=self._registry)
+            validator = ContractValidator(_rebase(schema), registry=self._registry)
             self._response_validators[id(schema)] = validator
         error = next(iter(sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.path)))), None)
         if error is not None:

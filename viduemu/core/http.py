@@ -153,14 +153,57 @@ async def read_json(request: Request, *, limit: int | None = None) -> Any:
     raw = b"".join(chunks)
     if not raw.strip():
         raise ViduError("BadRequest", "request body is empty; a JSON object is expected")
+    return parse_json(raw)
+
+
+def parse_json(raw: bytes | str) -> Any:
+    """JSON text as Python values, or a ViduError: BadRequest if it is not JSON, FieldInvalid naming the
+    field if a string carries a lone surrogate (docs/decisions.md, "Lone surrogates").
+
+    Such text (``"\\ud800"``, legal JSON escape, not Unicode text) could not be written as UTF-8 by anything
+    downstream (the store, media keys, callbacks), so it is refused here, once, for every body."""
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
-        pass  # orjson refuses some valid JSON (integers beyond 64 bits): let the standard parser judge
+        pass  # orjson refuses lone surrogates and integers beyond 64 bits: let the standard parser judge
     try:
-        return json.loads(raw)
+        value = json.loads(raw)
     except (ValueError, RecursionError):
         raise ViduError("BadRequest", "request body is not valid JSON") from None
+    where = lone_surrogate(value)
+    if where is not None:
+        raise invalid(where, "the text holds a lone UTF-16 surrogate (a \\ud800-\\udfff escape without "
+                             "its pair); send Unicode text")
+    return value
+
+
+def lone_surrogate(value: Any, path: str = "") -> str | None:
+    """The dotted path (``items.0.name``; ``body`` for the top level) of the first string, or object
+    key, in a parsed JSON value that cannot be encoded as UTF-8; None if there is none."""
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        item, at = stack.pop()
+        if isinstance(item, str):
+            if not _encodes(item):
+                return at or "body"
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                name = key.encode("utf-8", "backslashreplace").decode("utf-8")   # the path itself must encode
+                here = f"{at}.{name}" if at else name
+                if name != key:
+                    return here
+                stack.append((child, here))
+        elif isinstance(item, list):
+            stack.extend((child, f"{at}.{i}" if at else str(i)) for i, child in enumerate(item))
+    return None
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 async def read_object(request: Request, *, limit: int | None = None) -> dict[str, Any]:

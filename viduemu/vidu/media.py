@@ -38,8 +38,19 @@ SIZES: dict[tuple[str, str], tuple[int, int]] = {
 
 
 def resolution_size(resolution: str, aspect_ratio: str) -> tuple[int, int]:
-    """(width, height) in pixels of an output of this resolution and aspect ratio; KeyError if unknown."""
-    return SIZES[(resolution, aspect_ratio)]
+    """(width, height) in pixels of an output of this resolution and aspect ratio ("W:H").
+
+    The listed ratios answer from ``SIZES``; any other "W:H" (the models that take any ratio within
+    1:4..4:1) by the same rule: the short side is the resolution's, the long side follows the ratio,
+    rounded to an even number (docs/decisions.md, "Output sizes"). KeyError for an unknown resolution,
+    ValueError for a ratio that is not two positive integers."""
+    known = SIZES.get((resolution, aspect_ratio))
+    if known is not None:
+        return known
+    width, colon, height = aspect_ratio.partition(":")
+    if not (colon and width.isdigit() and height.isdigit() and int(width) > 0 and int(height) > 0):
+        raise ValueError(f"aspect ratio {aspect_ratio!r} is not W:H")
+    return _size(SHORT_SIDE[resolution], (int(width), int(height)))
 
 
 # x264 pinned so the bytes never depend on the machine: its output changes with the thread count,
