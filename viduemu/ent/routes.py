@@ -49,7 +49,7 @@ async def get_creations(ent: EntArea, request: Request):
 async def list_tasks(ent: EntArea, request: Request):
     api_key = caller(ent.accounts, request.headers)
     size = queries.task_page_size(request)
-    start = queries.task_page_start(request, size)
+    start = queries.task_page_start(request, ent.core.signer, size)
     filters = queries.task_filters(request, ent.core.clock.now())
     tasks = sorted((t for t in ent.tasks.all(api_key) if all(check(t) for check in filters)),
                    key=lambda t: (t.created_at, t.task_id), reverse=True)
@@ -59,7 +59,8 @@ async def list_tasks(ent: EntArea, request: Request):
     page = tasks[start:start + size]
     more = len(tasks) > start + size
     base = base_url(request)
-    return {"next_page_token": queries.page_token([page[-1].created_at, page[-1].task_id]) if more else "",
+    position = [page[-1].created_at, page[-1].task_id] if more else None
+    return {"next_page_token": queries.page_token(ent.core.signer, "pager.page_token", position) if position else "",
             "tasks": [views.listed_view(t, base) for t in page]}
 
 
@@ -112,7 +113,7 @@ async def list_subjects(ent: EntArea, request: Request):
     mine = [] if ownership == "system" else [
         s for s in ent.subjects.newest_first(api_key) if not wanted or s.id in wanted]
     start = 0
-    if (position := queries.token_position(request, "next_page_token")) is not None:
+    if (position := queries.token_position(request, ent.core.signer, "next_page_token")) is not None:
         found = next((i for i, s in enumerate(mine) if s.id == position[0]), None)
         if found is None:
             raise invalid("next_page_token", "not a token of this listing")
@@ -120,7 +121,7 @@ async def list_subjects(ent: EntArea, request: Request):
     page = mine[start:start + count]
     more = start + count < len(mine)
     return {"subjects": [views.subject_view(s) for s in page],
-            "next_page_token": queries.page_token([page[-1].id]) if more else "",
+            "next_page_token": queries.page_token(ent.core.signer, "next_page_token", [page[-1].id]) if more else "",
             "count": count}  # "Query count, default 20, max 100": the page size asked for
 
 
