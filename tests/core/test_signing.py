@@ -56,3 +56,16 @@ def test_the_secret_is_random_kept_across_a_restart_and_new_after_a_reset(tmp_pa
     last = Core(settings)
     assert last.signer.open("p", renewed) == ["y"]
     last.close()
+
+
+def test_the_secret_travels_in_an_export_and_import(tmp_path):
+    from viduemu.core import snapshot
+    settings = Settings(clock="manual", state=str(tmp_path / "a.sqlite"))
+    core = Core(settings)
+    token = core.signer.token("p", ["x"])
+    core.close()
+    snapshot.export(settings.state, str(tmp_path / "snap.json"))
+    snapshot.import_(str(tmp_path / "snap.json"), str(tmp_path / "b.sqlite"))
+    imported = Core(Settings(clock="manual", state=str(tmp_path / "b.sqlite")))
+    assert imported.signer.open("p", token) == ["x"]
+    imported.close()
