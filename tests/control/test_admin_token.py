@@ -49,8 +49,9 @@ async def test_control_plane_answers_with_the_admin_token(client):
 
 async def test_vendor_api_and_media_files_do_not_need_the_admin_token(client):
     assert (await client.get("/ent/v2/credits", headers=AUTH)).status_code == 200
-    # media URLs handed out in creations[] stay reachable by any client (unknown file: 404, not 401)
-    assert_error(await client.get("/_emulator/files/tasks/nothing.mp4"), 404, "NotFound")
+    # media URLs handed out in creations[] stay reachable by any client holding a signed URL (not 401);
+    # without the URL's signature, 403 (issue 13 #3)
+    assert_error(await client.get("/_emulator/files/tasks/nothing.mp4"), 403, "Forbidden")
 
 
 async def test_without_admin_token_the_control_plane_is_open(client, emu):

@@ -62,7 +62,7 @@ async def test_tasks_lists_tasks_across_accounts_and_filters_them(client):
     assert [h["state"] for h in first["history"]] == ["created", "queueing", "processing", "success"]
     assert first["updated_at"] == first["history"][-1]["at"] > first["created_at"]
     creation = first["creations"][0]
-    assert creation["url"].startswith("/_emulator/files/") and creation["url"].endswith(".mp4")
+    assert creation["url"].startswith("/_emulator/files/") and creation["url"].split("?")[0].endswith(".mp4")
     video = await client.get(creation["url"])
     assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
 

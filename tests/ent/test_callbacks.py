@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import re
 import time
 
 import pytest
@@ -62,8 +63,12 @@ async def test_callbacks_sent_on_processing_and_success_only_with_creations_body
         bodies = [r["body"] for r in rx.requests]
         assert [b["state"] for b in bodies] == ["processing", "success"]  # no created/queueing callbacks
         creations = (await client.get(f"/ent/v2/tasks/{task['task_id']}/creations", headers=AUTH)).text
-        # The same structure as GET creations; media URLs use the emulator's configured base URL.
-        assert bodies[1] == json.loads(creations.replace("http://testserver", "http://127.0.0.1:8000"))
+        # The same structure as GET creations; media URLs use the emulator's configured base URL, each
+        # signed when its answer was made (the callback's 500 virtual seconds before this GET).
+        unsigned = re.compile(r"\?expires=[0-9]+&sig=[0-9a-f]{64}")
+        assert json.loads(unsigned.sub("", json.dumps(bodies[1]))) == \
+            json.loads(unsigned.sub("", creations.replace("http://testserver", "http://127.0.0.1:8000")))
+        assert unsigned.search(bodies[1]["creations"][0]["url"])
         assert bodies[1]["creations"] and bodies[1]["creations"][0]["url"].startswith("http://127.0.0.1:8000/")
         assert bodies[0]["id"] == task["task_id"] and bodies[0]["err_code"] == "" and bodies[0]["credits"] == task["credits"] > 0
         assert all(r["method"] == "POST" and r["path"] == "/hook?name=james&age=36" for r in rx.requests)

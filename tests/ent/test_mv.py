@@ -47,6 +47,11 @@ async def snapshot(client, emu):
     return await balance(client), sorted(emu.core.store.all("mv"), key=lambda m: m["id"]).__repr__()
 
 
+def unsigned(url: str) -> str:
+    """A media URL without its signature and expiry (issue 13 #3)."""
+    return url.split("?")[0]
+
+
 def shot_records(mv: dict) -> list[dict]:
     return [r for r in mv["job_records"] if r["type"] == "generate_video"]
 
@@ -98,9 +103,9 @@ async def test_state_goes_created_processing_success_on_the_clock(client):
     mv = await get(client, mv_id)
     composite = compose_record(mv)["jobs"][0]
     assert mv["state"] == "success" and composite["state"] == "success"
-    assert mv["signed_url"] == composite["signed_url"] == \
-        f"http://testserver/_emulator/files/mv/{mv_id}/{composite['id']}.mp4"
-    assert all(r["jobs"][0]["signed_url"].endswith(f"{r['jobs'][0]['id']}.mp4") for r in shot_records(mv))
+    assert mv["signed_url"] == composite["signed_url"]
+    assert unsigned(mv["signed_url"]) == f"http://testserver/_emulator/files/mv/{mv_id}/{composite['id']}.mp4"
+    assert all(unsigned(r["jobs"][0]["signed_url"]).endswith(f"{r['jobs'][0]['id']}.mp4") for r in shot_records(mv))
 
 
 @pytest.mark.parametrize("seconds, shots", [(10, [5, 5]), (11, [4, 4, 3]), (16, [4, 4, 4, 4]),
@@ -287,7 +292,7 @@ async def test_edit_adds_a_job_to_the_shots_history(client):
     assert shot_records(await get(client, mv["id"]))[1]["jobs"][1]["state"] == "processing"
     await advance(client, 30)
     done = shot_records(await get(client, mv["id"]))[1]["jobs"][1]
-    assert done["state"] == "success" and done["signed_url"].endswith(f"/{new_id}.mp4")
+    assert done["state"] == "success" and unsigned(done["signed_url"]).endswith(f"/{new_id}.mp4")
 
 
 async def test_edit_of_an_edited_job_joins_the_same_shot(client):
@@ -371,7 +376,7 @@ async def test_edit_without_credits_changes_nothing(client, emu):
 # -- compose ---------------------------------------------------------------------------------------
 async def test_compose_produces_a_new_composite(client):
     mv = await finished_mv(client)
-    first_composite = mv["signed_url"]
+    first_composite = unsigned(mv["signed_url"])
     shots = shot_records(mv)
     r = await client.post(EDIT.format(id=mv["id"]), json={"job_id": shots[0]["jobs"][0]["id"], "prompt": "rain"},
                           headers=AUTH)
@@ -382,13 +387,13 @@ async def test_compose_produces_a_new_composite(client):
     compose_id = assert_contract(r, "post", COMPOSE)["id"]
     during = await get(client, mv["id"])
     assert [j["id"] for j in compose_record(during)["jobs"]][1] == compose_id
-    assert compose_record(during)["jobs"][1]["state"] == "created" and during["signed_url"] == first_composite
+    assert compose_record(during)["jobs"][1]["state"] == "created" and unsigned(during["signed_url"]) == first_composite
     await advance(client, DONE)
     after = await get(client, mv["id"])
     composite = compose_record(after)["jobs"][1]
     assert composite["state"] == "success" and composite["id"] == compose_id
-    assert after["signed_url"] == composite["signed_url"] != first_composite
-    assert after["signed_url"].endswith(f"/_emulator/files/mv/{mv['id']}/{compose_id}.mp4")
+    assert after["signed_url"] == composite["signed_url"] and unsigned(after["signed_url"]) != first_composite
+    assert unsigned(after["signed_url"]).endswith(f"/_emulator/files/mv/{mv['id']}/{compose_id}.mp4")
     assert after["state"] == "success"
 
 
@@ -465,7 +470,7 @@ async def test_body_must_be_a_json_object(client):
     assert_error(r, 400, "BadRequest")
 
 
-async def test_signed_urls_serve_real_mp4s_of_the_shot_and_the_whole_song(client):
+async def test_signed_urls_serve_real_mp4s_of_the_shot_and_the_whole_song(client, emu):
     import io
 
     import av
@@ -483,4 +488,4 @@ async def test_signed_urls_serve_real_mp4s_of_the_shot_and_the_whole_song(client
             assert (stream.codec_context.width, stream.codec_context.height) == (540, 960)
             assert container.duration / 1_000_000 == pytest.approx(seconds, abs=0.07)
     pending = await create_id(client, audio_url=wav(10))
-    assert (await client.get(f"/_emulator/files/mv/{pending}/{pending}.mp4")).status_code == 404
+    assert (await client.get(emu.core.linker("")(f"/_emulator/files/mv/{pending}/{pending}.mp4"))).status_code == 404

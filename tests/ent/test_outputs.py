@@ -45,8 +45,10 @@ def probe(data: bytes) -> dict:
 async def test_viduq1_task_has_a_1080p_5s_h264_video_and_a_jpeg_cover(client):
     body = await finished(client, {**FOX, "model": "viduq1"})
     [creation] = body["creations"]
-    assert creation["url"] == f"http://testserver/_emulator/files/tasks/{body['id']}/{creation['id']}.mp4"
-    assert creation["cover_url"] == f"http://testserver/_emulator/files/tasks/{body['id']}/{creation['id']}.jpg"
+    url, _, query = creation["url"].partition("?")
+    assert url == f"http://testserver/_emulator/files/tasks/{body['id']}/{creation['id']}.mp4"
+    assert query.startswith("expires=") and "&sig=" in query  # signed (issue 13 #3)
+    assert creation["cover_url"].split("?")[0] == f"http://testserver/_emulator/files/tasks/{body['id']}/{creation['id']}.jpg"
     video = await download(client, creation["url"])
     assert video.headers["content-type"] == "video/mp4"
     info = probe(video.content)
@@ -78,9 +80,11 @@ async def test_same_seed_gives_identical_bytes_across_emulators_and_another_seed
     assert other_seed.content != first.content
 
 
-async def test_unknown_files_and_unfinished_tasks_are_not_found(client):
+async def test_unknown_files_and_unfinished_tasks_are_not_found(client, emu):
+    """Each path signed as the API would sign it (an unsigned one is a 403: test_signed_media_urls)."""
     [creation] = (await finished(client, FOX))["creations"]
-    url = creation["url"]
+    url = creation["url"].split("?")[0].removeprefix("http://testserver")
+    sign = emu.core.linker("")
     task_id = url.split("/")[-2]
     r = await client.post("/ent/v2/img2video", json=FOX, headers=AUTH)
     pending = r.json()["task_id"]
@@ -92,7 +96,7 @@ async def test_unknown_files_and_unfinished_tasks_are_not_found(client):
                  f"/_emulator/files/tasks/{task_id}",
                  "/_emulator/files/tasks/",
                  "/_emulator/files/nothing/here.mp4"):
-        assert_error(await client.get(path), 404, "NotFound")
+        assert_error(await client.get(sign(path)), 404, "NotFound")
 
 
 async def test_a_failed_task_has_no_creations_and_no_files(client):
@@ -151,7 +155,7 @@ async def test_head_of_a_video_answers_its_length(client):
 async def _cached_file(app, client) -> str:
     [creation] = (await finished(client, FOX))["creations"]
     await download(client, creation["url"])
-    path, _ = await app.state.emu.core.files.resolve(creation["url"].split("/_emulator/files/")[1])
+    path, _ = await app.state.emu.core.files.resolve(creation["url"].split("?")[0].split("/_emulator/files/")[1])
     return path
 
 

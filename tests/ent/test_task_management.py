@@ -1,5 +1,8 @@
 """Task management: GET /ent/v2/tasks (filters, paging), POST /tasks/{id}/cancel, GET /credits."""
 
+import base64
+import json
+
 import pytest
 
 from tests.conftest import AUTH, KEY, advance, assert_error
@@ -154,3 +157,39 @@ async def test_credits_show_detail_adds_packages(client):
     assert package["valid_from"] < package["valid_to"]
     assert_error(await client.get("/ent/v2/credits", params={"show_detail": "maybe"}, headers=AUTH),
                  400, "FieldInvalid", "show_detail")
+
+
+def _unsigned(position) -> str:
+    """A page token as this emulator issued them before issue 13: base64url of the JSON position."""
+    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("path, name", [("/ent/v2/tasks", "pager.page_token"),
+                                        ("/ent/v2/subjects", "next_page_token")])
+@pytest.mark.parametrize("token", [
+    base64.urlsafe_b64encode(b"[" * 5000).decode(),          # issue 13 #7: was a 500 RecursionError
+    base64.urlsafe_b64encode(b"[" * 5000).decode() + "." + "0" * 64,
+    _unsigned([4102444800.0, "999"]),                        # a forged position, the old scheme
+    _unsigned(["999"]),
+    "a" * 5000,                                              # far past any token issued
+    "x." + "f" * 64,
+])
+async def test_a_page_token_not_issued_is_a_400_naming_the_field(client, path, name, token):
+    assert_error(await client.get(path, params={name: token}, headers=AUTH), 400, "FieldInvalid", name)
+
+
+async def test_a_page_token_is_good_only_for_the_listing_that_issued_it(client, emu):
+    """Tokens are signed per query parameter: a subjects token is no tasks token, and a reset (a new
+    secret) makes every earlier token worthless."""
+    for _ in range(3):
+        assert (await client.post("/ent/v2/text2video", json={"model": "viduq1", "prompt": "x"},
+                                  headers=AUTH)).status_code == 200
+    token = (await client.get("/ent/v2/tasks", params={"pager.pagesz": 1}, headers=AUTH)).json()["next_page_token"]
+    assert token and len(token) < 200
+    r = await client.get("/ent/v2/tasks", params={"pager.pagesz": 1, "pager.page_token": token}, headers=AUTH)
+    assert r.status_code == 200 and len(r.json()["tasks"]) == 1
+    assert_error(await client.get("/ent/v2/subjects", params={"next_page_token": token}, headers=AUTH),
+                 400, "FieldInvalid", "next_page_token")
+    assert (await client.post("/_emulator/reset")).status_code == 200
+    assert_error(await client.get("/ent/v2/tasks", params={"pager.page_token": token}, headers=AUTH),
+                 400, "FieldInvalid", "pager.page_token")

@@ -384,3 +384,48 @@ async def test_audio_interrupted_on_the_socket_stops_the_characters_answer(serve
     finally:
         await pc.close()
         await ws.close()
+
+
+def _old_scheme_token(claims: dict, secret: str) -> str:
+    """A token as the emulator signed them before issue 13: HMAC keyed by ``viduemu-rtc:{seed}``."""
+    import base64
+    import hashlib
+    import hmac
+    import json
+    body = base64.urlsafe_b64encode(json.dumps(claims, separators=(",", ":")).encode()).decode().rstrip("=")
+    return f"{body}.{hmac.new(secret.encode(), body.encode(), hashlib.sha256).hexdigest()[:32]}"
+
+
+async def test_a_token_forged_with_the_seed_is_refused(server):
+    """Issue 13 #6: the old secret was ``viduemu-rtc:{seed}``; an attacker who knows the seed (or that
+    there is none) could join a victim's channel. The secret is now random per state."""
+    victim = await server.create("audio")
+    rtc = victim["rtc"]
+    claims = {"app_id": rtc["app_id"], "channel_id": rtc["channel_id"], "user_id": rtc["user_id"],
+              "exp": int(time.time()) + 10**6}
+    for secret in (f"viduemu-rtc:{server.emu.core.settings.seed}", "viduemu-rtc:None"):
+        forged = _old_scheme_token(claims, secret)
+        r = await server.http.post("/_emulator/rtc/sdp", json=join_body(rtc, "v=0", token=forged))
+        assert_error(r, 401, "Unauthorized")
+
+
+@pytest.mark.parametrize("claims", [
+    {"exp": "soon"}, {"exp": None}, {"exp": float("nan")}, {"exp": True}, {"channel_id": None}, {"channel_id": 7}, {"user_id": []},
+    "drop:exp", "drop:channel_id", "drop:app_id", ["a", "list"], "a string", 42, None,
+])
+async def test_malformed_claims_are_refused_401_never_500(server, claims):
+    """Issue 13 #6: claims that would pass the signature (signed with the state's own secret here)
+    but do not have the shape the gateway judges answer 401, not a 500 in ``Gateway._authorise``."""
+    created = await server.create("audio")
+    rtc = created["rtc"]
+    good = {"app_id": rtc["app_id"], "channel_id": rtc["channel_id"], "user_id": rtc["user_id"],
+            "exp": int(time.time()) + 10**6}
+    if isinstance(claims, dict):
+        payload: object = {**good, **claims}
+    elif isinstance(claims, str) and claims.startswith("drop:"):
+        payload = {k: v for k, v in good.items() if k != claims[5:]}
+    else:
+        payload = claims
+    token = server.emu.core.signer.token("rtc-token", payload)
+    r = await server.http.post("/_emulator/rtc/sdp", json=join_body(rtc, "v=0", token=token))
+    assert_error(r, 401, "Unauthorized")

@@ -41,7 +41,7 @@ class AggregatorArea(Area):
         task = event.task
         if task.callback_url and task.type in TYPES and task.state in NOTIFY_STATES:   # callbacks carry this dialect's task object
             self.callbacks.notify(task.task_id, task.api_key, task.callback_url,
-                                  task_view(task, self.core.settings.base_url, self.core.clock.now()))
+                                  task_view(task, self.core.linker(self.core.settings.base_url), self.core.clock.now()))
 
     def routes(self) -> Sequence[BaseRoute]:
         return routes.routes(self)

@@ -68,7 +68,7 @@ async def generate(agg: AggregatorArea, request: Request):
     order = await checks.accept(agg.ent, api_key, "img2video", ent_body)
     task = agg.tasks.create(api_key, model, stored_form(order.fields),
                             pricing.price(order.fields, False, order.facts), callback_url=order.callback_url)
-    return task_view(task, base_url(request), agg.core.clock.now())
+    return task_view(task, agg.core.linker(base_url(request)), agg.core.clock.now())
 
 
 async def _create_subjects(agg: AggregatorArea, api_key: str, body: dict, base: str) -> dict:
@@ -81,13 +81,13 @@ async def _create_subjects(agg: AggregatorArea, api_key: str, body: dict, base: 
     await checks.check_subject_media(agg.ent, fields)
     fields = {k: fields[k] for k in ("name", "images", "videos", "voice_id") if k in fields}
     task = agg.tasks.create(api_key, rules.CREATE_SUBJECTS, fields, 0)
-    return task_view(task, base, agg.core.clock.now())
+    return task_view(task, agg.core.linker(base), agg.core.clock.now())
 
 
 @dialect
 async def get_task(agg: AggregatorArea, request: Request):
     task = agg.tasks.get(bearer_caller(agg.accounts, request.headers), request.path_params["task_id"])
-    return task_view(task, base_url(request), agg.core.clock.now())
+    return task_view(task, agg.core.linker(base_url(request)), agg.core.clock.now())
 
 
 def routes(agg: AggregatorArea) -> list[BaseRoute]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from viduemu.aggregator import rules
 from viduemu.vidu.tasks import Task
@@ -11,7 +12,8 @@ STATUS = {"created": "pending", "queueing": "pending", "processing": "processing
           "failed": "failed"}
 
 
-def task_view(task: Task, base: str, now: float) -> dict:
+def task_view(task: Task, link: Callable[[str], str], now: float) -> dict:
+    """``link``: a served file's path -> the (signed) URL handed out for it now (Core.linker)."""
     status = STATUS[task.state]
     body = {"id": task.task_id, "created_at": int(task.created_at), "status": status, "model": task.type,
             "progress": _progress(task, now)}
@@ -19,7 +21,7 @@ def task_view(task: Task, base: str, now: float) -> dict:
         body["output"] = [{"content": [{"type": "text", "text": json.dumps(task.result, ensure_ascii=False)}]}]
         body["usage"] = {"cost": f"{task.credits * rules.USD_PER_CREDIT:.4f}", "discount": 0}
     elif status == "completed":
-        body["output"] = [{"content": [{"type": "video", "url": base + c["url"],
+        body["output"] = [{"content": [{"type": "video", "url": link(c["url"]),
                                         "duration": task.fields["duration"]} for c in task.creations]}]
         body["usage"] = {"cost": f"{task.credits * rules.USD_PER_CREDIT:.4f}", "discount": 0}
     if status == "failed":

@@ -140,7 +140,15 @@ async def ws_journal(ctl: ControlArea, request: Request):
 
 # -- files and contracts -----------------------------------------------------------------------------
 async def files(ctl: ControlArea, request: Request):
-    found = await ctl.core.files.resolve(request.path_params["name"])
+    """A media file, for a URL this state signed (Core.linker: ``?expires=<unix>&sig=<hex>``) that has not
+    expired on the virtual clock; anything else is refused before the file is looked for or rendered."""
+    name, query = request.path_params["name"], request.query_params
+    expires, sig = query.get("expires"), query.get("sig")
+    if not ctl.core.signer.url_valid(f"{PREFIX}/files/{name}", expires, sig, ctl.core.clock.now()):
+        expired = ctl.core.signer.url_valid(f"{PREFIX}/files/{name}", expires, sig, float("-inf"))
+        raise ViduError("Forbidden", "the URL has expired" if expired else
+                        "the URL's signature is missing or wrong: use the URL the API answered")
+    found = await ctl.core.files.resolve(name)
     if found is None:
         raise ViduError("NotFound", "no such file")
     path, media_type = found
@@ -181,7 +189,8 @@ def routes(ctl: ControlArea) -> list[BaseRoute]:
         r("/ws", ws_journal, ["GET"]),
         r("/openapi.json", openapi, ["GET"]),
         r("/asyncapi.json", asyncapi, ["GET"]),
-        # Public without --admin-token: media URLs handed to vendor clients (creations[].url), and the
+        # Public without --admin-token: media URLs handed to vendor clients (creations[].url; each signed
+        # and expiring, checked by the handler), and the
         # pages' static files (they hold no secret; the pages ask for the tokens they need).
         r("/files/{name:path}", files, ["GET", "HEAD"], public=True),
         r("/", inspector_page, ["GET"], public=True),

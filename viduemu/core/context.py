@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from typing import Any
 
 from viduemu import __version__
@@ -22,9 +23,11 @@ from viduemu.core.ids import Ids
 from viduemu.core.journal import SAMPLE as REQUEST_SAMPLE
 from viduemu.core.journal import RecentBodies
 from viduemu.core.packing import Packer
+from viduemu.core.signing import Signer
 from viduemu.core.store import MemoryStore, open_store
 
 CLOCK_SAVE_EVERY = 1.0  # real seconds
+URL_TTL = 24 * 3600.0   # virtual seconds a signed media URL stays valid
 
 
 class Core:
@@ -41,6 +44,7 @@ class Core:
         # Virtual time never runs backwards across a restart of a persisted state.
         self.clock = Clock(settings.clock, settings.speed, start=max(start or 0, time.time()))
         self.ids = self._new_ids(fresh=False)
+        self.signer = Signer.of(self.store)  # the state's own secret (core/signing.py)
         self.faults = Faults(self.store, lambda: self.ids.new_id())
         self.files = Files()
         self.events = Events()
@@ -80,8 +84,16 @@ class Core:
         self.clock.clear()
         self.store.clear()
         self.ids = self._new_ids(fresh=True)
+        self.signer = Signer.of(self.store)  # a new secret: nothing signed before the reset holds
         self.bodies.clear()
         self._arm_clock_saver()
+
+    def linker(self, base: str) -> Callable[[str], str]:
+        """What turns a served file's path into the absolute URL handed out now: signed, valid for
+        ``URL_TTL`` from now on the virtual clock (an empty path stays empty)."""
+        expires = int(self.clock.now() + URL_TTL)
+        signer = self.signer
+        return lambda path: base + signer.url(path, expires) if path else ""
 
     def close(self) -> None:
         self.save_clock()

@@ -43,7 +43,7 @@ class EntArea(Area):
         task = event.task
         if task.callback_url and self.owns(task.type) and task.state in NOTIFY_STATES:
             self.callbacks.notify(task.task_id, task.api_key, task.callback_url,
-                                  creations_view(task, self.core.settings.base_url))
+                                  creations_view(task, self.core.linker(self.core.settings.base_url)))
 
     def _mv_changed(self, event: MvChanged) -> None:
         """The MV's own changes go to its callback_url; an edit or compose job that was given a
@@ -54,7 +54,7 @@ class EntArea(Area):
             return
         ref, state, url = (job["id"], job["state"], job["callback_url"]) if job else (mv.id, mv.state, mv.callback_url)
         if state in NOTIFY_STATES:
-            self.callbacks.notify(ref, mv.api_key, url, mv_view(mv, self.core.settings.base_url))
+            self.callbacks.notify(ref, mv.api_key, url, mv_view(mv, self.core.linker(self.core.settings.base_url)))
 
     # -- media ------------------------------------------------------------------------------------
     def _mv_clip(self, mv_id: str, job_id: str) -> Clip | None:

@@ -7,10 +7,7 @@ Wire notes §1.6, §1.11 and the vendor pages tasks-list and get-account-info; j
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime
-import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +16,7 @@ from starlette.requests import Request
 
 from viduemu.core.errors import ViduError, invalid
 from viduemu.core.http import query_value
+from viduemu.core.signing import Signer
 from viduemu.ent import rules
 from viduemu.ent.views import model_of
 from viduemu.vidu.tasks import Task
@@ -27,20 +25,19 @@ RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(
 
 
 # -- page tokens ---------------------------------------------------------------------------------
-def page_token(position: list[Any]) -> str:
-    """The token of the page after ``position`` (where the last page ended)."""
-    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
+# Opaque, signed with the state's secret (core/signing.py) for the one query parameter that carries them,
+# and bounded in length: anything this state did not issue for that parameter is a 400 naming it.
+def page_token(signer: Signer, name: str, position: list[Any]) -> str:
+    """The token, given back as ``name``, of the page after ``position`` (where the last page ended)."""
+    return signer.token(f"page:{name}", position)
 
 
-def token_position(request: Request, name: str) -> list[Any] | None:
+def token_position(request: Request, signer: Signer, name: str) -> list[Any] | None:
     """The position a page token given as ``name`` holds; None when there is none (or it is empty)."""
     token = query_value(request, name, empty_ok=True)
     if not token:
         return None
-    try:
-        position = json.loads(base64.urlsafe_b64decode(token.encode() + b"==="))
-    except (ValueError, TypeError, binascii.Error, RecursionError):
-        position = None
+    position = signer.open(f"page:{name}", token)
     if not isinstance(position, list) or not position:
         raise invalid(name, "not a token this server issued")
     return position
@@ -90,9 +87,9 @@ def task_page_size(request: Request) -> int:
     return size
 
 
-def task_page_start(request: Request, size: int) -> tuple[float, str] | int:
+def task_page_start(request: Request, signer: Signer, size: int) -> tuple[float, str] | int:
     """Where the page begins: after a (created_at, id) position from the token, or at an offset."""
-    position = token_position(request, "pager.page_token")
+    position = token_position(request, signer, "pager.page_token")
     if position is not None:
         try:
             created_at, task_id = position

@@ -43,13 +43,13 @@ def generation(kind: str):
 
 async def get_creations(ent: EntArea, request: Request):
     task = ent.tasks.get(caller(ent.accounts, request.headers), request.path_params["task_id"])
-    return views.creations_view(task, base_url(request))
+    return views.creations_view(task, ent.core.linker(base_url(request)))
 
 
 async def list_tasks(ent: EntArea, request: Request):
     api_key = caller(ent.accounts, request.headers)
     size = queries.task_page_size(request)
-    start = queries.task_page_start(request, size)
+    start = queries.task_page_start(request, ent.core.signer, size)
     filters = queries.task_filters(request, ent.core.clock.now())
     tasks = sorted((t for t in ent.tasks.all(api_key) if all(check(t) for check in filters)),
                    key=lambda t: (t.created_at, t.task_id), reverse=True)
@@ -58,9 +58,10 @@ async def list_tasks(ent: EntArea, request: Request):
         start = 0
     page = tasks[start:start + size]
     more = len(tasks) > start + size
-    base = base_url(request)
-    return {"next_page_token": queries.page_token([page[-1].created_at, page[-1].task_id]) if more else "",
-            "tasks": [views.listed_view(t, base) for t in page]}
+    link = ent.core.linker(base_url(request))
+    position = [page[-1].created_at, page[-1].task_id] if more else None
+    return {"next_page_token": queries.page_token(ent.core.signer, "pager.page_token", position) if position else "",
+            "tasks": [views.listed_view(t, link) for t in page]}
 
 
 async def cancel_task(ent: EntArea, request: Request):
@@ -112,7 +113,7 @@ async def list_subjects(ent: EntArea, request: Request):
     mine = [] if ownership == "system" else [
         s for s in ent.subjects.newest_first(api_key) if not wanted or s.id in wanted]
     start = 0
-    if (position := queries.token_position(request, "next_page_token")) is not None:
+    if (position := queries.token_position(request, ent.core.signer, "next_page_token")) is not None:
         found = next((i for i, s in enumerate(mine) if s.id == position[0]), None)
         if found is None:
             raise invalid("next_page_token", "not a token of this listing")
@@ -120,7 +121,7 @@ async def list_subjects(ent: EntArea, request: Request):
     page = mine[start:start + count]
     more = start + count < len(mine)
     return {"subjects": [views.subject_view(s) for s in page],
-            "next_page_token": queries.page_token([page[-1].id]) if more else "",
+            "next_page_token": queries.page_token(ent.core.signer, "next_page_token", [page[-1].id]) if more else "",
             "count": count}  # "Query count, default 20, max 100": the page size asked for
 
 
@@ -165,7 +166,7 @@ async def create_mv(ent: EntArea, request: Request):
 
 async def get_mv(ent: EntArea, request: Request):
     mv = ent.mv.get(caller(ent.accounts, request.headers), request.path_params["id"], by_job=True)
-    return views.mv_view(mv, base_url(request))
+    return views.mv_view(mv, ent.core.linker(base_url(request)))
 
 
 async def _mv_after_body(ent: EntArea, request: Request) -> tuple[Mv, dict]:
@@ -191,7 +192,8 @@ TASK_FILTERS = ("api_key", "state", "type", "model")
 
 async def inspect_tasks(ent: EntArea, request: Request):
     """Tasks across accounts and dialects, oldest first; ``?api_key=&state=&type=&model=`` narrow it."""
-    found = (views.task_summary(t) for t in ent.tasks.all())
+    link = ent.core.linker("")  # paths: the inspector is served by the same origin
+    found = (views.task_summary(t, link) for t in ent.tasks.all())
     return {"tasks": [t for t in found
                       if all(request.query_params.get(n) in (None, "", t.get(n)) for n in TASK_FILTERS)]}
 
@@ -202,7 +204,7 @@ async def inspect_task(ent: EntArea, request: Request):
     task = ent.tasks.find(task_id)
     if task is None:
         raise ViduError("NotFound", f"task not found: {task_id}")
-    return {**views.task_summary(task), "request": task.fields,
+    return {**views.task_summary(task, ent.core.linker("")), "request": task.fields,
             "callbacks": ent.callbacks.attempts(task_id),
             "callbacks_pending": ent.callbacks.pending(task_id)}
 

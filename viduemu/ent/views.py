@@ -3,6 +3,7 @@ its row in the task list; the credits answer; a subject; an MV and its jobs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from viduemu.ent.models import Job, Mv, Subject
@@ -11,6 +12,9 @@ from viduemu.vidu.tasks import Task, iso
 
 PACKAGE_VALIDITY = 365 * 86400.0
 
+# A served file's path -> the URL handed out for it now: signed, with its expiry (Core.linker).
+Link = Callable[[str], str]
+
 
 # -- tasks ---------------------------------------------------------------------------------------
 def create_view(task: Task) -> dict:
@@ -18,18 +22,18 @@ def create_view(task: Task) -> dict:
             "off_peak": task.off_peak, "credits": task.credits, "created_at": iso(task.created_at)}
 
 
-def creations_view(task: Task, base_url: str) -> dict:
+def creations_view(task: Task, link: Link) -> dict:
     fields = task.fields
     return {"id": task.task_id, "state": task.state, "err_code": task.err_code,
             "credits": task.credits, "payload": fields.get("payload", ""), "bgm": bool(fields.get("bgm", False)),
-            "off_peak": task.off_peak, "creations": [_creation(c, base_url) for c in task.creations]}
+            "off_peak": task.off_peak, "creations": [_creation(c, link) for c in task.creations]}
 
 
 def model_of(task: Task) -> str:
     return str(task.fields.get("model", ""))
 
 
-def listed_view(task: Task, base_url: str) -> dict:
+def listed_view(task: Task, link: Link) -> dict:
     fields = task.fields
     view = {"id": task.task_id, "key_id": key_id(task.api_key), "type": task.type,
             "state": task.state, "err_code": task.err_code, "model": model_of(task),
@@ -38,27 +42,28 @@ def listed_view(task: Task, base_url: str) -> dict:
             "duration": int(fields.get("duration") or 0), "resolution": fields.get("resolution") or "",
             "aspect_ratio": fields.get("aspect_ratio") or "", "credits": task.credits,
             "off_peak": task.off_peak, "created_at": iso(task.created_at),
-            "creations": [_creation(c, base_url) for c in task.creations]}
+            "creations": [_creation(c, link) for c in task.creations]}
     if fields.get("template"):
         view["template"] = fields["template"]
     return view
 
 
-def _creation(creation: dict, base_url: str) -> dict:
-    view = {"id": creation["id"], "url": base_url + creation["url"], "cover_url": base_url + creation["cover_url"]}
+def _creation(creation: dict, link: Link) -> dict:
+    view = {"id": creation["id"], "url": link(creation["url"]), "cover_url": link(creation["cover_url"])}
     if "video" in creation:
         view["video"] = creation["video"]
     return view
 
 
-def task_summary(task: Task) -> dict:
-    """A task as the control plane and the inspector show it (any account's, any dialect's)."""
+def task_summary(task: Task, link: Link) -> dict:
+    """A task as the control plane and the inspector show it (any account's, any dialect's); its
+    creations' URLs signed by ``link`` like the vendor answers'."""
     history = task.history
     return {"task_id": task.task_id, "api_key": task.api_key, "type": task.type,
             "model": task.fields.get("model"), "state": task.state, "err_code": task.err_code,
             "credits": task.credits, "off_peak": task.off_peak, "callback_url": task.callback_url,
             "created_at": task.created_at, "updated_at": history[-1]["at"] if history else task.created_at,
-            "history": history, "creations": task.creations}
+            "history": history, "creations": [{**c, **_creation(c, link)} for c in task.creations]}
 
 
 # -- credits -------------------------------------------------------------------------------------
@@ -96,24 +101,20 @@ def subject_edited_view(subject: Subject) -> dict:
 
 
 # -- one-click MV --------------------------------------------------------------------------------
-def _url(base: str, path: str) -> str:
-    return base + path if path else ""
-
-
-def job_view(job: Job, base: str) -> dict:
+def job_view(job: Job, link: Link) -> dict:
     view: dict[str, Any] = {"id": job["id"], "type": job["type"], "input": "", "output": "", "state": job["state"],
             "created_at": iso(job["created_at"]), "updated_at": iso(job["updated_at"]),
-            "err_code": job["err_code"], "err_msg": job["err_msg"], "signed_url": _url(base, job["signed_url"])}
+            "err_code": job["err_code"], "err_msg": job["err_msg"], "signed_url": link(job["signed_url"])}
     if job["type"] == "generate_video":
         view["mv_generate_video_input"] = job["input"]
     view["index"] = job["index"]
     return view
 
 
-def mv_view(mv: Mv, base: str) -> dict:
+def mv_view(mv: Mv, link: Link) -> dict:
     """The documented GET shape (also what a callback carries)."""
     return {"id": mv.id, "type": "mv", "creator_id": mv.creator_id, "state": mv.state, "input": "",
-            "job_records": [{"type": r["type"], "jobs": [job_view(j, base) for j in r["jobs"]],
+            "job_records": [{"type": r["type"], "jobs": [job_view(j, link) for j in r["jobs"]],
                              "index": r["index"]} for r in mv.records],
             "created_at": iso(mv.created_at), "updated_at": iso(mv.updated_at),
-            "err_code": mv.err_code, "err_msg": mv.err_msg, "signed_url": _url(base, mv.signed_url)}
+            "err_code": mv.err_code, "err_msg": mv.err_msg, "signed_url": link(mv.signed_url)}

@@ -19,9 +19,6 @@ free.
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol, TypedDict
@@ -123,6 +120,9 @@ class Connection(Protocol):
     def replaced(self) -> None: ...   # a newer connection to the session took its place
 
 
+TOKEN_PURPOSE = "rtc-token"
+
+
 class Lives:
     def __init__(self, core: Core, accounts: Accounts) -> None:
         self.core, self.accounts = core, accounts
@@ -170,27 +170,15 @@ class Lives:
         return live
 
     def token(self, channel_id: str, user_id: str, expire_at: int) -> str:
-        """An RTC token valid for this channel and user only, until ``expire_at`` (HMAC-signed)."""
-        claims = base64.urlsafe_b64encode(json.dumps(
-            {"app_id": rules.APP_ID, "channel_id": channel_id, "user_id": user_id, "exp": expire_at},
-            separators=(",", ":")).encode()).decode().rstrip("=")
-        return f"{claims}.{self._sign(claims)}"
+        """An RTC token valid for this channel and user only, until ``expire_at``: signed with the
+        state's own secret (core/signing.py), so it cannot be forged from the seed or the code."""
+        return self.core.signer.token(TOKEN_PURPOSE, {"app_id": rules.APP_ID, "channel_id": channel_id,
+                                                      "user_id": user_id, "exp": expire_at})
 
     def token_claims(self, token: str) -> dict[str, Any] | None:
-        """The claims of a token this emulator issued, or None (expiry is the caller's to judge)."""
-        if not isinstance(token, str) or not token.isascii():  # ours are ASCII; compare_digest wants it
-            return None
-        claims, _, signature = token.partition(".")
-        if not claims or not hmac.compare_digest(signature, self._sign(claims)):
-            return None
-        try:
-            return json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))
-        except ValueError:
-            return None
-
-    def _sign(self, claims: str) -> str:
-        secret = f"viduemu-rtc:{self.settings.seed}".encode()
-        return hmac.new(secret, claims.encode(), hashlib.sha256).hexdigest()[:32]
+        """The claims of a token this state issued, or None (expiry is the caller's to judge)."""
+        claims = self.core.signer.open(TOKEN_PURPOSE, token)
+        return claims if isinstance(claims, dict) else None
 
     def get(self, api_key: str, live_id: str) -> Live:
         live = self.table.get(live_id)

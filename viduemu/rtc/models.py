@@ -18,8 +18,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
 from viduemu.core.context import Core
 from viduemu.core.errors import ViduError
@@ -63,6 +64,17 @@ class Sessions(Protocol):
     def transcript(self, live_id: str, who: str, text: str) -> None: ...
 
 
+def _well_formed(claims: object) -> TypeGuard[dict[str, Any]]:
+    """Claims the gateway can judge: an object with a numeric ``exp`` and the three ids as strings
+    (anything else, however it came to be signed, is an invalid token: 401, never a 500)."""
+    if not isinstance(claims, dict):
+        return False
+    exp = claims.get("exp")
+    if not isinstance(exp, (int, float)) or isinstance(exp, bool) or not math.isfinite(exp):
+        return False
+    return all(isinstance(claims.get(field), str) for field in ("app_id", "channel_id", "user_id"))
+
+
 class Peer:
     """One join: a peer connection to one session's channel."""
 
@@ -89,7 +101,7 @@ class Gateway:
         if body["type"] != "offer":
             raise ViduError("FieldInvalid", "type must be \"offer\"", fields="type")
         claims = self.sessions.token_claims(body["token"])
-        if claims is None:
+        if not _well_formed(claims):
             raise ViduError("Unauthorized", "invalid RTC token")
         if self.core.clock.now() >= claims["exp"]:
             raise ViduError("Unauthorized", "the RTC token has expired")
