@@ -22,6 +22,7 @@ REASONS: dict[str, tuple[int, str]] = {
     "Forbidden": (403, "forbidden"),
     "NotFound": (404, "not found"),
     "MethodNotAllowed": (405, "method not allowed"),
+    "UnsupportedMediaType": (415, "unsupported media type"),
     "TooManyRequests": (429, "too many requests"),
     "Canceled": (499, "request canceled by client"),
     "InternalServiceFailure": (500, "internal service failure"),
