@@ -124,6 +124,7 @@ def main(argv: list[str] | None = None) -> None:
 def snapshot_command(args: argparse.Namespace) -> None:
     """``viduemu export FILE`` / ``viduemu import FILE`` (core/snapshot.py); errors exit 1 with a sentence."""
     from viduemu.core import snapshot
+    from viduemu.core.store import StateFileError
 
     state = args.state or os.environ.get("VIDUEMU_STATE")
     if not state:
@@ -135,7 +136,7 @@ def snapshot_command(args: argparse.Namespace) -> None:
         else:
             counted = snapshot.import_(args.file, state, args.overwrite)
             print(f"imported {args.file} into {state}: {snapshot.describe(counted)}")
-    except (snapshot.SnapshotError, OSError) as exc:
+    except (snapshot.SnapshotError, StateFileError, OSError) as exc:
         raise SystemExit(f"viduemu {args.command}: {exc}") from None
 
 
@@ -160,13 +161,17 @@ def serve(settings: Settings) -> None:
     import uvicorn
 
     from viduemu.app import create_app
+    from viduemu.core.store import StateFileError
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     if settings.tls and not settings.tls_cert:
         from viduemu.core.tls import ensure_certificate
 
         settings.tls_cert, settings.tls_key = ensure_certificate(settings.state)
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except StateFileError as exc:
+        raise SystemExit(f"viduemu: {exc}") from None
     print(banner(settings, app.state.core), flush=True)
     uvicorn.Server(server_config(app, settings)).run()
 
