@@ -46,6 +46,7 @@ SAMPLES = {
     "rtc_max_account_peers": (["--rtc-max-account-peers", "3"], "4", 4),
     "request_timeout": (["--request-timeout", "5"], "6", 6.0),
     "log_level": (["--log-level", "debug"], "warning", "warning"),
+    "allowed_host": (["--allowed-host", "a.test", "--allowed-host", "b.test"], "c.test,d.test", ("c.test", "d.test")),
 }
 
 

@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--request-timeout", type=float,
                        help="real seconds a request has to arrive whole (headers and body); then 408 (default 60)")
     serve.add_argument("--admin-token", help="require 'Authorization: Bearer TOKEN' on /_emulator/")
+    serve.add_argument("--allowed-host", action="append", metavar="HOST",
+                       help="also answer requests whose Host header names HOST (repeatable; besides localhost, "
+                            "loopback addresses and --host; VIDUEMU_ALLOWED_HOST takes a comma-separated list)")
     serve.add_argument("--insecure-admin", action="store_true", default=None,
                        help="bound to a non-loopback address, serve the control plane without --admin-token")
     serve.add_argument("--log-level", choices=CHOICES["log_level"], help="log level (default info)")
@@ -121,6 +124,7 @@ def main(argv: list[str] | None = None) -> None:
 def snapshot_command(args: argparse.Namespace) -> None:
     """``viduemu export FILE`` / ``viduemu import FILE`` (core/snapshot.py); errors exit 1 with a sentence."""
     from viduemu.core import snapshot
+    from viduemu.core.store import StateFileError
 
     state = args.state or os.environ.get("VIDUEMU_STATE")
     if not state:
@@ -132,7 +136,7 @@ def snapshot_command(args: argparse.Namespace) -> None:
         else:
             counted = snapshot.import_(args.file, state, args.overwrite)
             print(f"imported {args.file} into {state}: {snapshot.describe(counted)}")
-    except (snapshot.SnapshotError, OSError) as exc:
+    except (snapshot.SnapshotError, StateFileError, OSError) as exc:
         raise SystemExit(f"viduemu {args.command}: {exc}") from None
 
 
@@ -157,13 +161,17 @@ def serve(settings: Settings) -> None:
     import uvicorn
 
     from viduemu.app import create_app
+    from viduemu.core.store import StateFileError
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     if settings.tls and not settings.tls_cert:
         from viduemu.core.tls import ensure_certificate
 
         settings.tls_cert, settings.tls_key = ensure_certificate(settings.state)
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except StateFileError as exc:
+        raise SystemExit(f"viduemu: {exc}") from None
     print(banner(settings, app.state.core), flush=True)
     uvicorn.Server(server_config(app, settings)).run()
 
@@ -172,6 +180,7 @@ def server_config(app: Starlette, settings: Settings) -> uvicorn.Config:
     """The uvicorn configuration of ``viduemu serve`` (tests start servers with the same one)."""
     import uvicorn
 
+    from viduemu.core.hosts import HostGuard, Hosts
     from viduemu.core.limits import limited_http
     from viduemu.core.ws import VirtualPingProtocol
 
@@ -179,7 +188,9 @@ def server_config(app: Starlette, settings: Settings) -> uvicorn.Config:
     # WebSocket pings follow the virtual clock (core/ws.py), so uvicorn's wall-clock keepalive is off.
     # No permessage-deflate: signaling frames are a few hundred bytes, and each compressing connection
     # holds zlib state that, with sessions cycling, kept the server's memory climbing (bench/soak.py).
-    return uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level,
+    # The Host check guards the socket (DNS rebinding, core/hosts.py); in-process use has none to guard.
+    guarded = HostGuard(app, Hosts(settings.host, settings.allowed_host), lambda: app.state.core.ids.trace_id())
+    return uvicorn.Config(guarded, host=settings.host, port=settings.port, log_level=settings.log_level,
                           access_log=settings.log_level == "debug", ws=VirtualPingProtocol,
                           http=limited_http(settings.max_header_bytes, settings.request_timeout,
                                             lambda: app.state.core.ids.trace_id()),

@@ -47,6 +47,7 @@ class Settings:
     max_header_bytes: int = 64 * 1024      # request line + headers; more answer 431 (core/limits.py)
     request_timeout: float = 60.0          # real seconds a request has to arrive whole; then 408 and close
     admin_token: str | None = None
+    allowed_host: tuple[str, ...] = ()  # host names answered besides loopback and --host (core/hosts.py)
     insecure_admin: bool = False   # bound to a non-loopback host without admin_token: start anyway
     media_dir: str | None = None   # where rendered task media is cached; default <state>.media or a temp dir
 
@@ -62,6 +63,9 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
+    def __post_init__(self) -> None:
+        self.allowed_host = tuple(self.allowed_host)  # a flag given several times arrives as a list
+
     @property
     def scheme(self) -> str:
         return "https" if self.tls or self.tls_cert else "http"
@@ -74,6 +78,8 @@ class Settings:
 
 def _parse(type_name: object, raw: str) -> bool | int | float | str:
     t = str(type_name)
+    if "tuple" in t:
+        return tuple(part.strip() for part in raw.split(",") if part.strip())  # type: ignore[return-value]
     if "bool" in t:
         return raw.strip().lower() in ("1", "true", "yes", "on")
     if "int" in t:

@@ -59,7 +59,7 @@ async def prompt_answers(srv, n: int = 10) -> float:
 async def test_request_headers_over_64_kib_are_refused_431_in_the_vendor_envelope(srv):
     for headers in ([f"X-Big: {'a' * 70_000}"], [f"X-H{i}: {'b' * 30}" for i in range(3000)]):
         reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
-        writer.write(("GET /ent/v2/credits HTTP/1.1\r\nHost: x\r\n" + "\r\n".join(headers) + "\r\n\r\n").encode())
+        writer.write(("GET /ent/v2/credits HTTP/1.1\r\nHost: 127.0.0.1\r\n" + "\r\n".join(headers) + "\r\n\r\n").encode())
         status, head, body = await read_response(reader)
         assert status == 431 and head["connection"] == "close"
         assert "65536 bytes" in envelope(431, body)["message"]
@@ -73,7 +73,7 @@ async def test_request_headers_over_64_kib_are_refused_431_in_the_vendor_envelop
 async def test_endless_headers_are_cut_off_without_being_buffered(srv):
     """A client streaming 50 MB of one header is answered once the limit passes, not at the end."""
     reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
-    writer.write(b"GET /ent/v2/credits HTTP/1.1\r\nHost: x\r\nX-Endless: ")
+    writer.write(b"GET /ent/v2/credits HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Endless: ")
     sent = 0
     with pytest.raises((ConnectionError, asyncio.IncompleteReadError)):
         while sent < 50 * 1024 * 1024:
@@ -92,7 +92,7 @@ async def test_a_client_dripping_headers_cannot_hold_the_server_and_is_cut_off_a
     reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
 
     async def drip():
-        for byte in b"GET /ent/v2/credits HTTP/1.1\r\nHost: x\r\nAuthorization: Token vda_slow_slow_slow\r\n":
+        for byte in b"GET /ent/v2/credits HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Token vda_slow_slow_slow\r\n":
             if writer.is_closing() or reader.at_eof():
                 return
             writer.write(bytes([byte]))
@@ -111,7 +111,7 @@ async def test_a_client_dripping_its_body_is_cut_off_after_request_timeout_and_n
     body = json.dumps({"model": "viduq1", "prompt": "a cat"}).encode()
     started = time.perf_counter()  # before connecting: the server (its own thread) counts from the accept
     reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
-    writer.write(b"POST /ent/v2/text2video HTTP/1.1\r\nHost: x\r\nAuthorization: Token " + KEY.encode() +
+    writer.write(b"POST /ent/v2/text2video HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Token " + KEY.encode() +
                  b"\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body))
 
     async def drip():
@@ -144,14 +144,14 @@ async def test_an_idle_connection_is_closed_after_request_timeout(srv):
 
 async def test_a_slow_request_within_request_timeout_is_answered(srv):
     reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
-    for part in (b"GET /ent/v2/credits HTTP/1.1\r\nHost: x\r\n", b"Authorization: Token vda_a\r\n", b"\r\n"):
+    for part in (b"GET /ent/v2/credits HTTP/1.1\r\nHost: 127.0.0.1\r\n", b"Authorization: Token vda_a\r\n", b"\r\n"):
         writer.write(part)
         await asyncio.sleep(0.2)
     status, _, _ = await read_response(reader)
     assert status == 200
     # the deadline applies to each request of a kept-alive connection anew
     await asyncio.sleep(TIMEOUT * 0.6)
-    writer.write(b"GET /ent/v2/credits HTTP/1.1\r\nHost: x\r\nAuthorization: Token vda_a\r\n\r\n")
+    writer.write(b"GET /ent/v2/credits HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Token vda_a\r\n\r\n")
     status, _, _ = await read_response(reader)
     assert status == 200
     writer.close()

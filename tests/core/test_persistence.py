@@ -113,6 +113,7 @@ async def test_speed_clock_position_is_saved_without_a_clean_shutdown(tmp_path):
     first.core.clock.advance(3600)  # an hour of virtual time passes (the saver runs every virtual minute)
     reached = first.core.clock.now()
     # no aclose(): as if the process were killed; a new app opens the same file
+    first.core.store.unlock()  # the kernel's part of a kill: the state file's lock goes with the process
     second = create_app(settings).state.emu
     try:
         assert second.core.clock.now() >= reached - 60

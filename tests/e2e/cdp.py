@@ -44,10 +44,11 @@ class Browser:
 
     @classmethod
     @contextlib.asynccontextmanager
-    async def launch(cls, timeout: float = 20.0):
+    async def launch(cls, timeout: float = 20.0, flags: tuple[str, ...] = ()):
+        """``flags``: more Chromium switches (e.g. ``--host-resolver-rules=MAP name 127.0.0.1``)."""
         profile = tempfile.mkdtemp(prefix="viduemu-chromium-")
         proc = await asyncio.create_subprocess_exec(
-            str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", "about:blank",
+            str(CHROMIUM), *FLAGS, *flags, f"--user-data-dir={profile}", "about:blank",
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
         browser = None
         try:

@@ -23,6 +23,7 @@ REASONS: dict[str, tuple[int, str]] = {
     "NotFound": (404, "not found"),
     "MethodNotAllowed": (405, "method not allowed"),
     "RangeNotSatisfiable": (416, "range not satisfiable"),
+    "UnsupportedMediaType": (415, "unsupported media type"),
     "TooManyRequests": (429, "too many requests"),
     "Canceled": (499, "request canceled by client"),
     "InternalServiceFailure": (500, "internal service failure"),

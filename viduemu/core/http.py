@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from viduemu.core.errors import ViduError, invalid
 from viduemu.core.faults import http_error
+from viduemu.core.hosts import cross_site
 
 if TYPE_CHECKING:
     from viduemu.core.context import Core
@@ -226,11 +227,14 @@ def _too_large(limit: int) -> ViduError:
 
 
 def control(handler: Handler, *, public: bool = False) -> Handler:
-    """A control-plane endpoint: no fault rules; with --admin-token, ``Authorization: Bearer T`` required
-    unless ``public``."""
+    """A control-plane endpoint: no fault rules; unless ``public`` (media and the pages' static files, which
+    vendor clients' pages may embed), a request a foreign web page could have sent is refused
+    (core/hosts.cross_site), and with --admin-token ``Authorization: Bearer T`` is required."""
 
     @functools.wraps(handler)
     async def guarded(request: Request) -> Any:
+        if not public and (refusal := cross_site(request.method, request.url.scheme, request.headers)):
+            raise refusal
         token = core_of(request).settings.admin_token
         if token and not public:
             given = request.headers.get("authorization", "")

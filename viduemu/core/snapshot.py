@@ -31,7 +31,8 @@ def export(state: str, out: str, overwrite: bool = False) -> dict[str, int]:
         raise SnapshotError(f"no state file at {state}")
     if Path(out).exists() and not overwrite:
         raise SnapshotError(f"{out} exists; add --overwrite to replace it")
-    store = SQLiteStore(state)  # reads a consistent picture, the WAL of a killed server included
+    # a consistent picture, the WAL of a killed server included; beside a running server too (it holds the lock)
+    store = SQLiteStore(state, exclusive=False)
     try:
         dump = store.dump()
     finally:

@@ -17,7 +17,9 @@ Journals are append-only lists with a bounded in-memory window.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
 from collections import deque
 from collections.abc import Iterator
@@ -158,18 +160,45 @@ class MemoryStore:
         pass
 
 
+class StateFileError(Exception):
+    """The state file cannot be used (held by another server, not a database, not writable, ...): one
+    sentence for the command line."""
+
+
 class SQLiteStore(MemoryStore):
-    def __init__(self, path: str | Path, packer: Packer | None = None) -> None:
+    """``path`` is held for this store's life: an exclusive ``flock`` on ``<path>.lock`` (which names the
+    holder's pid), so that two servers never share one state (each would spend what the other spent).
+    A file that cannot serve as the state (a directory, not a database, damaged, read-only) raises
+    ``StateFileError`` before anything is served. ``exclusive=False`` (``viduemu export``) reads a state
+    beside the server that holds it: no lock, no write at open.
+    """
+
+    def __init__(self, path: str | Path, packer: Packer | None = None, *, exclusive: bool = True) -> None:
         super().__init__(packer)
         self.location = str(Path(path).resolve())
-        self._db = sqlite3.connect(self.location, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # durable against process death in WAL mode
-        self._db.execute("CREATE TABLE IF NOT EXISTS docs (kind TEXT, key TEXT, doc TEXT, "
-                         "PRIMARY KEY (kind, key))")
-        self._db.execute("CREATE TABLE IF NOT EXISTS journals (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
-                         "journal TEXT, entry TEXT)")
-        self._load()
+        if Path(self.location).is_dir():
+            raise StateFileError(f"the state file {self.location} is a directory; give --state a file's path")
+        self._lock = _hold(self.location) if exclusive else -1
+        try:
+            self._db = sqlite3.connect(self.location, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # durable against process death in WAL mode
+            self._db.execute("CREATE TABLE IF NOT EXISTS docs (kind TEXT, key TEXT, doc TEXT, "
+                             "PRIMARY KEY (kind, key))")
+            self._db.execute("CREATE TABLE IF NOT EXISTS journals (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+                             "journal TEXT, entry TEXT)")
+            if exclusive:  # a write now, not at the first request: a read-only file is refused before serving
+                self._db.execute("BEGIN IMMEDIATE")
+                version = self._db.execute("PRAGMA user_version").fetchone()[0]
+                self._db.execute(f"PRAGMA user_version={int(version)}")
+                self._db.execute("COMMIT")
+            self._load()
+        except (sqlite3.Error, ValueError) as exc:  # ValueError: a document that is not JSON
+            if hasattr(self, "_db"):
+                self._db.close()
+            self.unlock()
+            raise StateFileError(f"the state file {self.location} cannot be used: {exc} "
+                                 "(not a viduemu state, damaged, or not writable)") from None
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
@@ -212,6 +241,32 @@ class SQLiteStore(MemoryStore):
 
     def close(self) -> None:
         self._db.close()
+        self.unlock()
+
+    def unlock(self) -> None:
+        """Let another store open the file (``close`` does; a process that dies does, by the kernel)."""
+        if self._lock >= 0:
+            os.close(self._lock)  # releases the flock
+            self._lock = -1
+
+
+def _hold(location: str) -> int:
+    """An exclusive, non-blocking flock on ``<location>.lock``, its descriptor; the file names our pid."""
+    lock_path = f"{location}.lock"
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise StateFileError(f"cannot lock the state file {location}: {lock_path}: {exc.strerror}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+        os.close(fd)
+        raise StateFileError(f"the state file {location} is in use by another viduemu server (pid {holder}); "
+                             "stop it, or give this one another --state") from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
 
 
 def open_store(path: str | None, packer: Packer | None = None) -> MemoryStore:
