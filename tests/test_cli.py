@@ -42,6 +42,7 @@ SAMPLES = {
     "admin_token": (["--admin-token", "T1"], "T2", "T2"),
     "insecure_admin": (["--insecure-admin"], "0", False),
     "fetch_allow_private": (["--fetch-allow-private"], "no", False),
+    "callback_allow": (["--callback-allow", "loopback"], "private", "private"),
     "live_max_open": (["--live-max-open", "3"], "4", 4),
     "rtc_max_account_peers": (["--rtc-max-account-peers", "3"], "4", 4),
     "request_timeout": (["--request-timeout", "5"], "6", 6.0),

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
     from viduemu.core.context import Core
 
-CHOICES = {"clock": ("real", "speed", "manual"), "log_level": ("critical", "error", "warning", "info", "debug")}
+CHOICES = {"clock": ("real", "speed", "manual"), "callback_allow": ("loopback", "private", "public"),
+           "log_level": ("critical", "error", "warning", "info", "debug")}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="fetch remote image/audio URLs to check them (default: offline checks only)")
     serve.add_argument("--fetch-allow-private", action="store_true", default=None,
                        help="let --fetch-urls fetch from private, loopback and link-local addresses")
+    serve.add_argument("--callback-allow", choices=CHOICES["callback_allow"],
+                       help="the widest class of address a callback_url may reach: loopback, private (and "
+                            "loopback) or public (and both; the default); link-local and cloud-metadata "
+                            "addresses never")
     serve.add_argument("--task-seconds", type=float, help="virtual seconds a task spends processing (default 30)")
     serve.add_argument("--media-dir", help="where rendered task media is cached (default <state>.media or a temp dir)")
     serve.add_argument("--live-duration", type=int, help="a live session's maximum on_live seconds (default 600)")

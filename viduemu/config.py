@@ -24,6 +24,7 @@ class Settings:
     fetch_urls: bool = False       # fetch remote image/audio URLs (off: offline checks only)
     fetch_allow_private: bool = False  # --fetch-urls may reach private/loopback/link-local addresses
     fetch_timeout: float = 10.0
+    callback_allow: str = "public"  # loopback | private | public: the widest class of callback receiver
     fetch_max_bytes: int = 50 * 1024 * 1024
     task_seconds: float = 30.0     # virtual seconds a generation task spends processing
     offpeak_delay: float = 3600.0  # virtual seconds an off-peak task waits before it may start

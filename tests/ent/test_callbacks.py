@@ -258,3 +258,111 @@ async def test_success_queued_while_the_processing_callback_is_in_flight_is_stil
         await advance(client, 30)                 # success, queued behind the attempt in flight
         await wait_for(lambda: len(rx.requests) == 2, timeout=5, what="both callbacks")
         assert [r["body"]["state"] for r in rx.requests] == ["processing", "success"]
+
+
+# -- the receiver address policy (--callback-allow) ------------------------------------------------
+def recording_network(emu) -> list:
+    """Replace the callbacks' network by one that records every request it is asked to send."""
+    import httpx
+
+    sent: list = []
+
+    def network(request: httpx.Request) -> httpx.Response:
+        sent.append(str(request.url))
+        return httpx.Response(200)
+
+    emu.callbacks.transport = httpx.MockTransport(network)
+    return sent
+
+
+async def test_a_callback_to_the_cloud_metadata_address_is_refused_without_a_connection(client, emu):
+    sent = recording_network(emu)
+    await create(client, "http://169.254.169.254/latest/meta-data/iam")
+    await advance(client, 1)
+    entries = await journal_len(client, 1)
+    assert entries[0]["status"] is None and entries[0]["attempt"] == 1
+    assert entries[0]["error"].startswith("refused by --callback-allow public: 169.254.169.254")
+    assert "cloud-metadata" in entries[0]["error"] and "no request sent" in entries[0]["error"]
+    await advance(client, 3600)  # no retries: the success callback is refused once too
+    await asyncio.sleep(0.1)
+    entries = await journal(client)
+    assert [(e["body"]["state"], e["attempt"]) for e in entries] == [("processing", 1), ("success", 1)]
+    assert sent == []
+
+
+async def test_link_local_and_embedded_metadata_receivers_are_refused_by_name_too(client, emu):
+    sent = recording_network(emu)
+
+    async def resolve(host, port):
+        return {"meta.test": ["93.184.216.34", "::ffff:169.254.169.254"]}[host]
+
+    emu.callbacks.resolve = resolve
+    for url in ("http://meta.test/cb", "http://[fe80::1]/cb", "http://[64:ff9b::a9fe:a9fe]/cb", "http://0.0.0.0:80/"):
+        await create(client, url)
+    await advance(client, 1)
+    entries = await journal_len(client, 4)
+    assert all(e["error"].startswith("refused by --callback-allow public") for e in entries), entries
+    assert any("meta.test is ::ffff:169.254.169.254" in e["error"] for e in entries)
+    assert sent == []
+
+
+async def test_callback_allow_loopback_refuses_a_private_receiver_and_allows_loopback(client, emu):
+    emu.core.settings.callback_allow = "loopback"
+    with Receiver() as rx:
+        await create(client, "http://10.255.255.1/cb")  # never connected: refused before
+        await create(client, rx.url + "/cb")
+        await advance(client, 1)
+        await wait_for(lambda: len(rx.requests) == 1, what="loopback callback")
+        entries = await journal_len(client, 2)
+        refused = [e for e in entries if e["url"].startswith("http://10.")]
+        delivered = [e for e in entries if e["url"].startswith(rx.url)]
+        assert len(refused) == 1 and refused[0]["status"] is None
+        assert refused[0]["error"].startswith("refused by --callback-allow loopback: 10.255.255.1 (private)")
+        assert delivered[0]["status"] == 200 and delivered[0]["error"] is None
+
+
+async def test_callback_allow_private_refuses_a_public_receiver(client, emu):
+    sent = recording_network(emu)
+    emu.core.settings.callback_allow = "private"
+    await create(client, "https://webhook.example/cb")
+    emu.callbacks.resolve = lambda host, port: _addresses(["93.184.216.34"])
+    await advance(client, 1)
+    entries = await journal_len(client, 1)
+    assert entries[0]["error"].startswith("refused by --callback-allow private: webhook.example is 93.184.216.34")
+    assert sent == []
+
+
+async def _addresses(addresses):
+    return addresses
+
+
+async def test_by_default_public_receivers_get_the_request_at_the_checked_address(client, emu):
+    seen: list = []
+    import httpx
+
+    def network(request: httpx.Request) -> httpx.Response:
+        seen.append((request.url.host, request.headers["host"], request.extensions.get("sni_hostname")))
+        return httpx.Response(200)
+
+    emu.callbacks.transport = httpx.MockTransport(network)
+    emu.callbacks.resolve = lambda host, port: _addresses(["93.184.216.34"])
+    await create(client, "https://webhook.example/cb")
+    await advance(client, 1)
+    entries = await journal_len(client, 1)
+    assert entries[0]["status"] == 200 and entries[0]["url"] == "https://webhook.example/cb"
+    assert seen == [("93.184.216.34", "webhook.example", "webhook.example")]
+
+
+async def test_by_default_a_named_loopback_receiver_still_gets_signed_callbacks(client, emu):
+    async def resolve(host, port):
+        return {"receiver.test": ["127.0.0.1"]}[host]
+
+    emu.callbacks.resolve = resolve
+    with Receiver() as rx:
+        url = f"http://receiver.test:{rx.port}/hook?x=1"
+        await create(client, url)
+        await advance(client, 1)
+        await wait_for(lambda: rx.requests, what="callback")
+        request = rx.requests[0]
+        assert request["headers"]["Host"] == f"receiver.test:{rx.port}" and request["path"] == "/hook?x=1"
+        assert verify("POST", url, request["headers"], KEY)  # signed for the URL as given

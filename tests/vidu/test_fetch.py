@@ -178,3 +178,59 @@ async def test_unresolvable_host_is_image_download_failure():
     err = await failure(fetcher("http://no-such-host.invalid/a.png", "images.0"))
     assert err.reason == "ImageDownloadFailure" and "resolve" in err.message
     await fetcher.aclose()
+
+
+# An IPv6 address that embeds an IPv4 address is judged by the IPv4 address inside (issue 13).
+LOOPBACK_INSIDE = ("::ffff:127.0.0.1",                     # IPv4-mapped
+                   "::7f00:1",                             # IPv4-compatible ::127.0.0.1
+                   "::ffff:0:7f00:1",                      # SIIT (IPv4-translated)
+                   "64:ff9b::7f00:1",                      # NAT64, the well-known prefix
+                   "64:ff9b:1:7f00:0:100::",               # NAT64, a local-use /48 prefix
+                   "64:ff9b:1::7f00:1",                    # NAT64, a local-use /96 prefix
+                   "2002:7f00:1::",                        # 6to4
+                   "2001:0:7f00:1:0:0:f7f7:f7f7",          # Teredo, server 127.0.0.1 (client 8.8.8.8)
+                   "2001:0:808:808:0:0:80ff:fffe")         # Teredo, client 127.0.0.1 (obfuscated)
+PRIVATE_INSIDE = ("::ffff:10.0.0.1", "::a00:1", "::ffff:0:a00:1", "64:ff9b::a00:1", "2002:a00:1::",
+                  "2001:0:808:808:0:0:f5ff:fffe")
+METADATA_INSIDE = ("::ffff:169.254.169.254", "::a9fe:a9fe", "::ffff:0:a9fe:a9fe", "64:ff9b::a9fe:a9fe",
+                   "2002:a9fe:a9fe::")
+PUBLIC_INSIDE = ("::ffff:8.8.8.8", "::808:808", "::ffff:0:808:808", "64:ff9b::808:808", "2002:808:808::",
+                 "2001:0:808:808:0:0:f7f7:f7f7")
+
+
+def test_ipv6_addresses_embedding_ipv4_are_judged_by_the_ipv4_inside():
+    from viduemu.vidu.fetch import address_classes
+
+    for address in LOOPBACK_INSIDE:
+        assert not is_public(address) and "loopback" in address_classes(address), address
+    for address in PRIVATE_INSIDE:
+        assert not is_public(address) and "private" in address_classes(address), address
+    for address in METADATA_INSIDE:
+        assert address_classes(address) == {"cloud-metadata"}, address
+    for address in PUBLIC_INSIDE:
+        assert is_public(address), address
+    # a local-use NAT64 prefix is local whatever it embeds; :: and ::1 stay themselves
+    assert not is_public("64:ff9b:1::808:808")
+    assert address_classes("::1") == {"loopback"} and address_classes("::") == {"unspecified"}
+
+
+async def test_embedded_loopback_addresses_are_refused_before_connecting(rx):
+    fetcher = public_fetcher()
+    try:
+        for address in LOOPBACK_INSIDE + PRIVATE_INSIDE + METADATA_INSIDE:
+            err = await failure(fetcher(f"http://[{address}]:{rx.port}/a.png", "images.0"))
+            assert err.reason == "ImageDownloadFailure" and "embeds" in err.message, address
+            assert "--fetch-allow-private" in err.message, address
+        assert rx.requests == []
+    finally:
+        await fetcher.aclose()
+
+
+async def test_a_name_resolving_to_an_embedded_loopback_address_is_refused():
+    async def resolve(host, port):
+        return {"sneaky.test": ["64:ff9b::7f00:1"]}[host]
+
+    fetcher = public_fetcher(resolve=resolve)
+    err = await failure(fetcher("http://sneaky.test/a.png", "images.0"))
+    assert err.reason == "ImageDownloadFailure" and "127.0.0.1" in err.message
+    await fetcher.aclose()

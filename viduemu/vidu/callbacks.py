@@ -7,6 +7,14 @@ deliveries survive a restart); only its head is in flight, so a task's callbacks
 never blocks a request or the clock. A transport error or a non-2xx answer is a failure, retried
 after 5, 30 and 120 virtual seconds (4 attempts in all), then the callback is dropped. Every
 attempt is journalled in ``callbacks`` (GET /_emulator/callbacks).
+
+Receivers follow an address policy (``--callback-allow``, ``ALLOW``): the host is resolved, every
+address it resolves to is judged (fetch.py's ``address_classes``: an IPv6 address that embeds an IPv4
+address is judged by that) and the request goes to the checked address, its ``Host`` and TLS server
+name kept. Link-local, cloud-metadata, multicast, unspecified and reserved addresses are never
+receivers; a refused callback is journalled with an error naming the policy, no request sent, and
+not retried (the answer would not change). Without the policy a callback_url would be a blind port
+scanner of the emulator's network, its outcomes readable in the journal.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from viduemu.core.area import Area
 from viduemu.core.context import Core
 from viduemu.core.records import Record, Table
 from viduemu.vidu.auth import secret_of
+from viduemu.vidu.fetch import LOOPBACK, PRIVATE, PUBLIC, Refused, address_classes, pin, system_resolve
 
 if TYPE_CHECKING:
     import httpx
@@ -33,6 +42,9 @@ JOURNAL = "callbacks"
 NOTIFY_STATES = ("processing", "success", "failed")  # the vendor's documented callback states
 BACKOFF = (5.0, 30.0, 120.0)                          # virtual seconds before retries 1, 2, 3
 TIMEOUT = 5.0                                         # real seconds one attempt may take
+# --callback-allow: the widest class of receiver address allowed; each level includes the narrower ones.
+ALLOW = {"loopback": frozenset({LOOPBACK}), "private": frozenset({LOOPBACK, PRIVATE}),
+         "public": frozenset({LOOPBACK, PRIVATE, PUBLIC})}
 
 
 @dataclass
@@ -56,6 +68,12 @@ class Callbacks(Area):
         self.table = Table(core.store, Outbox)
         self._client: httpx.AsyncClient | None = None
         self._inflight: dict[str, asyncio.Task] = {}
+        self.resolve = system_resolve                          # the network (tests put their own)
+        self.transport: httpx.AsyncBaseTransport | None = None
+
+    def allowed(self, address: str) -> bool:
+        """Whether --callback-allow lets a callback go to ``address``."""
+        return address_classes(address) <= ALLOW[self.core.settings.callback_allow]
 
     def pending(self, ref: str) -> int:
         """How many bodies wait to be delivered for ``ref``."""
@@ -111,33 +129,46 @@ class Callbacks(Area):
             entry: dict[str, Any] = {"at": self.core.clock.now(), "task_id": task_id, "api_key": box.api_key,
                                      "url": url, "headers": headers, "body": body, "status": None, "error": None,
                                      "attempt": box.attempt}
-            entry["status"], entry["error"] = await self._post(url, headers, body)
+            entry["status"], entry["error"], final = await self._post(url, headers, body)
         finally:
             self._inflight.pop(task_id, None)
         self.core.journal(JOURNAL, entry)
-        self._settle(task_id, ok=entry["error"] is None)
+        self._settle(task_id, ok=entry["error"] is None, final=final)
 
-    async def _post(self, url: str, headers: dict, body: dict) -> tuple[int | None, str | None]:
+    async def _post(self, url: str, headers: dict, body: dict) -> tuple[int | None, str | None, bool]:
+        """(status, error, final): a final failure is not retried."""
         if self._client is None:
             import httpx  # on the first delivery, not at start-up
 
-            # Deliveries go straight to the receiver, whatever proxy the environment names.
-            self._client = httpx.AsyncClient(trust_env=False, follow_redirects=False)
+            # Deliveries go straight to the receiver, whatever proxy the environment names; no kept
+            # connections (a pooled connection is keyed by address, not by host name).
+            self._client = httpx.AsyncClient(transport=self.transport, trust_env=False, follow_redirects=False,
+                                             limits=httpx.Limits(max_keepalive_connections=0))
+        policy = self.core.settings.callback_allow
         try:
-            response = await self._client.post(url, content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
-                                               headers=headers, timeout=TIMEOUT)
+            target, pinned, extensions = await pin(url, self.resolve, self.allowed)
+        except Refused as exc:
+            if exc.address is None:  # no host, or it does not resolve (now): an ordinary failure
+                return None, exc.why, False
+            return None, (f"refused by --callback-allow {policy}: {exc.why} is not a receiver it allows; "
+                          "no request sent"), True
+        except Exception as exc:  # an unparsable URL
+            return None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, False
+        try:
+            response = await self._client.post(target, content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+                                               headers={**headers, **pinned}, extensions=extensions, timeout=TIMEOUT)
         except Exception as exc:  # any failure to deliver is the receiver's problem, never the server's
-            return None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            return None, (f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__), False
         if not 200 <= response.status_code < 300:
-            return response.status_code, f"receiver answered HTTP {response.status_code}"
-        return response.status_code, None
+            return response.status_code, f"receiver answered HTTP {response.status_code}", False
+        return response.status_code, None, False
 
-    def _settle(self, task_id: str, ok: bool) -> None:
+    def _settle(self, task_id: str, ok: bool, final: bool = False) -> None:
         # Read again: while the attempt was in flight the task may have queued another callback.
         box = self.table.get(task_id)
         if box is None:  # reset while the attempt was in flight
             return
-        if ok or box.attempt > len(BACKOFF):
+        if ok or final or box.attempt > len(BACKOFF):
             if not ok:
                 log.info("callback of task %s to %s dropped after %d attempts", task_id, box.url, box.attempt)
             box.pending.pop(0)
