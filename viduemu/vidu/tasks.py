@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,6 +113,7 @@ class TaskEngine(Area):
     def __init__(self, core: Core, accounts: Accounts) -> None:
         self.core, self.accounts = core, accounts
         self.table = Table(core.store, Task)
+        self._owned: dict[str, list[str]] = {}    # api_key -> its task ids, oldest first (a listing reads no other)
         self._queues: dict[str, list[str]] = {}   # api_key -> queueing task ids, FIFO
         self._running: dict[str, set[str]] = {}   # api_key -> processing task ids
 
@@ -131,9 +132,13 @@ class TaskEngine(Area):
         """Any account's task (the control plane's views)."""
         return self.table.get(task_id)
 
-    def all(self, api_key: str | None = None):
-        """The tasks of ``api_key`` (every account's when None), oldest first."""
-        return (t for t in self.table.all() if api_key is None or t.api_key == api_key)
+    def all(self, api_key: str | None = None) -> Iterator[Task]:
+        """The tasks of ``api_key`` (every account's when None), oldest first: an account's are read
+        through its own index, so their cost grows with its own tasks, not with every tenant's."""
+        if api_key is None:
+            return self.table.all()
+        found = (self.table.get(task_id) for task_id in list(self._owned.get(api_key, ())))
+        return (task for task in found if task is not None)
 
     def figures(self, api_key: str) -> dict:
         return {"concurrency_limit": CONCURRENCY, "current_concurrency": len(self._running.get(api_key, ())),
@@ -150,6 +155,7 @@ class TaskEngine(Area):
         with self.core.store.atomic():
             self.accounts.charge(api_key, credits, f"task:{kind}", task.task_id)
             self.table.put(task)
+        self._owned.setdefault(api_key, []).append(task.task_id)
         self._arm(task)
         return task
 
@@ -275,9 +281,13 @@ class TaskEngine(Area):
     def resume(self) -> None:
         """Re-arm every task from stored state: a task interrupted in ``processing`` continues to its
         ``finish_at``. Processing tasks first, so that the queued ones see the slots they hold."""
-        for task in sorted(self.table.all(), key=lambda t: (t.state != "processing", t.created_at)):
+        tasks = list(self.table.all())
+        for task in tasks:
+            self._owned.setdefault(task.api_key, []).append(task.task_id)
+        for task in sorted(tasks, key=lambda t: (t.state != "processing", t.created_at)):
             self._arm(task)
 
     def reset(self) -> None:
+        self._owned.clear()
         self._queues.clear()
         self._running.clear()
