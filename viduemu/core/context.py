@@ -7,6 +7,7 @@ no area: areas declare their fault points and file prefixes, and subscribe to on
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +17,7 @@ from viduemu.config import Settings
 from viduemu.core import records
 from viduemu.core.clock import Clock
 from viduemu.core.contracts import Contracts
+from viduemu.core.errors import ViduError
 from viduemu.core.events import Events
 from viduemu.core.faults import Faults
 from viduemu.core.files import Files
@@ -25,6 +27,8 @@ from viduemu.core.journal import RecentBodies
 from viduemu.core.packing import Packer
 from viduemu.core.signing import Signer
 from viduemu.core.store import MemoryStore, open_store
+
+log = logging.getLogger("viduemu.core")
 
 CLOCK_SAVE_EVERY = 1.0  # real seconds
 URL_TTL = 24 * 3600.0   # virtual seconds a signed media URL stays valid
@@ -73,9 +77,12 @@ class Core:
             return CLOCK_SAVE_EVERY * self.clock.speed if self.clock.mode != "manual" else 60.0
 
         def save() -> None:
+            self.clock.call_later(every(), save)   # first: a save the disk refuses does not end the saving
             if self.clock.mode != "manual":
-                self.save_clock()
-            self.clock.call_later(every(), save)
+                try:
+                    self.save_clock()
+                except ViduError as exc:
+                    log.warning("the clock's position was not saved: %s", exc.message)
 
         self.clock.call_later(every(), save)
 
@@ -96,11 +103,22 @@ class Core:
         return lambda path: base + signer.url(path, expires) if path else ""
 
     def close(self) -> None:
-        self.save_clock()
-        self.store.close()
+        try:
+            self.save_clock()
+        except ViduError as exc:   # a full disk: the file keeps the position last saved
+            log.warning("the clock's position was not saved: %s", exc.message)
+        finally:
+            self.store.close()
 
     def journal(self, name: str, entry: dict[str, Any]) -> dict[str, Any]:
-        return self.store.append(name, entry)
+        """Record ``entry``; a journal is a record of what happened, so an entry the state file refuses (a
+        full disk) is dropped, in memory too, with one line in the log: the answer or delivery it records
+        stands as it was."""
+        try:
+            return self.store.append(name, entry)
+        except ViduError as exc:
+            log.warning("the %s journal lost an entry: %s", name, exc.message)
+            return entry
 
     def save_clock(self) -> None:
         self.store.set_meta("clock_now", self.clock.now())

@@ -13,26 +13,36 @@ request (an account and its ledger, on every charge) may be held as objects inst
 packing it on each write would cost more than it saves; its records copy what they read
 (core/records.py), so the rule stays the same.
 Journals are append-only lists with a bounded in-memory window.
+
+A write that fails changes nothing anywhere (docs/decisions.md, "A full disk"): inside ``atomic()`` each
+change to memory is first noted in an undo log, and if the block raises (a SQLite write or the COMMIT
+failing, ``database or disk is full``, or the caller's own error) memory is put back exactly as it was
+and the file's transaction is rolled back; a single write outside ``atomic()`` is undone the same way.
+A write the file refuses is raised as ``ViduError("InternalServiceFailure")``, answered in the envelope.
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import sqlite3
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
+from viduemu.core.errors import ViduError
 from viduemu.core.packing import Packer
 
 Doc = dict[str, Any]     # a stored document or journal entry, as JSON
 Held = bytes | str       # how a packed document is held in memory (core/packing.py)
+
+log = logging.getLogger("viduemu.store")
 
 JOURNAL_WINDOW = 2_000   # newest entries of each journal kept in memory (all of them on disk with --state)
 
@@ -51,7 +61,12 @@ def _decode(raw: bytes | str) -> Doc:
     return doc
 
 
+_ABSENT = object()   # in the undo log: the key held nothing before
 
+
+def unwritable(exc: BaseException) -> ViduError:
+    """The answer to a write the state file refused (a full disk, an I/O error)."""
+    return ViduError("InternalServiceFailure", f"the state could not be written: {exc}")
 
 
 class MemoryStore:
@@ -62,6 +77,7 @@ class MemoryStore:
         self._docs: dict[str, dict[str, Doc | bytes | str]] = {}
         self._journals: dict[str, deque[Held]] = {}
         self._objects: set[str] = set()   # kinds held as objects, not packed
+        self._undo: list[tuple[Any, ...]] | None = None   # inside atomic(): how to put memory back
 
     def hold_as_objects(self, kind: str) -> None:
         self._objects.add(kind)
@@ -75,8 +91,50 @@ class MemoryStore:
         return None if raw is None else self._unpack(raw)
 
     def put(self, kind: str, key: str, doc: Doc) -> Doc:
-        self._write(kind, key, self._keep(kind, key, doc))
+        before = self._docs.get(kind, {}).get(key, _ABSENT)
+        written = self._keep(kind, key, doc)
+        self._written(("doc", kind, key, before), self._write, kind, key, written)
         return doc
+
+    def _written(self, undo: tuple[Any, ...], write: Any, *args: Any) -> None:
+        """Write a change already made in memory through to the file; ``undo`` puts memory back if the
+        write fails now (outside ``atomic()``) or the block it belongs to fails later (inside)."""
+        if self._undo is not None:
+            self._undo.append(undo)
+            write(*args)
+            return
+        try:
+            write(*args)
+        except BaseException:
+            self._revert([undo])
+            raise
+
+    def _revert(self, undo: list[tuple[Any, ...]]) -> None:
+        """Undo the changes noted in ``undo``, newest first, leaving memory exactly as it was."""
+        for entry in reversed(undo):
+            if entry[0] == "doc":
+                _, kind, key, before = entry
+                docs = self._docs.setdefault(kind, {})
+                if before is _ABSENT:
+                    docs.pop(key, None)
+                    if not docs:
+                        del self._docs[kind]
+                else:
+                    docs[key] = before   # back in its old place: a re-put key keeps its order
+            elif entry[0] == "journal":
+                _, journal, dropped = entry
+                window = self._journals[journal]
+                window.pop()
+                if dropped is not _ABSENT:
+                    window.appendleft(dropped)
+                if not window:
+                    del self._journals[journal]
+            else:   # "all": clear() — everything as it was
+                _, docs, journals = entry
+                self._docs.clear()
+                self._docs.update(docs)
+                self._journals.clear()
+                self._journals.update(journals)
 
     def _keep(self, kind: str, key: str, doc: Doc) -> Doc | bytes | str:
         """Hold ``doc`` as this store keeps it; answers what a file would store: its JSON, or the
@@ -92,8 +150,9 @@ class MemoryStore:
         return key in self._docs.get(kind, {})
 
     def delete(self, kind: str, key: str) -> None:
-        if self._docs.get(kind, {}).pop(key, None) is not None:
-            self._write(kind, key, None)
+        before = self._docs.get(kind, {}).pop(key, None)
+        if before is not None:
+            self._written(("doc", kind, key, before), self._write, kind, key, None)
 
     def all(self, kind: str) -> Iterator[Doc]:
         """Documents of a kind, oldest first."""
@@ -105,8 +164,10 @@ class MemoryStore:
     # journals
     def append(self, journal: str, entry: Doc) -> Doc:
         raw = _encode(entry)
-        self._journals.setdefault(journal, deque(maxlen=JOURNAL_WINDOW)).append(self.packer.pack(raw))
-        self._write_journal(journal, raw)
+        window = self._journals.setdefault(journal, deque(maxlen=JOURNAL_WINDOW))
+        dropped = window[0] if len(window) == window.maxlen else _ABSENT
+        window.append(self.packer.pack(raw))
+        self._written(("journal", journal, dropped), self._write_journal, journal, raw)
         return entry
 
     def journal(self, journal: str) -> Iterator[Doc]:
@@ -121,8 +182,21 @@ class MemoryStore:
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
-        """Group writes so that they land together (or not at all) on disk."""
-        yield
+        """Group writes so that they land together, or not at all: in memory and on disk."""
+        if self._undo is not None:   # nested: part of the outer block
+            yield
+            return
+        self._undo = undo = cast(list[tuple[Any, ...]], [])
+        try:
+            self._begin()
+            yield
+            self._commit()
+        except BaseException:
+            self._rollback()
+            self._revert(undo)
+            raise
+        finally:
+            self._undo = None
 
     def dump(self) -> Doc:
         """Every document and the journals' windows, as one JSON-able Doc (core/snapshot.py)."""
@@ -142,14 +216,24 @@ class MemoryStore:
                     self.append(name, entry)
 
     def clear(self) -> None:
+        undo = ("all", dict(self._docs), dict(self._journals))
         self._docs.clear()
         self._journals.clear()
-        self._wipe()
+        self._written(undo, self._wipe)
 
     def close(self) -> None:
         pass
 
     # persistence hooks (no-ops in memory)
+    def _begin(self) -> None:
+        pass
+
+    def _commit(self) -> None:
+        pass
+
+    def _rollback(self) -> None:
+        pass
+
     def _write(self, kind: str, key: str, raw: bytes | str | Doc | None) -> None:
         pass
 
@@ -200,18 +284,25 @@ class SQLiteStore(MemoryStore):
             raise StateFileError(f"the state file {self.location} cannot be used: {exc} "
                                  "(not a viduemu state, damaged, or not writable)") from None
 
-    @contextmanager
-    def atomic(self) -> Iterator[None]:
+    def _begin(self) -> None:
+        self._run("BEGIN")
+
+    def _commit(self) -> None:
+        self._run("COMMIT")
+
+    def _rollback(self) -> None:
+        # SQLite may already have rolled the transaction back itself (SQLITE_FULL can end it)
         if self._db.in_transaction:
-            yield
-            return
-        self._db.execute("BEGIN")
+            try:
+                self._db.execute("ROLLBACK")
+            except sqlite3.Error:
+                log.exception("could not roll back the state file %s", self.location)
+
+    def _run(self, sql: str, args: tuple[Any, ...] = ()) -> None:
         try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+            self._db.execute(sql, args)
+        except sqlite3.Error as exc:
+            raise unwritable(exc) from None
 
     def _load(self) -> None:
         for kind, key, doc in self._db.execute("SELECT kind, key, doc FROM docs ORDER BY rowid"):
@@ -226,18 +317,20 @@ class SQLiteStore(MemoryStore):
         if isinstance(raw, dict):
             raw = _encode(raw)
         if raw is None:
-            self._db.execute("DELETE FROM docs WHERE kind=? AND key=?", (kind, key))
+            self._run("DELETE FROM docs WHERE kind=? AND key=?", (kind, key))
         else:
-            self._db.execute("INSERT INTO docs (kind, key, doc) VALUES (?, ?, ?) "
-                             "ON CONFLICT (kind, key) DO UPDATE SET doc=excluded.doc", (kind, key, raw.decode() if isinstance(raw, bytes) else raw))
+            self._run("INSERT INTO docs (kind, key, doc) VALUES (?, ?, ?) "
+                      "ON CONFLICT (kind, key) DO UPDATE SET doc=excluded.doc",
+                      (kind, key, raw.decode() if isinstance(raw, bytes) else raw))
 
     def _write_journal(self, journal: str, raw: bytes | str) -> None:
-        self._db.execute("INSERT INTO journals (journal, entry) VALUES (?, ?)",
-                         (journal, raw.decode() if isinstance(raw, bytes) else raw))
+        self._run("INSERT INTO journals (journal, entry) VALUES (?, ?)",
+                  (journal, raw.decode() if isinstance(raw, bytes) else raw))
 
     def _wipe(self) -> None:
-        self._db.execute("DELETE FROM docs")
-        self._db.execute("DELETE FROM journals")
+        with self.atomic():   # both tables, or neither
+            self._run("DELETE FROM docs")
+            self._run("DELETE FROM journals")
 
     def close(self) -> None:
         self._db.close()

@@ -31,6 +31,7 @@ log = logging.getLogger("viduemu.tasks")
 
 CONCURRENCY = 5            # "Each organization can use up to 5 concurrent tasks" (P/usage-and-limits)
 ENQUEUE_AFTER = 1.0        # virtual seconds a task stays in "created"
+UNWRITTEN_RETRY = 5.0      # virtual seconds before a step the state file refused (a full disk) is tried again
 OFFPEAK_WINDOW = 48 * 3600.0
 TERMINAL = ("success", "failed")
 CANCEL_MESSAGE = "task state is scheduled, can not cancel"  # the vendor's documented message
@@ -180,11 +181,20 @@ class TaskEngine(Area):
         task = self.table.get(task_id)
         return task if task is not None and task.state == state else None
 
+    def _unwritten(self, exc: ViduError, fn: Any, *args: Any) -> None:
+        """A step the state file refused (a full disk) changed nothing (core/store.py): try it again later."""
+        log.warning("%s %s postponed %ss: %s", fn.__name__.strip("_"), args[0], UNWRITTEN_RETRY, exc.message)
+        self.clock.call_later(UNWRITTEN_RETRY, fn, *args)
+
     def _enqueue(self, task_id: str) -> None:
         task = self._live(task_id, "created")
         if task is None:
             return
-        self._transition(task, "queueing")
+        try:
+            self._transition(task, "queueing")
+        except ViduError as exc:
+            self._unwritten(exc, self._enqueue, task_id)
+            return
         self._queues.setdefault(task.api_key, []).append(task_id)
         self._schedule(task.api_key)
 
@@ -204,11 +214,15 @@ class TaskEngine(Area):
                 wake_at = eligible_at if wake_at is None else min(wake_at, eligible_at)
                 i += 1
                 continue
-            del queue[i]
-            running.add(task_id)
             task.started_at = now
             task.finish_at = now + self.core.settings.task_seconds
-            self._transition(task, "processing")
+            try:
+                self._transition(task, "processing")
+            except ViduError as exc:   # still queueing, in its place
+                self._unwritten(exc, self._schedule, api_key)
+                break
+            del queue[i]
+            running.add(task_id)
             self.clock.call_at(task.finish_at, self._finish, task_id)
         if wake_at is not None:
             self.clock.call_at(wake_at, self._schedule, api_key)
@@ -218,30 +232,38 @@ class TaskEngine(Area):
         if task is None:
             return
         outcome = finish_outcome(self.core, task.api_key)
-        if outcome.delay:
-            task.finish_at = self.clock.now() + outcome.delay
-            self.table.put(task)
-            self.clock.call_at(task.finish_at, self._finish, task_id)
+        try:
+            if outcome.delay:
+                task.finish_at = self.clock.now() + outcome.delay
+                self.table.put(task)
+                self.clock.call_at(task.finish_at, self._finish, task_id)
+                return
+            if outcome.err_code:
+                self._fail(task, outcome.err_code)
+            else:
+                try:
+                    self.core.events.publish(TaskSucceeding(task), isolated=False)
+                except Exception:
+                    log.exception("could not prepare the outputs of task %s", task_id)
+                    self._fail(task, "InternalServiceFailure")
+                else:
+                    self._transition(task, "success")
+        except ViduError as exc:   # still processing, its slot held
+            self._unwritten(exc, self._finish, task_id)
             return
         self._running.get(task.api_key, set()).discard(task_id)
-        if outcome.err_code:
-            self._fail(task, outcome.err_code)
-        else:
-            try:
-                self.core.events.publish(TaskSucceeding(task), isolated=False)
-            except Exception:
-                log.exception("could not prepare the outputs of task %s", task_id)
-                self._fail(task, "InternalServiceFailure")
-            else:
-                self._transition(task, "success")
         self._schedule(task.api_key)
 
     def _expire(self, task_id: str) -> None:
         task = self.table.get(task_id)
         if task is None or task.state in TERMINAL:
             return
+        try:
+            self._fail(task, OFFPEAK_EXPIRED)
+        except ViduError as exc:
+            self._unwritten(exc, self._expire, task_id)
+            return
         self._drop(task)
-        self._fail(task, OFFPEAK_EXPIRED)
         self._schedule(task.api_key)
 
     def cancel(self, api_key: str, task_id: str) -> None:
@@ -251,8 +273,8 @@ class TaskEngine(Area):
             raise ViduError("BadRequest", f"task state is {state}, can not cancel")
         if state == "processing" and not task.off_peak:
             raise ViduError("BadRequest", CANCEL_MESSAGE)
+        self._fail(task, "UserCancelled")   # first: if the state file refuses it, the task is as it was
         self._drop(task)
-        self._fail(task, "UserCancelled")
         self._schedule(api_key)
 
     # -- helpers -----------------------------------------------------------
