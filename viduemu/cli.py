@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds an on_live session waits for its dropped client (default 30)")
     serve.add_argument("--live-max-open", type=int,
                        help="live sessions open (waiting or on_live) at once per API key; more answer 429 (default 100)")
+    serve.add_argument("--live-max-open-total", type=int,
+                       help="live sessions open at once over every key; more answer 429 (default 2000)")
     serve.add_argument("--rtc-width", type=int, help="the character's video width (default 320)")
     serve.add_argument("--rtc-height", type=int, help="the character's video height (default 240)")
     serve.add_argument("--rtc-fps", type=int, help="the character's video frame rate (default 15)")
@@ -68,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--rtc-max-account-peers", type=int,
                        help="RTC peers joined at once over all live sessions of one API key; more answer 429 "
                             "(default 50)")
+    serve.add_argument("--rtc-max-peers-total", type=int,
+                       help="RTC peers joined at once over every key; more answer 429 (default 100)")
     serve.add_argument("--request-timeout", type=float,
                        help="real seconds a request has to arrive whole (headers and body); then 408 (default 60)")
     serve.add_argument("--admin-token", help="require 'Authorization: Bearer TOKEN' on /_emulator/")

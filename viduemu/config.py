@@ -33,6 +33,7 @@ class Settings:
     live_idle_timeout: float = 120.0       # a never-connected session expires after this
     live_reconnect_grace: float = 30.0     # an on_live session whose client dropped waits this long
     live_max_open: int = 100               # waiting + on_live sessions per API key; more answer 429
+    live_max_open_total: int = 2000        # ... over every key (keys are free): ~30 KB each idle, ~60 MB in all
     heartbeat_interval: float = 5.0        # "the server pings every 5 s"
     heartbeat_timeout: float = 15.0        # "respond within 15"
     heartbeat_wall_slack: float = 1.0      # real seconds a ping must go unanswered before silence counts
@@ -43,6 +44,7 @@ class Settings:
     rtc_transcripts: bool = False          # send WebSocket types 9/10 (user / character transcripts)
     rtc_max_peers: int = 10                # joins per channel; more answer 429
     rtc_max_account_peers: int = 50        # joined peers over all the live sessions of one API key
+    rtc_max_peers_total: int = 100         # joined peers over every key: ~15-25 MB per video character
     rtc_connect_timeout: float = 10.0      # real seconds a joined peer has to connect before it is dropped
     max_body_bytes: int = 20 * 1024 * 1024
     max_header_bytes: int = 64 * 1024      # request line + headers; more answer 431 (core/limits.py)

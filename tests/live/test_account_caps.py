@@ -52,3 +52,14 @@ async def test_bad_input_is_judged_before_the_open_lives_cap(client):
     await open_live(client)
     r = await client.post("/live/v1/lives", json={"call_mode": "audio"}, headers=AUTH)
     assert_error(r, 400, "FieldLacking", "avatar")
+
+
+async def test_open_lives_over_every_key_are_capped_with_429_quota_exceeded(app, client, emu):
+    emu.core.settings.live_max_open_total = 3   # keys are free: a server-wide cap bounds the memory
+    await open_live(client)
+    await open_live(client, OTHER)
+    await open_live(client, {"Authorization": "Token vda_third_key"})
+    body = assert_error(await client.post("/live/v1/lives", json=LIVE, headers={"Authorization": "Token vda_fourth"}),
+                        429, "QuotaExceeded")
+    assert "on this server" in body["message"]
+    assert emu.core.store.count("lives") == 3

@@ -213,6 +213,21 @@ async def test_peers_per_api_key_are_capped_with_429_over_all_its_sessions(serve
             await pc.close()
 
 
+async def test_peers_over_every_key_are_capped_with_429(server):
+    server.emu.core.settings.rtc_max_peers_total = 1   # keys are free: a server-wide cap bounds the memory
+    first = await server.create("audio")
+    other = await server.create("audio", headers={"Authorization": "Token vda_other_key"})
+    pcs = [await offer_pc(video=False), await offer_pc(video=False)]
+    try:
+        await join(server, first["rtc"], pcs[0])
+        r = await server.http.post("/_emulator/rtc/sdp", json=join_body(other["rtc"], pcs[1].localDescription.sdp))
+        body = assert_error(r, 429, "TooManyRequests")
+        assert "this server" in body["message"]
+    finally:
+        for pc in pcs:
+            await pc.close()
+
+
 async def test_concurrent_joins_cannot_pass_the_peer_cap_together(server):
     created = await server.create("audio")
     cap = server.emu.core.settings.rtc_max_peers

@@ -148,10 +148,13 @@ class Lives:
         if account.credits < billing.MIN_BALANCE:
             raise ViduError("CreditInsufficient", f"insufficient credits: a live session needs at least "
                             f"{billing.MIN_BALANCE} credits to start, {account.credits} remaining")
-        cap = self.settings.live_max_open
+        cap, total = self.settings.live_max_open, self.settings.live_max_open_total
         if len(self._open.get(api_key, ())) >= cap:
             raise ViduError("QuotaExceeded", f"at most {cap} live sessions may be open (waiting or on_live) "
                             "at once for one API key")
+        if sum(map(len, self._open.values())) >= total:   # keys are free: this bounds the server's memory
+            raise ViduError("QuotaExceeded", f"at most {total} live sessions may be open (waiting or on_live) "
+                            "at once on this server")
         now = self.core.clock.now()
         live_id, creator = self.core.ids.new_id(), creator_id(api_key)
         user_id, channel_id = rules.user_id(creator, live_id), rules.channel_id(live_id, call_mode)

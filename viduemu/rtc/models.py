@@ -19,7 +19,7 @@ import asyncio
 import base64
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
 from viduemu.core.context import Core
@@ -84,6 +84,16 @@ class Peer:
         self.sinks: list[asyncio.Task] = []
 
 
+# The caps on joined peers: which peers count against it, its setting, what it limits. Keys are free, so
+# the server-wide one is what bounds the memory the characters hold.
+PEER_CAPS: tuple[tuple[Callable[[Peer, Session], bool], str, str], ...] = (
+    (lambda p, live: p.live_id == live.id, "rtc_max_peers", "peers may join one channel"),
+    (lambda p, live: p.api_key == live.api_key, "rtc_max_account_peers",
+     "RTC peers may be joined at once to the live sessions of one API key"),
+    (lambda p, live: True, "rtc_max_peers_total", "RTC peers may be joined at once to this server"),
+)
+
+
 class Gateway:
     def __init__(self, core: Core, sessions: Sessions) -> None:
         self.core, self.sessions = core, sessions
@@ -113,12 +123,11 @@ class Gateway:
             raise ViduError("NotFound", f"no live session has the channel {claims['channel_id']}")
         if live.status not in OPEN:
             raise ViduError("Forbidden", f"live session {live.id} has ended")
-        settings, peers = self.core.settings, [*self.peers.values(), *self._joining.values()]
-        if sum(1 for p in peers if p.live_id == live.id) >= settings.rtc_max_peers:
-            raise ViduError("TooManyRequests", f"at most {settings.rtc_max_peers} peers may join one channel")
-        if sum(1 for p in peers if p.api_key == live.api_key) >= settings.rtc_max_account_peers:
-            raise ViduError("TooManyRequests", f"at most {settings.rtc_max_account_peers} RTC peers may be "
-                            "joined at once to the live sessions of one API key")
+        peers = [*self.peers.values(), *self._joining.values()]
+        for counts, setting, limit in PEER_CAPS:
+            cap = getattr(self.core.settings, setting)
+            if sum(1 for p in peers if counts(p, live)) >= cap:
+                raise ViduError("TooManyRequests", f"at most {cap} {limit}")
         return live
 
     async def join(self, body: dict[str, Any]) -> tuple[Peer, str]:
