@@ -8,7 +8,7 @@ import functools
 import yaml
 from jsonschema import Draft202012Validator
 
-from tests.conftest import AUTH, KEY, assert_error
+from tests.conftest import AUTH, KEY, advance, assert_error
 from viduemu.core.contracts import Contracts, contract_path
 
 URL_IMAGE = "https://example.com/ref.png"
@@ -83,3 +83,42 @@ def assert_contract(response, method: str, path: str) -> dict:
     body = response.json()
     Draft202012Validator({**schema, "components": doc["components"]}).validate(body)
     return body
+
+
+# -- the operations beyond the generation endpoints (issue 14) --------------------------------------------
+async def op_create(client, name: str, body: dict, headers=AUTH):
+    """POST /ent/v2/<name>; the answer (success or error) is checked against the operation's contract."""
+    response = await client.post(f"/ent/v2/{name}", json=body, headers=headers)
+    assert_contract(response, "POST", f"/ent/v2/{name}")
+    return response
+
+
+async def op_created(client, name: str, body: dict) -> dict:
+    response = await op_create(client, name, body)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def finish(client, task_id: str, seconds: float = 120) -> dict:
+    """Let the task run on the manual clock; its creations answer."""
+    await advance(client, seconds)
+    response = await client.get(f"/ent/v2/tasks/{task_id}/creations", headers=AUTH)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def output_media(client, creations: dict) -> dict:
+    """The first creation's video read back with PyAV: size, duration, and its audio stream if any."""
+    import io
+
+    import av
+
+    assert creations["state"] == "success", creations
+    video = await client.get(creations["creations"][0]["url"])
+    assert video.status_code == 200, video.text
+    with av.open(io.BytesIO(video.content)) as container:
+        stream = container.streams.video[0]
+        audio = container.streams.audio
+        return {"size": (stream.width, stream.height), "duration": float(stream.duration * stream.time_base),
+                "audio": [a.codec_context.name for a in audio],
+                "audio_duration": float(audio[0].duration * audio[0].time_base) if audio else None}

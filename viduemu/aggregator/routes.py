@@ -19,7 +19,7 @@ from viduemu.aggregator.rules import DialectError
 from viduemu.aggregator.views import task_view
 from viduemu.core.errors import ViduError
 from viduemu.core.http import JSON, base_url, read_object, route
-from viduemu.ent import checks, pricing
+from viduemu.ent import checks
 from viduemu.vidu.auth import bearer_caller
 from viduemu.vidu.inputs import stored_form
 
@@ -66,8 +66,8 @@ async def generate(agg: AggregatorArea, request: Request):
     contracts.validate_request("post", GENERATION, body)   # every field of the dialect, typed
     contracts.validate_request("post", "/ent/v2/img2video", ent_body)
     order = await checks.accept(agg.ent, api_key, "img2video", ent_body)
-    task = agg.tasks.create(api_key, model, stored_form(order.fields),
-                            pricing.price(order.fields, False, order.facts), callback_url=order.callback_url)
+    task = agg.tasks.create(api_key, model, stored_form(order.fields), order.credits,
+                            callback_url=order.callback_url)
     return task_view(task, agg.core.linker(base_url(request)), agg.core.clock.now())
 
 

@@ -9,7 +9,7 @@ from starlette.routing import BaseRoute
 from viduemu.core.area import Area
 from viduemu.core.context import Core
 from viduemu.core.files import Resolver
-from viduemu.ent import routes, rules
+from viduemu.ent import operations, routes
 from viduemu.ent.models import MvChanged, MvEngine, Subjects
 from viduemu.ent.outputs import Outputs
 from viduemu.ent.views import creations_view, mv_view
@@ -32,7 +32,7 @@ class EntArea(Area):
         core.events.subscribe(MvChanged, self._mv_changed)
 
     def owns(self, task_type: str) -> bool:
-        return task_type in rules.TASK_TYPES
+        return task_type in operations.TASK_TYPES
 
     # -- what other parts tell us ------------------------------------------------------------
     def _task_succeeding(self, event: TaskSucceeding) -> None:

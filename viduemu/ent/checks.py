@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from viduemu.core.errors import ViduError, count_out_of_range, invalid, lacking, unwanted
-from viduemu.ent import rules
+from viduemu.ent import pricing, rules
 from viduemu.ent.models import Subject
 from viduemu.ent.rules import Endpoint, ModelRule
 from viduemu.vidu.inputs import AUDIO_FORMATS, VIDEO_FORMATS, check_image, check_media
@@ -24,11 +24,15 @@ if TYPE_CHECKING:
 
 @dataclass
 class Order:
+    """What an accepted request makes: the task's type, its fields, its price and (for operations whose
+    output is not the fields' resolution x duration) the plan of its output."""
+
     task_type: str
     fields: dict        # echoed in the create answer, stored on the task
-    off_peak: bool
+    credits: int
     callback_url: str | None
-    facts: dict         # what pricing needs beyond the echo (e.g. is_rec)
+    off_peak: bool = False
+    plan: dict | None = None
 
 
 async def accept(ent: EntArea, api_key: str, kind: str, body: dict) -> Order:
@@ -38,7 +42,7 @@ async def accept(ent: EntArea, api_key: str, kind: str, body: dict) -> Order:
     _check_prompt(rule, body)
     duration = _int(body.get("duration"), rule.default_duration)
     if duration not in rule.durations:
-        raise invalid("duration", f"{body['model']} supports {_spell(rule.durations)}")
+        raise invalid("duration", f"{body['model']} supports {spell(rule.durations)}")
     resolutions, default_resolution = rule.resolutions_for(duration)
     resolution = body.get("resolution", default_resolution)
     if resolution not in resolutions:
@@ -54,9 +58,7 @@ async def accept(ent: EntArea, api_key: str, kind: str, body: dict) -> Order:
     if off_peak and audio != rule.off_peak_audio:
         needed = "true" if rule.off_peak_audio else "false"
         raise invalid("off_peak", f"{body['model']} supports off_peak only with audio={needed}")
-    callback_url = body.get("callback_url") or None
-    if callback_url is not None:
-        _check_callback_url(callback_url)
+    callback_url = callback_of(body)
 
     fields: dict = {"model": body["model"], "prompt": body.get("prompt", "")}
     if subjects_form:
@@ -73,7 +75,7 @@ async def accept(ent: EntArea, api_key: str, kind: str, body: dict) -> Order:
         fields[name] = body.get(name, default)
     fields.update({
         "duration": duration,
-        "seed": _int(body.get("seed"), 0) or ent.core.ids.generation_seed(),
+        "seed": seed_of(ent, body),
         "aspect_ratio": aspect_ratio or _default_aspect_ratio(rule, first_image),
         "resolution": resolution,
         "bgm": bool(body.get("bgm", False)),
@@ -83,7 +85,7 @@ async def accept(ent: EntArea, api_key: str, kind: str, body: dict) -> Order:
         "payload": body.get("payload", ""),
     })
     facts = {"is_rec": bool(body.get("is_rec", False)), "audio_default": rule.audio_default}
-    return Order(endpoint.task_type, fields, off_peak, callback_url, facts)
+    return Order(endpoint.task_type, fields, pricing.price(fields, off_peak, facts), callback_url, off_peak)
 
 
 # -- table checks ---------------------------------------------------------------
@@ -119,17 +121,32 @@ def _check_aspect_ratio(rule: ModelRule, value: str) -> None:
         raise invalid("aspect_ratio", "must be within 1:4..4:1")
 
 
-def _check_callback_url(url: str) -> None:
-    parsed = urllib.parse.urlsplit(url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise invalid("callback_url", "expected an http(s) URL")
+def callback_of(body: dict) -> str | None:
+    """The request's ``callback_url`` (an http(s) URL), or None when it has none."""
+    url = body.get("callback_url") or None
+    if url is not None:
+        parsed = urllib.parse.urlsplit(url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise invalid("callback_url", "expected an http(s) URL")
+    return url
+
+
+def seed_of(ent: EntArea, body: dict) -> int:
+    """The request's seed; absent or 0 draws one ("Defaults to a random seed number")."""
+    return _int(body.get("seed"), 0) or ent.core.ids.generation_seed()
+
+
+async def check_images(ent: EntArea, images: list, limit: int, field: str = "images") -> list[tuple[int, int] | None]:
+    """Check each image (format, size, dimensions, ratio); their sizes, None where not read (a URL offline)."""
+    return [(await check_image(value, f"{field}.{i}", max_decoded=limit, fetcher=ent.fetcher)).size
+            for i, value in enumerate(images)]
 
 
 def _int(value, default: int) -> int:
     return default if value is None else int(value)
 
 
-def _spell(values: tuple[int, ...]) -> str:
+def spell(values: tuple[int, ...]) -> str:
     if len(values) > 2 and values == tuple(range(values[0], values[-1] + 1)):
         return f"{values[0]}-{values[-1]} s"
     return ", ".join(str(v) for v in values) + " s"
@@ -168,10 +185,7 @@ async def _check_images_and_videos(ent: EntArea, endpoint: Endpoint, rule: Model
     if (images is not None and count == 0) or not low <= count <= high:
         raise count_out_of_range("images", f"{body['model']} takes {_count(low, high)} images"
                                  + (" with videos" if videos else ""))
-    sizes = []
-    for index, value in enumerate(images or []):
-        asset = await check_image(value, f"images.{index}", max_decoded=endpoint.image_limit, fetcher=ent.fetcher)
-        sizes.append(asset.size)
+    sizes = await check_images(ent, images or [], endpoint.image_limit)
     if endpoint.same_size_images and len(sizes) == 2 and None not in sizes:
         _check_similar_sizes(endpoint.same_size_images, sizes)  # type: ignore[arg-type]  # None is not in sizes
     if images is not None:

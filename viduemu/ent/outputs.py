@@ -20,11 +20,18 @@ from typing import Callable
 from viduemu.core.context import Core
 from viduemu.core.files import Resolver
 from viduemu.vidu.media import AUTO_DURATION, FPS, MEDIA_TYPES, Clip, render, resolution_size
-from viduemu.vidu.tasks import Task
+from viduemu.vidu.tasks import Task, TaskFailed
 
 PREFIX = "tasks"
 DEFAULT_RESOLUTION = "1080p"   # for task kinds whose fields carry none
 DEFAULT_ASPECT_RATIO = "16:9"
+
+
+def plan(width: int, height: int, duration: float, prompt: str, seed: int, *, fails: str = "") -> dict:
+    """What a task's video will be (``Task.plan``, then ``Task.media``); ``fails``: the reason it will
+    fail with instead (a documented failure the request already determines)."""
+    media = {"width": width, "height": height, "duration": duration, "fps": FPS, "prompt": prompt, "seed": seed}
+    return {**media, "fails": fails} if fails else media
 
 
 # ("<owner id>", "<file id>") -> the clip to render, or None when there is no such finished file
@@ -56,12 +63,18 @@ class Outputs:
         return resolve
 
     def fill(self, task: Task) -> None:
-        """Give a succeeding task its creation and the record its media will be rendered from."""
-        fields = task.fields
-        width, height = resolution_size(fields.get("resolution") or DEFAULT_RESOLUTION,
-                                        fields.get("aspect_ratio") or DEFAULT_ASPECT_RATIO)
-        task.media = {"width": width, "height": height, "duration": fields.get("duration") or AUTO_DURATION,
-                      "fps": FPS, "prompt": fields.get("prompt") or "", "seed": fields.get("seed") or 0}
+        """Give a succeeding task its creation and the record its media will be rendered from: its plan
+        when the creating request decided one (``TaskFailed`` when the plan is to fail), else its fields'."""
+        fields, planned = task.fields, dict(task.plan or {})
+        if planned.get("fails"):
+            raise TaskFailed(planned["fails"])
+        if planned:
+            task.media = {"fps": FPS, **planned}
+        else:
+            width, height = resolution_size(fields.get("resolution") or DEFAULT_RESOLUTION,
+                                            fields.get("aspect_ratio") or DEFAULT_ASPECT_RATIO)
+            task.media = plan(width, height, fields.get("duration") or AUTO_DURATION, fields.get("prompt") or "",
+                              fields.get("seed") or 0)
         task_id, creation_id = task.task_id, self.core.ids.new_id()
         base = f"/_emulator/files/{PREFIX}/{task_id}/{creation_id}"
         task.creations = [{"id": creation_id, "url": f"{base}.mp4", "cover_url": f"{base}.jpg"}]

@@ -70,3 +70,12 @@ MV_LIP_SYNC_PER_SECOND = 4
 def mv_rate(fields: dict) -> int:
     """Credits per second of an MV's shots."""
     return MV_CREDITS_PER_SECOND[fields["resolution"]] + (MV_LIP_SYNC_PER_SECOND if fields["lip_sync"] else 0)
+
+
+# == the operations beyond the four generation endpoints (docs/decisions.md, "Operations of issue 14") ====
+# more/pricing.txt has no official figure for these: each row says where ours comes from.
+
+# templates: fal (3P) "Standard templates ... $0.20, Premium ... $0.30, Advanced (live_photo) $0.50", at
+# 1 credit = $0.005 (more/pricing.txt)
+TEMPLATE_CREDITS = {"standard": 40, "premium": 60, "advanced": 100}
+STORY_CREDITS = 100                   # no source: priced as an advanced template

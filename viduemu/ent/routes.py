@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute
 
 from viduemu.core.errors import ViduError, invalid
 from viduemu.core.http import base_url, control_route, query_value, read_json, read_valid, route
-from viduemu.ent import checks, pricing, queries, rules, views
+from viduemu.ent import checks, operations, pricing, queries, rules, views
 from viduemu.ent.models import Mv
 from viduemu.vidu.auth import caller
 from viduemu.vidu.inputs import stored_form
@@ -19,24 +19,23 @@ from viduemu.vidu.inputs import stored_form
 if TYPE_CHECKING:
     from viduemu.ent.area import EntArea
 
-INPUTS = ("images", "videos", "subjects")
 SUBJECTS, SUBJECT = "/ent/v2/subjects", "/ent/v2/subjects/{id}"
 MV = "/ent/v2/one-click/mv"
 
 
-# -- generation tasks --------------------------------------------------------------------------------
-def generation(kind: str):
-    """POST /ent/v2/<kind>: contract, then the rule tables (checks.py), then price and create."""
+# -- tasks -------------------------------------------------------------------------------------------
+def create_task(name: str):
+    """POST /ent/v2/<name>: the contract, then the operation's rules and price, then the task."""
+    op = operations.OPERATIONS[name]
 
     async def create(ent: EntArea, request: Request):
         api_key = caller(ent.accounts, request.headers)
         body = await read_valid(request)
-        order = await checks.accept(ent, api_key, kind, body)
-        task = ent.tasks.create(api_key, order.task_type, stored_form(order.fields),
-                                pricing.price(order.fields, order.off_peak, order.facts),
-                                off_peak=order.off_peak, callback_url=order.callback_url)
+        order = await op.accept(ent, api_key, body)
+        task = ent.tasks.create(api_key, order.task_type, stored_form(order.fields), order.credits,
+                                off_peak=order.off_peak, callback_url=order.callback_url, plan=order.plan)
         # The answer echoes the inputs as given; the task keeps only their stored form.
-        return {**views.create_view(task), **{k: order.fields[k] for k in INPUTS if k in order.fields}}
+        return {**views.create_view(task), **{k: order.fields[k] for k in op.echo if k in order.fields}}
 
     return create
 
@@ -211,7 +210,7 @@ async def inspect_task(ent: EntArea, request: Request):
 
 def routes(ent: EntArea) -> list[BaseRoute]:
     return [
-        *(route(f"/ent/v2/{kind}", generation(kind), ent, methods=["POST"]) for kind in rules.ENDPOINTS),
+        *(route(f"/ent/v2/{name}", create_task(name), ent, methods=["POST"]) for name in operations.OPERATIONS),
         route("/ent/v2/tasks/{task_id}/creations", get_creations, ent, methods=["GET"]),
         route("/ent/v2/tasks", list_tasks, ent, methods=["GET"]),
         route("/ent/v2/tasks/{task_id}/cancel", cancel_task, ent, methods=["POST"]),

@@ -151,8 +151,6 @@ ENDPOINTS: dict[str, Endpoint] = {
 }
 
 
-TASK_TYPES = frozenset(e.task_type for e in ENDPOINTS.values())   # the types of /ent/v2's generation tasks
-
 # videos (viduq2-pro reference): at most 1 of 8 s or 2 of 5 s; images count 1 s each in a 13 s budget.
 MAX_VIDEO_SECONDS = {1: 8.0, 2: 5.0}
 REFERENCE_BUDGET_SECONDS = 13.0
@@ -183,3 +181,76 @@ LIST_WINDOW = 7 * 86400.0       # "default is 7 days"
 LIST_PAGE_DEFAULT, LIST_PAGE_MAX = 10, 100
 # The vendor's doc spells the pager "paper"; both spellings are read, the documented one first.
 LIST_PAGE_PARAMS = (("paper.page", "pager.page"), ("paper.pagesz", "pager.pagesz"))
+
+
+# == the operations beyond the four generation endpoints (ent/operations.py) ===========================
+# Sources: more/<operation>.txt of the vendor documents (OFF = an official page, 3P = third party); each
+# judgement is in docs/decisions.md ("Operations of issue 14").
+
+PAYLOAD_MAX = 1_048_576   # "transparent transmission parameters ... maximum length of 1048576 characters"
+
+# -- templates (more/template2video.txt, more/template-story.txt) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemplateRule:
+    images: tuple[int, int] = (1, 1)               # fal (3P): "all other templates accept only 1 image"
+    aspect_ratios: tuple[str, ...] = BASIC_RATIOS  # OFF: "Defaults to 16:9, accepted: 16:9 9:16 1:1"
+    extras: dict[str, tuple[str, ...]] = field(default_factory=dict)   # "only for template X" fields
+    duration: int = 4           # MCP: "Only when the final generated video duration is 4 seconds ..."
+    tier: str = "standard"      # fal (3P): standard / premium / advanced, for the price
+
+
+TEMPLATE_NAMES = (  # fal (3P) "Vidu Template to Video" options, plus names seen in clients (general, hugging, ...)
+    "dreamy_wedding romantic_lift sweet_proposal couple_arrival cupid_arrow pet_lovers lunar_newyear hug kiss "
+    "dynasty_dress wish_sender love_pose hair_swap youth_rewind morphlab live_photo emotionlab live_memory "
+    "interaction christmas pet_finger eat_mushrooms beast_chase_library beast_chase_supermarket petal_scattered "
+    "emoji_figure hair_color_change multiple_people_kissing beast_chase_amazon beast_chase_mountain "
+    "balloonman_explodes_pro get_thinner jump2pool bodyshake jiggle_up shake_it_dance subject_3 pubg_winner_hit "
+    "shake_it_down blueprint_supreme hip_twist motor_dance rat_dance kwok_dance leg_sweep_dance heeseung_march "
+    "shake_to_max dame_un_grrr i_know lit_bounce wave_dance chill_dance hip_flicking sakura_season zongzi_wrap "
+    "zongzi_drop dragonboat_shot rain_kiss child_memory couple_drop couple_walk flower_receive love_drop "
+    "cheek_kiss carry_me blow_kiss love_fall french_kiss_8s workday_feels love_story bloom_magic ghibli "
+    "minecraft box_me claw_me clayshot manga_meme quad_meme pixel_me clayshot_duo irasutoya american_comic "
+    "simpsons_comic yayoi_kusama_style pop_art jojo_style slice_therapy balloon_flyaway flying paperman pinch "
+    "bloom_doorobear gender_swap nap_me sexy_me spin360 smooth_shift paper_fall jump_to_cloud pilot "
+    "sweet_dreams soul_depart punch_hit watermelon_hit split_stance_pet make_face break_glass "
+    "split_stance_human covered_liquid_metal fluffy_plunge pet_belly_dance water_float relax_cut "
+    "head_to_balloon cloning across_the_universe_jungle clothes_spinning_remnant across_the_universe_jurassic "
+    "across_the_universe_moon fisheye_pet hitchcock_zoom cute_bangs earth_zoom_out fisheye_human drive_yacht "
+    "virtual_singer earth_zoom_in aliens_coming drive_ferrari bjd_style virtual_fitting orbit zoom_in "
+    "ai_outfit spin180 orbit_dolly orbit_dolly_fast auto_spin walk_forward outfit_show zoom_in_fast "
+    "zoom_out_image zoom_out_startend muscling captain_america hulk cap_walk hulk_dive exotic_princess "
+    "beast_companion cartoon_doll golden_epoch oscar_gala fashion_stride star_carpet flame_carpet frost_carpet "
+    "mecha_x style_me tap_me saber_warrior pet2human graduation fishermen happy_birthday fairy_me ladudu_me "
+    "ladudu_me_random squid_game superman grow_wings clevage fly_with_doraemon creatice_product_down pole_dance "
+    "hug_from_behind creatice_product_up_cybercity creatice_product_up_bluecircuit creatice_product_up "
+    "run_fast background_explosion hugging french_kiss general turn_into_zombie wednesdays_vibe shop_frame"
+).split()
+_TEMPLATE_EXCEPTIONS: dict[str, TemplateRule] = {
+    "dynasty_dress": TemplateRule(images=(1, 2), tier="premium"),   # fal: "accept 1-2 images"
+    "shop_frame": TemplateRule(images=(1, 2)),
+    "wish_sender": TemplateRule(images=(3, 3)),                     # fal: "requires exactly 3 images"
+    "lunar_newyear": TemplateRule(tier="premium"),
+    "dreamy_wedding": TemplateRule(tier="premium"),
+    "live_photo": TemplateRule(tier="advanced"),
+    "french_kiss_8s": TemplateRule(duration=8),
+    "exotic_princess": TemplateRule(extras={"area": (
+        "auto", "denmark", "uk", "africa", "china", "mexico", "switzerland", "russia", "italy", "korea",
+        "thailand", "india", "japan")}),
+    "beast_companion": TemplateRule(extras={"beast": ("auto", "bear", "tiger", "elk", "snake", "lion", "wolf")}),
+}
+TEMPLATES: dict[str, TemplateRule] = {name: _TEMPLATE_EXCEPTIONS.get(name, TemplateRule()) for name in TEMPLATE_NAMES}
+TEMPLATE_EXTRA_DEFAULT = "auto"        # area / beast: "Default: auto"
+TEMPLATE_IMAGE_LIMIT = 10 * MB         # older page: "The length of the base64 decode must be under 10MB"
+TEMPLATE_RESOLUTION = "720p"           # no page states it; the prompt recommendation names 360p/720p per template
+TEMPLATE_MAX_PROMPT = 2000             # newer page: "with a maximum length of 2000 characters"
+
+# POST /ent/v2/template-story (newer page's list); "The aspect ratio of the images must be 9:16", except
+# one_shot: "The aspect ratio of one_shot is the same as the first input image".
+STORIES = ("love_story", "workday_feels", "monkey_king", "pigsy", "monk_tang", "one_shot")
+STORY_FREE_RATIO = ("one_shot",)
+STORY_RATIO = "9:16"
+STORY_RATIO_TOLERANCE = 0.02           # a 9:16 photo's ratio may be off by rounding (1080x1920, 720x1279)
+STORY_IMAGES = (1, 1)                  # "An image to be used as the start frame of the generated video"
+STORY_DURATION = 10                    # not documented: ours (docs/decisions.md)

@@ -58,7 +58,7 @@ class Task(Record):
         '"creations":[{"id":"892465229970106883","url":"/_emulator/files/tasks/595032158605595759/'
         '892465229970106883.mp4","cover_url":"/_emulator/files/tasks/595032158605595759/892465229970106883.jpg"}],'
         '"started_at":1795254804.792843,"finish_at":1795254834.792843,"media":{"width":1920,"height":1080,'
-        '"duration":5,"fps":16,"prompt":"a cat","seed":1426654449},"result":null}')
+        '"duration":5,"fps":16,"prompt":"a cat","seed":1426654449},"result":null,"plan":null}')
 
     task_id: str
     api_key: str
@@ -76,6 +76,7 @@ class Task(Record):
     finish_at: float | None = None
     media: dict[str, Any] | None = None    # what the outputs are rendered from (set on success)
     result: dict[str, Any] | None = None   # what the task made besides media (the aggregator's subject)
+    plan: dict[str, Any] | None = None     # what its outputs will be, when the creating request decided it
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,14 @@ class TaskChanged:
 class TaskSucceeding:
     """The task is about to succeed: give it its outputs (raise to fail it instead)."""
     task: Task
+
+
+class TaskFailed(Exception):
+    """Raised by a ``TaskSucceeding`` subscriber: the task fails with this documented reason instead."""
+
+    def __init__(self, err_code: str) -> None:
+        super().__init__(err_code)
+        self.err_code = err_code
 
 
 @dataclass(frozen=True)
@@ -147,12 +156,12 @@ class TaskEngine(Area):
 
     # -- creating ----------------------------------------------------------
     def create(self, api_key: str, kind: str, fields: dict, credits: int, *,
-               off_peak: bool = False, callback_url: str | None = None) -> Task:
+               off_peak: bool = False, callback_url: str | None = None, plan: dict | None = None) -> Task:
         """Charge the credits and create the task; ``CreditInsufficient`` creates nothing."""
         now = self.clock.now()
         task = Task(task_id=self.core.ids.new_id(), api_key=api_key, type=kind, credits=credits, fields=fields,
                     created_at=now, off_peak=off_peak, callback_url=callback_url,
-                    history=[{"state": "created", "at": now}])
+                    history=[{"state": "created", "at": now}], plan=plan)
         with self.core.store.atomic():
             self.accounts.charge(api_key, credits, f"task:{kind}", task.task_id)
             self.table.put(task)
@@ -243,6 +252,8 @@ class TaskEngine(Area):
             else:
                 try:
                     self.core.events.publish(TaskSucceeding(task), isolated=False)
+                except TaskFailed as failure:
+                    self._fail(task, failure.err_code)
                 except Exception:
                     log.exception("could not prepare the outputs of task %s", task_id)
                     self._fail(task, "InternalServiceFailure")

@@ -1,0 +1,46 @@
+"""Every /ent/v2 operation that makes a task: its path, the type of task it makes, the function that
+accepts a request into an ``Order`` (its rules checked, its price and its output decided) and the
+inputs its answer echoes as given. One handler (``routes.create_task``) serves them all.
+
+The four generation endpoints accept through ``checks.accept`` and the rows of ``rules.ENDPOINTS``;
+each family of the other operations has a module of its own (``templates``, ...) reading its tables
+in ``rules.py`` and its prices in ``pricing.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from viduemu.ent import checks, rules, templates
+
+if TYPE_CHECKING:
+    from viduemu.ent.area import EntArea
+
+Accept = Callable[["EntArea", str, dict], Awaitable[checks.Order]]
+
+
+@dataclass(frozen=True)
+class Operation:
+    task_type: str
+    accept: Accept
+    echo: tuple[str, ...] = ()   # inputs answered as given (the task keeps only their stored form)
+
+
+def _generation(kind: str) -> Operation:
+    async def accept(ent: EntArea, api_key: str, body: dict) -> checks.Order:
+        return await checks.accept(ent, api_key, kind, body)
+
+    return Operation(rules.ENDPOINTS[kind].task_type, accept, ("images", "videos", "subjects"))
+
+
+# path under /ent/v2/ -> operation
+OPERATIONS: dict[str, Operation] = {
+    **{kind: _generation(kind) for kind in rules.ENDPOINTS},
+    "template2video": Operation("template2video", templates.accept_template, ("images",)),
+    "template": Operation("template2video", templates.accept_template, ("images",)),
+    "template-story": Operation("template-story", templates.accept_story, ("images",)),
+}
+
+TASK_TYPES = frozenset(op.task_type for op in OPERATIONS.values())   # every kind of /ent/v2 task
