@@ -1,7 +1,7 @@
 """The vendor's Dify plugin client (shengshu-ai/vidu-s1-api plugins/dify/provider/vidu_client.py) accepts
 viduemu's create, query and voices answers.
 
-The client is imported, unmodified, from a fetched copy of the repository (see tests/live/vendor.py);
+The client is imported, unmodified, from a fetched copy of the repository (see tests/support/vendor.py);
 without one these tests skip. It talks to a real server (``BackgroundEmulator``) over https (a
 certificate made for the test, trusted through REQUESTS_CA_BUNDLE as ``requests`` allows); only its
 base URL is pointed at the emulator (``client.api_base_url``: the client knows api.vidu.cn and api.vidu.com only).
@@ -28,7 +28,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from tests.conftest import AUTH, KEY
-from tests.live import vendor
+from tests.support import vendor
 from tests.support.media import png
 from viduemu.background import BackgroundEmulator
 from viduemu.core import tls
@@ -42,10 +42,9 @@ VENDOR_MODULES = ("provider", "provider.vidu_client", "tools", "tools.common")
 @pytest.fixture(scope="module")
 def plugin(tmp_path_factory):
     """The Dify plugin folder of the fetched vendor repository, its modules importable."""
-    repo = vendor.locate()
+    repo = vendor.S1_API.locate()
     if repo is None:
-        pytest.skip(f"the vendor repository shengshu-ai/vidu-s1-api is not here: set {vendor.ENV} to a "
-                    f"checkout or git directory of it")
+        pytest.skip(vendor.S1_API.skip_reason())
     pytest.importorskip("requests", reason="the Dify client needs the requests package")
     folder = vendor.export(repo, "plugins/dify", tmp_path_factory.mktemp("vendor"))
     sys.path.insert(0, str(folder))
