@@ -25,6 +25,9 @@ def scenario():
         ("text2video", lambda t, got: t.call("text2video", model="viduq1", prompt="a cat")),
         ("start_end2video", lambda t, got: t.call("start_end2video", model="viduq1", images=[png(), png()])),
         ("reference2video", lambda t, got: t.call("reference2video", model="viduq2", images=[png()], prompt="hi")),
+        ("template", lambda t, got: t.call("template", template="hug", images=[png()])),
+        ("template2video", lambda t, got: t.call("template2video", template="kiss", images=[png()])),
+        ("template_story", lambda t, got: t.call("template_story", story="pigsy", images=[png(270, 480)])),
         ("get_task", lambda t, got: t.call("get_task", got["img2video"]["task_id"])),
         ("cancel_task", lambda t, got: t.call("cancel_task", got["text2video"]["task_id"])),
         ("list_tasks", lambda t, got: t.call("list_tasks")),
@@ -53,6 +56,8 @@ def check(got: dict) -> None:
     assert got["credits"]["remains"][0]["credit_remain"] == 1000 and "packages" in got["credits"]
     assert got["img2video"]["state"] == "created" and got["get_task"]["state"] in ("created", "queueing")
     assert got["cancel_task"] == {}
+    assert got["template"]["type"] == got["template2video"]["type"] == "template2video"
+    assert got["template_story"]["story"] == "pigsy"
     assert {t["id"] for t in got["list_tasks"]["tasks"]} >= {got["img2video"]["task_id"]}
     assert got["update_subject"]["description"] == "brave"
     assert got["create_subject"]["id"] in {s["id"] for s in got["list_subjects"]["subjects"]}

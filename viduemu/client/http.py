@@ -92,6 +92,19 @@ class _Operations(Generic[R]):
         """``POST /ent/v2/start-end2video``: two images (first and last frame) to a video."""
         return self._call("POST", "/ent/v2/start-end2video", json=fields)
 
+    # -- templates -------------------------------------------------------------------------------
+    def template(self, **fields: Any) -> R:
+        """``POST /ent/v2/template``: a template effect (``template``, ``images``, ...) applied to images."""
+        return self._call("POST", "/ent/v2/template", json=fields)
+
+    def template2video(self, **fields: Any) -> R:
+        """``POST /ent/v2/template2video``: the older path of ``template`` (the vendor's MCP server calls it)."""
+        return self._call("POST", "/ent/v2/template2video", json=fields)
+
+    def template_story(self, **fields: Any) -> R:
+        """``POST /ent/v2/template-story``: a story (``story``) from one 9:16 start frame (``images``)."""
+        return self._call("POST", "/ent/v2/template-story", json=fields)
+
     # -- tasks -------------------------------------------------------------------------------
     def get_task(self, task_id: str) -> R:
         """``GET /ent/v2/tasks/{id}/creations``: ``state``, ``err_code``, ``credits``, ``creations``."""

@@ -60,6 +60,9 @@ REFUSED: dict[str, tuple[str, dict[str, Any], str]] = {  # case -> (client metho
                                        "FieldItemCountOutOfRange"),
     "reference2video_without_references": ("reference2video", {"model": "viduq1", "prompt": "a cat"},
                                            "FieldLacking"),
+    "template_without_template": ("template", {"images": [IMAGE]}, "FieldLacking"),
+    "template2video_without_images": ("template2video", {"template": "hug"}, "FieldLacking"),
+    "template_story_without_story": ("template_story", {"images": [IMAGE]}, "FieldLacking"),
 }
 
 
