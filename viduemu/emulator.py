@@ -64,6 +64,8 @@ class Emulator:
         return [route for area in self.areas for route in area.routes()]
 
     def resume(self) -> None:
+        # before the areas re-arm from them: the records of a legacy "bearer:<key>" account go to the key
+        self.accounts.adopt_legacy((self.tasks.table, self.ent.subjects.table, self.callbacks.table))
         for area in self.areas:
             area.resume()
 

@@ -1,5 +1,5 @@
 """The aggregator dialect's vidu20_img2video, through the app: Bearer auth, every parameter rule,
-the 0080050xx codes, the task object through its lifecycle, and isolation from Token keys."""
+the 0080050xx codes, the task object through its lifecycle, and each dialect seeing only its own tasks."""
 
 import io
 
@@ -27,7 +27,7 @@ def refused(response, code: str, status: int = 400) -> dict:
     return error
 
 
-async def balance(client, key="bearer:agg-key-1"):
+async def balance(client, key="agg-key-1"):
     return (await client.get(f"/_emulator/accounts/{key}")).json().get("credits")
 
 
@@ -93,7 +93,7 @@ async def test_resolution_per_duration_and_defaults(client, duration, resolution
     ({"model": "vidu99_img2video"}, "008005002"),        # unknown model
 ])
 async def test_every_parameter_rule_answers_its_code_and_creates_nothing(client, change, code):
-    await client.put("/_emulator/accounts/bearer:agg-key-1", json={"credits": 500})
+    await client.put("/_emulator/accounts/agg-key-1", json={"credits": 500})
     refused(await submit(client, **change), code)
     assert await balance(client) == 500
 
@@ -110,17 +110,23 @@ async def test_generation_failed_and_service_unavailable_come_from_fault_rules(c
 
 
 async def test_credits_are_charged_and_a_short_balance_is_403(client):
-    await client.put("/_emulator/accounts/bearer:agg-key-1", json={"credits": 1})
+    await client.put("/_emulator/accounts/agg-key-1", json={"credits": 1})
     refused(await submit(client), "403", 403)
     assert await balance(client) == 1
 
 
-async def test_bearer_and_token_keys_never_see_each_others_tasks(client):
-    same = {"Authorization": "Bearer vda_test_key"}              # the Token key's very string
+async def test_one_account_of_both_schemes_each_dialect_sees_only_its_own_tasks(client):
+    same = {"Authorization": "Bearer vda_test_key"}              # the Token key's very string: one account
     agg = (await submit(client, headers=same)).json()
     ent = (await client.post("/ent/v2/img2video", json={"model": "viduq1", "images": [png()]}, headers=AUTH)).json()
     assert (await client.get(f"/ent/v2/tasks/{agg['id']}/creations", headers=AUTH)).status_code == 404
     refused(await client.get(f"/model/v1/generation/task/{ent['task_id']}", headers=same), "404", 404)
+    listed = (await client.get("/ent/v2/tasks", headers=AUTH)).json()["tasks"]
+    assert [t["id"] for t in listed] == [ent["task_id"]]
+    cancel = await client.post(f"/ent/v2/tasks/{agg['id']}/cancel", json={}, headers=AUTH)
+    assert cancel.status_code == 404
+    ledger = (await client.get("/_emulator/accounts/vda_test_key")).json()["ledger"]
+    assert {e["ref"] for e in ledger if e["delta"] < 0} == {agg["id"], ent["task_id"]}   # one account
 
 
 async def test_callbacks_carry_this_dialects_task_object_signed_with_the_bearer_key(client):

@@ -27,6 +27,7 @@ MESSAGES = {IMAGE_MISSING: "Image missing", PARAMETER_INVALID: "Parameter invali
             SERVICE_UNAVAILABLE: "Service unavailable"}
 USD_PER_CREDIT = 0.005   # docs/decisions.md
 IMG2VIDEO, CREATE_SUBJECTS = "vidu20_img2video", "vidu_create_subjects"
+TYPES = (IMG2VIDEO, CREATE_SUBJECTS)   # the models, and the types of this dialect's tasks
 
 
 class DialectError(Exception):
