@@ -66,7 +66,7 @@ async def generate(agg: AggregatorArea, request: Request):
     contracts.validate_request("post", GENERATION, body)   # every field of the dialect, typed
     contracts.validate_request("post", "/ent/v2/img2video", ent_body)
     order = await checks.accept(agg.ent, api_key, "img2video", ent_body)
-    task = agg.tasks.create(api_key, model, stored_form(order.fields),
+    task = agg.tasks.create(api_key, model, stored_form({**order.fields, **rules.kept(ent_body)}),
                             pricing.price(order.fields, False, order.facts), callback_url=order.callback_url)
     return task_view(task, agg.core.linker(base_url(request)), agg.core.clock.now())
 
