@@ -10,7 +10,7 @@ from tests.conftest import advance
 from tests.support.media import png
 from viduemu.app import create_app
 from viduemu.config import Settings
-from viduemu.vidu.accounts import Account
+from viduemu.vidu.accounts import KEYED_AS_SENT, Account
 
 AGG = {"model": "vidu20_img2video", "images": [png()], "prompt": "The astronaut waved."}
 
@@ -76,6 +76,7 @@ async def test_a_state_with_legacy_bearer_accounts_loads_them_under_the_key_as_s
         await c.put("/_emulator/accounts/vda_both", json={"credits": 100})
     old = emu.accounts.get("sk-old")
     with emu.core.store.atomic():   # written as the emulator wrote it before the change
+        emu.core.store.delete("_meta", KEYED_AS_SENT)
         emu.accounts.table.put(Account("bearer:sk-old", old.credits, old.ledger))
         emu.accounts.table.delete("sk-old")
         emu.accounts.table.put(Account("bearer:vda_both", 30, []))
@@ -96,3 +97,23 @@ async def test_a_state_with_legacy_bearer_accounts_loads_them_under_the_key_as_s
                         if a["api_key"].startswith("bearer:")]
     finally:
         await app.state.emu.aclose()
+
+
+async def test_a_bearer_key_spelled_like_a_legacy_account_stays_itself_across_restarts(state_settings):
+    import httpx
+
+    for step in ("create", "reset and create", "read"):
+        app = create_app(state_settings)
+        try:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+                if step.startswith("reset"):
+                    assert (await c.post("/_emulator/reset")).status_code == 200
+                if "create" in step:
+                    await c.put("/_emulator/accounts/bearer:x", json={"credits": 400})
+                    r = await c.post("/model/v1/generation", json=AGG, headers=bearer("bearer:x"))
+                    assert r.status_code == 200, r.text
+                if step == "read":
+                    assert (await account(c, "bearer:x"))["credits"] < 400
+                    assert (await c.get("/_emulator/accounts/x")).status_code == 404
+        finally:
+            await app.state.emu.aclose()
