@@ -1,5 +1,5 @@
 """The aggregator dialect's vidu20_img2video, through the app: Bearer auth, every parameter rule,
-the 0080050xx codes, the task object through its lifecycle, and isolation from Token keys."""
+the 0080050xx codes, the task object through its lifecycle, and each dialect seeing only its own tasks."""
 
 import io
 
@@ -27,7 +27,7 @@ def refused(response, code: str, status: int = 400) -> dict:
     return error
 
 
-async def balance(client, key="bearer:agg-key-1"):
+async def balance(client, key="agg-key-1"):
     return (await client.get(f"/_emulator/accounts/{key}")).json().get("credits")
 
 
@@ -43,7 +43,7 @@ async def test_a_submit_answers_the_pending_task_with_its_id(client):
     task = r.json()
     assert task["status"] == "pending" and task["model"] == "vidu20_img2video" and task["progress"] == 0
     assert isinstance(task["created_at"], int) and task["id"].isdigit() and len(task["id"]) == 18
-    assert "output" not in task and "usage" not in task and "error" not in task
+    assert "output" not in task and "usage" not in task and "error" not in task and task["metadata"] == {}
 
 
 async def test_a_task_completes_with_a_playable_mp4_of_the_requested_size_and_duration(client):
@@ -85,7 +85,6 @@ async def test_resolution_per_duration_and_defaults(client, duration, resolution
     ({"prompt": "x" * 2001}, "008005002"),
     ({"movement_amplitude": "huge"}, "008005002"),
     ({"off_peak": True}, "008005002"),                   # documented as temporarily unavailable
-    ({"voice_id": "Tina"}, "008005002"),                 # voice only when audio is true
     ({"wm_position": 5}, "008005002"),
     ({"wm_url": {}}, "008005002"),                       # every field has its documented type
     ({"watermark": "yes"}, "008005002"),
@@ -93,9 +92,44 @@ async def test_resolution_per_duration_and_defaults(client, duration, resolution
     ({"model": "vidu99_img2video"}, "008005002"),        # unknown model
 ])
 async def test_every_parameter_rule_answers_its_code_and_creates_nothing(client, change, code):
-    await client.put("/_emulator/accounts/bearer:agg-key-1", json={"credits": 500})
+    await client.put("/_emulator/accounts/agg-key-1", json={"credits": 500})
     refused(await submit(client, **change), code)
     assert await balance(client) == 500
+
+
+async def test_metadata_is_an_object_in_every_answer_output_and_usage_only_when_completed(client):
+    # "metadata object" (no condition); "output array ... usage object ... Only present when status is
+    # completed"; "error object ... Only present when status is failed"
+    async def seen(task_id):
+        return (await client.get(f"/model/v1/generation/task/{task_id}", headers=BEARER)).json()
+
+    await client.post("/_emulator/faults", json={"match": {"operation": "task.finish"},
+                                                 "action": {"err_code": "008005098"}, "times": 1})
+    failing, succeeding = (await submit(client)).json(), (await submit(client)).json()
+    answers = [failing, succeeding]
+    await advance(client, 2)
+    answers += [await seen(failing["id"]), await seen(succeeding["id"])]
+    await advance(client, 60)
+    failed, completed = await seen(failing["id"]), await seen(succeeding["id"])
+    answers += [failed, completed]
+    assert [a["status"] for a in answers] == ["pending"] * 2 + ["processing"] * 2 + ["failed", "completed"]
+    for answer in answers:
+        assert isinstance(answer["metadata"], dict), answer
+        assert ("output" in answer) == ("usage" in answer) == (answer["status"] == "completed"), answer
+        assert ("error" in answer) == (answer["status"] == "failed"), answer
+    assert isinstance(completed["output"], list) and isinstance(completed["output"][0]["content"], list)
+    assert isinstance(completed["usage"]["cost"], str) and isinstance(completed["usage"]["discount"], (int, float))
+    assert isinstance(failed["error"]["error_message"], str)
+
+
+async def test_voice_id_takes_effect_only_when_audio_is_true_and_is_ignored_otherwise(client, emu):
+    # "The voice_id parameter only takes effect when this parameter [audio] is true"
+    kept = (await submit(client, audio=True, voice_id="Tina")).json()
+    assert emu.core.store.get("tasks", kept["id"])["fields"]["voice_id"] == "Tina"
+    for change in ({"voice_id": "Tina"}, {"audio": False, "voice_id": "Tina"}):
+        r = await submit(client, **change)
+        assert r.status_code == 200, r.text
+        assert "voice_id" not in emu.core.store.get("tasks", r.json()["id"])["fields"]
 
 
 async def test_generation_failed_and_service_unavailable_come_from_fault_rules(client):
@@ -110,17 +144,23 @@ async def test_generation_failed_and_service_unavailable_come_from_fault_rules(c
 
 
 async def test_credits_are_charged_and_a_short_balance_is_403(client):
-    await client.put("/_emulator/accounts/bearer:agg-key-1", json={"credits": 1})
+    await client.put("/_emulator/accounts/agg-key-1", json={"credits": 1})
     refused(await submit(client), "403", 403)
     assert await balance(client) == 1
 
 
-async def test_bearer_and_token_keys_never_see_each_others_tasks(client):
-    same = {"Authorization": "Bearer vda_test_key"}              # the Token key's very string
+async def test_one_account_of_both_schemes_each_dialect_sees_only_its_own_tasks(client):
+    same = {"Authorization": "Bearer vda_test_key"}              # the Token key's very string: one account
     agg = (await submit(client, headers=same)).json()
     ent = (await client.post("/ent/v2/img2video", json={"model": "viduq1", "images": [png()]}, headers=AUTH)).json()
     assert (await client.get(f"/ent/v2/tasks/{agg['id']}/creations", headers=AUTH)).status_code == 404
     refused(await client.get(f"/model/v1/generation/task/{ent['task_id']}", headers=same), "404", 404)
+    listed = (await client.get("/ent/v2/tasks", headers=AUTH)).json()["tasks"]
+    assert [t["id"] for t in listed] == [ent["task_id"]]
+    cancel = await client.post(f"/ent/v2/tasks/{agg['id']}/cancel", json={}, headers=AUTH)
+    assert cancel.status_code == 404
+    ledger = (await client.get("/_emulator/accounts/vda_test_key")).json()["ledger"]
+    assert {e["ref"] for e in ledger if e["delta"] < 0} == {agg["id"], ent["task_id"]}   # one account
 
 
 async def test_callbacks_carry_this_dialects_task_object_signed_with_the_bearer_key(client):

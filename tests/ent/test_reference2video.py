@@ -246,10 +246,17 @@ async def test_callback_url_must_be_http(client, emu):
     await refused(client, body(callback_url="ftp://example.com/hook"), "FieldInvalid", "callback_url")
 
 
-async def test_reference_images_are_limited_to_10_mb_decoded(client):
+def padded_png(megabytes: float) -> str:
+    """A valid 256x256 PNG padded (after its end) to ``megabytes`` decoded."""
     import base64
-    big = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(10 * 1024 * 1024)).decode()
-    await refused(client, body(images=[png(), big]), "PageSizeOutOfRange", "images.1")
+    raw = base64.b64decode(png().partition(",")[2])
+    return "data:image/png;base64," + base64.b64encode(raw + bytes(int(megabytes * 1024 * 1024) - len(raw))).decode()
+
+
+async def test_reference_images_are_limited_to_10_mb_decoded(client):
+    # "The length of the base64 decode must be under 10MB" (the images form)
+    await created(client, KIND, body(images=[png(), padded_png(9.9)]))
+    await refused(client, body(images=[png(), padded_png(10)]), "PageSizeOutOfRange", "images.1")
 
 
 async def test_credits_are_charged_on_create(client):
@@ -289,6 +296,22 @@ async def test_each_subject_has_at_most_3_images(client):
     await created(client, KIND, subjects_body(subjects=[{"name": "1", "images": [png()] * 3}]))
     await refused(client, subjects_body(subjects=[{"name": "1", "images": [png()] * 4}]),
                   "FieldItemCountOutOfRange", "subjects.0.images")
+
+
+async def test_subject_images_are_limited_by_the_20_mb_post_body_not_the_images_forms_10_mb(client):
+    # the subjects form states no decoded limit: "The post body of the HTTP request should not exceed 20MB"
+    await created(client, KIND, subjects_body(subjects=[{"name": "1", "images": [padded_png(12)]}]))
+    response = await create(client, KIND, subjects_body(subjects=[{"name": "1", "images": [padded_png(15)]}]))
+    assert_error(response, 413, "BadRequest")
+
+
+async def test_subject_images_keep_the_shared_image_rules(client):
+    # both forms: "PNG, JPEG, JPG, WebP", "at least 128x128 pixels", "less than 1:4 or 4:1"
+    from tests.support.media import image_uri
+    for image, reason in ((image_uri("GIF"), "ImageFormatInvalid"), (png(100, 100), "PageSizeOutOfRange"),
+                          (png(600, 128), "PageSizeOutOfRange")):
+        await refused(client, subjects_body(subjects=[{"name": "1", "images": [image]}]), reason,
+                      "subjects.0.images.0")
 
 
 async def test_at_most_7_subject_images_in_all(client):

@@ -21,8 +21,6 @@ from viduemu.vidu.accounts import Accounts
 from viduemu.vidu.callbacks import NOTIFY_STATES, Callbacks
 from viduemu.vidu.tasks import TaskChanged, TaskEngine, TaskSucceeding
 
-TYPES = (rules.IMG2VIDEO, rules.CREATE_SUBJECTS)
-
 
 class AggregatorArea(Area):
     def __init__(self, core: Core, accounts: Accounts, tasks: TaskEngine, callbacks: Callbacks, ent: EntArea) -> None:
@@ -39,7 +37,7 @@ class AggregatorArea(Area):
 
     def _task_changed(self, event: TaskChanged) -> None:
         task = event.task
-        if task.callback_url and task.type in TYPES and task.state in NOTIFY_STATES:   # callbacks carry this dialect's task object
+        if task.callback_url and task.type in rules.TYPES and task.state in NOTIFY_STATES:   # callbacks carry this dialect's task object
             self.callbacks.notify(task.task_id, task.api_key, task.callback_url,
                                   task_view(task, self.core.linker(self.core.settings.base_url), self.core.clock.now()))
 

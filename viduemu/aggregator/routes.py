@@ -1,9 +1,9 @@
 """The aggregator dialect's handlers and routes: ``Authorization: Bearer ...``, one endpoint, a ``model``.
 
 ``POST /model/v1/generation`` routes by ``model`` into /ent/v2's checks and the shared task engine;
-``GET /model/v1/generation/task/{id}`` answers the dialect's task object. Bearer keys live in their
-own namespace (``bearer:<key>`` in the control plane), so a Bearer and a Token key never see each
-other's tasks even when the strings match.
+``GET /model/v1/generation/task/{id}`` answers the dialect's task object. A Bearer key spends from
+the account of its string, the one a Token caller of that string uses; each dialect sees only its
+own tasks.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ async def generate(agg: AggregatorArea, request: Request):
     api_key = bearer_caller(agg.accounts, request.headers)
     body = await read_object(request)
     model = body.get("model")
-    if model not in (rules.IMG2VIDEO, rules.CREATE_SUBJECTS):
+    if model not in rules.TYPES:
         raise DialectError(rules.PARAMETER_INVALID,
                            f"unknown model {model!r}: use vidu20_img2video or vidu_create_subjects")
     if model == rules.CREATE_SUBJECTS:
@@ -66,7 +66,7 @@ async def generate(agg: AggregatorArea, request: Request):
     contracts.validate_request("post", GENERATION, body)   # every field of the dialect, typed
     contracts.validate_request("post", "/ent/v2/img2video", ent_body)
     order = await checks.accept(agg.ent, api_key, "img2video", ent_body)
-    task = agg.tasks.create(api_key, model, stored_form(order.fields), order.credits,
+    task = agg.tasks.create(api_key, model, stored_form({**order.fields, **rules.kept(ent_body)}), order.credits,
                             callback_url=order.callback_url)
     return task_view(task, agg.core.linker(base_url(request)), agg.core.clock.now())
 
@@ -86,7 +86,7 @@ async def _create_subjects(agg: AggregatorArea, api_key: str, body: dict, base: 
 
 @dialect
 async def get_task(agg: AggregatorArea, request: Request):
-    task = agg.tasks.get(bearer_caller(agg.accounts, request.headers), request.path_params["task_id"])
+    task = agg.tasks.get(bearer_caller(agg.accounts, request.headers), request.path_params["task_id"], rules.TYPES)
     return task_view(task, agg.core.linker(base_url(request)), agg.core.clock.now())
 
 

@@ -6,7 +6,7 @@ voice_id), run as a task whose output is the subject as JSON text.
 
 ``vidu20_img2video`` is /ent/v2 img2video with model ``vidu2.0`` (the same rule rows: 4|8 s,
 360p/720p/1080p at 4 s, 720p at 8 s), plus this dialect's own rules (exactly one image, prompt
-<= 2000, off-peak temporarily unavailable, voice_id only with audio). A refusal carries the
+<= 2000, off-peak temporarily unavailable, voice_id ignored without audio). A refusal carries the
 dialect's 0080050xx code, chosen from the field the shared checks named (``CODE_BY_FIELD``).
 """
 
@@ -26,7 +26,10 @@ MESSAGES = {IMAGE_MISSING: "Image missing", PARAMETER_INVALID: "Parameter invali
             RESOLUTION_INVALID: "Resolution invalid", GENERATION_FAILED: "Generation failed",
             SERVICE_UNAVAILABLE: "Service unavailable"}
 USD_PER_CREDIT = 0.005   # docs/decisions.md
+# a parameter -> the boolean it "only takes effect when" true; ignored (not refused) otherwise
+EFFECTIVE_WITH = {"voice_id": "audio"}
 IMG2VIDEO, CREATE_SUBJECTS = "vidu20_img2video", "vidu_create_subjects"
+TYPES = (IMG2VIDEO, CREATE_SUBJECTS)   # the models, and the types of this dialect's tasks
 
 
 class DialectError(Exception):
@@ -57,12 +60,20 @@ def img2video_body(body: dict) -> dict:
         raise DialectError(IMAGE_INVALID, "images must hold exactly 1 image")
     if body.get("off_peak") is True:
         raise DialectError(PARAMETER_INVALID, "off_peak is temporarily unavailable")
-    if body.get("voice_id") and body.get("audio") is not True:
-        raise DialectError(PARAMETER_INVALID, "voice_id takes effect only when audio is true")
     prompt = body.get("prompt", "")
     if isinstance(prompt, str) and len(prompt) > 2000:
         raise DialectError(PARAMETER_INVALID, "prompt must be at most 2000 characters")
     wm_position = body.get("wm_position", 3)
     if wm_position not in (1, 2, 3, 4) or isinstance(wm_position, bool):
         raise DialectError(PARAMETER_INVALID, "wm_position must be 1, 2, 3 or 4")
-    return {**{k: v for k, v in body.items() if k != "model"}, "model": "vidu2.0"}
+    return {**{k: v for k, v in effective(body).items() if k != "model"}, "model": "vidu2.0"}
+
+
+def effective(body: dict) -> dict:
+    """``body`` without the parameters whose condition (``EFFECTIVE_WITH``) is not met."""
+    return {k: v for k, v in body.items() if k not in EFFECTIVE_WITH or body.get(EFFECTIVE_WITH[k]) is True}
+
+
+def kept(ent_body: dict) -> dict:
+    """What the task keeps of this dialect's own parameters (the shared checks keep /ent/v2's)."""
+    return {k: ent_body[k] for k in EFFECTIVE_WITH if k in ent_body}

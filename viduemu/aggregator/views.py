@@ -16,7 +16,7 @@ def task_view(task: Task, link: Callable[[str], str], now: float) -> dict:
     """``link``: a served file's path -> the (signed) URL handed out for it now (Core.linker)."""
     status = STATUS[task.state]
     body = {"id": task.task_id, "created_at": int(task.created_at), "status": status, "model": task.type,
-            "progress": _progress(task, now)}
+            "progress": _progress(task, now), "metadata": {}}   # "metadata object": present in every status
     if status == "completed" and task.result is not None:
         body["output"] = [{"content": [{"type": "text", "text": json.dumps(task.result, ensure_ascii=False)}]}]
         body["usage"] = {"cost": f"{task.credits * rules.USD_PER_CREDIT:.4f}", "discount": 0}

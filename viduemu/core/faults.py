@@ -2,7 +2,8 @@
 
 ``match.operation`` is a fault point an area declared (``FaultPoint``, e.g. the moment a task
 finishes) or ``"<METHOD> <path>"`` with the path as in the contract (``{param}`` placeholders match
-any segment, whatever the name) or a concrete path; ``match.api_key`` narrows it. ``times`` absent =
+any segment, whatever the name) or a concrete path; ``match.api_key`` narrows it to the callers of
+that key as they send it, whatever the scheme (the key an account is named by). ``times`` absent =
 until deleted. Every rule may delay (``delay_ms``); an HTTP rule may answer an error (``status``,
 ``reason``, ``message``); a fault point declares the actions of its own.
 """

@@ -241,8 +241,9 @@ async def _check_subjects(ent: EntArea, api_key: str, endpoint: Endpoint, rule: 
         images = subject.get("images")
         if not images:
             raise lacking(f"{where}.images")
+        limit = endpoint.subject_image_limit or endpoint.image_limit
         for i, value in enumerate(images):
-            await check_image(value, f"{where}.images.{i}", max_decoded=endpoint.image_limit, fetcher=ent.fetcher)
+            await check_image(value, f"{where}.images.{i}", max_decoded=limit, fetcher=ent.fetcher)
         image_total += len(images)
         if subject.get("videos"):
             if rule.inline_video_subjects == 0:

@@ -41,7 +41,7 @@ def create_task(name: str):
 
 
 async def get_creations(ent: EntArea, request: Request):
-    task = ent.tasks.get(caller(ent.accounts, request.headers), request.path_params["task_id"])
+    task = ent.tasks.get(caller(ent.accounts, request.headers), request.path_params["task_id"], operations.TASK_TYPES)
     return views.creations_view(task, ent.core.linker(base_url(request)))
 
 
@@ -50,7 +50,7 @@ async def list_tasks(ent: EntArea, request: Request):
     size = queries.task_page_size(request)
     start = queries.task_page_start(request, ent.core.signer, size)
     filters = queries.task_filters(request, ent.core.clock.now())
-    tasks = sorted((t for t in ent.tasks.all(api_key) if all(check(t) for check in filters)),
+    tasks = sorted((t for t in ent.tasks.all(api_key) if ent.owns(t.type) and all(check(t) for check in filters)),
                    key=lambda t: (t.created_at, t.task_id), reverse=True)
     if isinstance(start, tuple):
         tasks = [t for t in tasks if (t.created_at, t.task_id) < start]
@@ -69,7 +69,7 @@ async def cancel_task(ent: EntArea, request: Request):
     body = await _optional_object(request)
     if "id" in body and not isinstance(body["id"], str):
         raise invalid("id", "a task id string is expected")
-    ent.tasks.cancel(api_key, request.path_params["task_id"])
+    ent.tasks.cancel(api_key, request.path_params["task_id"], operations.TASK_TYPES)
     return {}
 
 

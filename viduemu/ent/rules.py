@@ -135,6 +135,7 @@ class Endpoint:
     task_type: str                       # the task's "type" on the wire
     models: dict[str, ModelRule]
     image_limit: int                     # decoded bytes of one base64 image
+    subject_image_limit: int | None = None   # ... of one subject's image (the subjects form states its own)
     extra_echo: dict[str, str] = field(default_factory=dict)   # endpoint-specific echoed fields: default
     subjects: dict[str, ModelRule] | None = None
     same_size_images: tuple[float, float] | None = None   # pixel-area ratio bounds of image 0 / image 1
@@ -143,7 +144,10 @@ class Endpoint:
 
 ENDPOINTS: dict[str, Endpoint] = {
     # "character2video": the type a proxy capture shows for reference2video (WN §1.4).
-    "reference2video": Endpoint("character2video", REFERENCE_IMAGES, 10 * MB, subjects=REFERENCE_SUBJECTS),
+    # images form: "The length of the base64 decode must be under 10MB"; the subjects form states no
+    # decoded limit, only "The post body of the HTTP request should not exceed 20MB" (docs/decisions.md).
+    "reference2video": Endpoint("character2video", REFERENCE_IMAGES, 10 * MB, subjects=REFERENCE_SUBJECTS,
+                                subject_image_limit=20 * MB),
     "img2video": Endpoint("img2video", IMG2VIDEO, 20 * MB, ratio_from_image=True),
     "text2video": Endpoint("text2video", TEXT2VIDEO, 20 * MB, extra_echo={"style": "general"}),
     "start-end2video": Endpoint("start-end2video", START_END2VIDEO, 20 * MB, same_size_images=(0.8, 1.25),

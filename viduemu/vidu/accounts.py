@@ -8,6 +8,7 @@ billed for days (a live session is charged every 6 s) stays small.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,10 @@ from viduemu.core.store import MemoryStore
 
 LEDGER_KEEP = 1000
 LEDGER_SLACK = 100   # fold in batches, not on every entry
+LEGACY_BEARER = "bearer:"   # how states written before issue 14 named a Bearer key's account
+# store meta: set once a state names every account by the key as sent (so a Bearer key that is
+# literally "bearer:x" is never taken for a legacy account)
+KEYED_AS_SENT = "accounts_keyed_as_sent"
 
 
 def _digest(api_key: str) -> int:
@@ -91,6 +96,32 @@ class Accounts:
 
     def refund(self, api_key: str, amount: int, reason: str, ref: str | None) -> Account:
         return self._post(self.ensure(api_key), amount, reason, ref)
+
+    def adopt_legacy(self, owned: Sequence[Table[Any]]) -> None:
+        """Once per state: fold the ``bearer:<key>`` accounts of an older state into the accounts of
+        their keys, and hand their records (``owned``: tables of records with an ``api_key``) to the
+        key. Where the key has an account already, the legacy balance joins it as one ``merged``
+        ledger entry."""
+        store = self.table.store
+        if store.get_meta(KEYED_AS_SENT):
+            return
+        renamed = {a.api_key: a.api_key.removeprefix(LEGACY_BEARER) for a in self.all()
+                   if a.api_key.startswith(LEGACY_BEARER)}
+        with store.atomic():
+            store.set_meta(KEYED_AS_SENT, True)
+            for old, new in renamed.items():
+                legacy = self.table.get(old)
+                assert legacy is not None
+                if self.table.has(new):
+                    self._post(self.ensure(new), legacy.credits, "merged", old)
+                else:
+                    self.table.put(Account(new, legacy.credits, legacy.ledger))
+                self.table.delete(old)
+            for table in owned if renamed else ():
+                for record in table.all():
+                    if record.api_key in renamed:
+                        record.api_key = renamed[record.api_key]
+                        table.put(record)
 
     def _post(self, account: Account, delta: int, reason: str, ref: str | None) -> Account:
         account.credits += delta

@@ -1,4 +1,9 @@
-"""Who is calling: ``Authorization: Token vda_...`` (vendor) or ``Bearer ...`` (aggregator)."""
+"""Who is calling: ``Authorization: Token vda_...`` (vendor) or ``Bearer ...`` (aggregator).
+
+An account is the key string as the caller sends it, whatever the scheme: ``Token K`` on /ent/v2 and
+/live/v1 and ``Bearer K`` on /model/v1 spend from one account, the one ``/_emulator/accounts/K``
+governs (docs/decisions.md, "Re-read of the first documents").
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,6 @@ from viduemu.core.http import credentials
 from viduemu.vidu.accounts import Accounts
 
 VENDOR_KEY_PREFIX = "vda_"
-BEARER_ACCOUNT = "bearer:"  # Bearer keys' accounts live apart from Token keys' ("bearer:<key>")
-
-
-def secret_of(account: str) -> str:
-    """The key an account's caller holds (what signs its callbacks)."""
-    return account.removeprefix(BEARER_ACCOUNT)
 
 
 def token_key(headers: Mapping[str, str]) -> str:
@@ -39,13 +38,14 @@ def bearer_key(headers: Mapping[str, str]) -> str:
 
 def caller(accounts: Accounts, headers: Mapping[str, str]) -> str:
     """The API key of a vendor (``Token vda_...``) request; its account exists from first use."""
-    key = token_key(headers)
-    accounts.open(key)
-    return key
+    return _opened(accounts, token_key(headers))
 
 
 def bearer_caller(accounts: Accounts, headers: Mapping[str, str]) -> str:
-    """The account of an aggregator (``Bearer``) request, in the Bearer namespace; exists from first use."""
-    key = BEARER_ACCOUNT + bearer_key(headers)
+    """The API key of an aggregator (``Bearer <key>``) request; its account exists from first use."""
+    return _opened(accounts, bearer_key(headers))
+
+
+def _opened(accounts: Accounts, key: str) -> str:
     accounts.open(key)
     return key

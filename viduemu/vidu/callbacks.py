@@ -30,7 +30,6 @@ from viduemu.client import signature
 from viduemu.core.area import Area
 from viduemu.core.context import Core
 from viduemu.core.records import Record, Table
-from viduemu.vidu.auth import secret_of
 from viduemu.vidu.fetch import LOOPBACK, PRIVATE, PUBLIC, Refused, address_classes, pin, system_resolve
 
 if TYPE_CHECKING:
@@ -125,7 +124,7 @@ class Callbacks(Area):
             box.attempt += 1
             box.next_at = None
             self.table.put(box)  # counted before sending: a crash mid-send uses up an attempt
-            headers = self.headers(url, secret_of(box.api_key))
+            headers = self.headers(url, box.api_key)
             entry: dict[str, Any] = {"at": self.core.clock.now(), "task_id": task_id, "api_key": box.api_key,
                                      "url": url, "headers": headers, "body": body, "status": None, "error": None,
                                      "attempt": box.attempt}

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,9 +132,11 @@ class TaskEngine(Area):
         return self.core.clock
 
     # -- reading -----------------------------------------------------------
-    def get(self, api_key: str, task_id: str) -> Task:
+    def get(self, api_key: str, task_id: str, types: Collection[str]) -> Task:
+        """The caller's task of one of ``types``: an account is shared by the dialects (Token and
+        Bearer callers of one key), each of which sees only its own kinds of task."""
         task = self.table.get(task_id)
-        if task is None or task.api_key != api_key:
+        if task is None or task.api_key != api_key or task.type not in types:
             raise ViduError("TaskNotFound", f"task not found: {task_id}")
         return task
 
@@ -277,8 +279,8 @@ class TaskEngine(Area):
         self._drop(task)
         self._schedule(task.api_key)
 
-    def cancel(self, api_key: str, task_id: str) -> None:
-        task = self.get(api_key, task_id)
+    def cancel(self, api_key: str, task_id: str, types: Collection[str]) -> None:
+        task = self.get(api_key, task_id, types)
         state = task.state
         if state in TERMINAL:
             raise ViduError("BadRequest", f"task state is {state}, can not cancel")
