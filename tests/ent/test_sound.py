@@ -3,6 +3,8 @@ speech, ``bgm: true`` music, a one-click MV plays the uploaded song in sync with
 
 from __future__ import annotations
 
+import hashlib
+
 import httpx
 import pytest
 
@@ -130,3 +132,12 @@ async def test_the_kept_song_outlives_a_restart(tmp_path):
     finally:
         await app.state.emu.aclose()
     assert abs(found.dominant_hz(7.25, 0.5) - SONG_HZ[7]) < 10
+
+
+async def test_keep_writes_an_input_once_under_its_content_key(emu):
+    data = tone_song(SONG_HZ[:2], "wav")
+    key = await emu.ent.outputs.keep(data, ".wav")
+    assert key == hashlib.sha256(data).hexdigest()[:32] + ".wav"
+    assert await emu.ent.outputs.keep(data, ".wav") == key
+    assert [p.name for p in emu.ent.outputs.blobs().iterdir()] == [key]
+    assert (emu.ent.outputs.blobs() / key).read_bytes() == data
