@@ -142,3 +142,13 @@ async def test_one_shot_takes_the_ratio_of_the_first_image(client):
 async def test_story_is_one_start_frame(client):
     assert_error(await op_create(client, "template-story", story(images=[png(270, 480)] * 2)), 400,
                  "FieldItemCountOutOfRange", "images")
+
+
+async def test_bgm_true_adds_background_music_and_a_silent_request_stays_silent(client):
+    # "bgm: Whether to add background music to the generated video. Default: false"
+    with_music = await op_created(client, "template", body(bgm=True))
+    silent = await op_created(client, "template", body())
+    music = await output_media(client, await finish(client, with_music["task_id"]))
+    quiet = await output_media(client, await finish(client, silent["task_id"], 0))
+    assert music["audio"] == ["aac"] and abs(music["audio_duration"] - music["duration"]) <= 0.1
+    assert quiet["audio"] == []

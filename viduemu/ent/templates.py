@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from viduemu.core.errors import count_out_of_range, invalid
 from viduemu.ent import pricing, rules
 from viduemu.ent.checks import Order, callback_of, check_images, seed_of
-from viduemu.ent.outputs import plan
+from viduemu.ent.outputs import plan, task_sound
 from viduemu.vidu.media import resolution_size
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ async def accept_template(ent: EntArea, api_key: str, body: dict) -> Order:
               "aspect_ratio": aspect_ratio, "bgm": bool(body.get("bgm", False)), **extras,
               "payload": body.get("payload", "")}
     width, height = resolution_size(rules.TEMPLATE_RESOLUTION, aspect_ratio)
-    output = plan(width, height, rule.duration, prompt or f"template: {name}", seed)
+    output = plan(width, height, rule.duration, prompt or f"template: {name}", seed, sound=task_sound(fields))
     return Order("template2video", fields, pricing.TEMPLATE_CREDITS[rule.tier], callback_url, plan=output)
 
 
