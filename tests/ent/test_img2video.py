@@ -4,7 +4,7 @@ tables of vendor-docs/more/models-2026.txt, "M26" below; prices from vendor-docs
 import pytest
 
 from tests.conftest import assert_error
-from tests.ent.support import URL_IMAGE, check_model_row, create, created
+from tests.ent.support import URL_IMAGE, check_model_row, create, created, finish, output_media
 from tests.support.media import png
 
 pytestmark = pytest.mark.usefixtures("plenty_of_credits")
@@ -167,3 +167,11 @@ async def test_off_peak_is_the_q3_tables_off_peak_rate(client):
     # P line 21 "viduq3-pro-fast ... 1080P 25/13": 13 per second off-peak (with audio, q3's off-peak rule)
     task = await created(client, KIND, body("viduq3-pro-fast", duration=5, resolution="1080p", off_peak=True))
     assert task["credits"] == 65
+
+
+async def test_viduq3_pro_fast_renders_at_its_resolution_and_duration(client):
+    # M26 §2 "viduq3-pro-fast ... 1–16 s, 720p/1080p": a 1080p 16:9 frame is 1920x1080 (outputs' sizes)
+    task = await created(client, KIND, body("viduq3-pro-fast", images=[png(320, 180)], duration=2,
+                                            resolution="1080p"))
+    media = await output_media(client, await finish(client, task["task_id"], 600))
+    assert media["size"] == (1920, 1080) and abs(media["duration"] - 2) < 0.2

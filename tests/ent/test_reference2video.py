@@ -7,7 +7,7 @@ import av
 import pytest
 
 from tests.conftest import AUTH, KEY, advance, assert_error
-from tests.ent.support import URL_IMAGE, create, created, state_of
+from tests.ent.support import URL_IMAGE, create, created, finish, output_media, state_of
 from tests.support.media import encoded_audio, mp4, png, wav
 from viduemu.ent.models import Subject
 
@@ -375,6 +375,20 @@ async def test_sounds_are_mp3(client):
     await refused(client, body("viduq3", sounds=["https://example.com/a.wav"]), "FieldInvalid", "sounds.0")
     await refused(client, body("viduq3", sounds=[wav(2.0)]), "FieldInvalid", "sounds.0")
     await refused(client, body("viduq3", sounds=["data:audio/mpeg;base64,AAAA"]), "FieldInvalid", "sounds.0")
+
+
+async def test_sounds_in_the_subjects_form_of_q3(client):
+    # M26 §4 documents sounds on the non-subject call only; the subjects page is not captured: accepted on q3
+    # there too (docs/decisions.md), refused where the model takes none
+    assert (await created(client, KIND, subjects_body("viduq3", sounds=[mp3()])))["sounds"] == [mp3()]
+    await refused(client, subjects_body("viduq2", sounds=[mp3()]), "FieldUnwanted", "sounds")
+
+
+async def test_the_output_follows_auto_and_the_first_image(client):
+    # "auto：根据输入图或视频自动推荐" -> 9:16 for a portrait image, rendered at 720p as 720x1280 (outputs' sizes)
+    task = await created(client, KIND, body("viduq2", images=[png(180, 320)], aspect_ratio="auto", duration=1))
+    media = await output_media(client, await finish(client, task["task_id"], 600))
+    assert media["size"] == (720, 1280)
 
 
 async def test_a_sound_is_under_20_mb_decoded():
