@@ -4,7 +4,8 @@ One ``ModelRule`` row per model and endpoint (and per form of reference2video). 
 ``checks.py`` read these rows; nothing model-specific lives anywhere else. Each row's source is
 recorded in docs/decisions.md ("Tasks (/ent/v2) - generation rules").
 Sources: VD = vendor-docs/vidu-reference2video.txt (the spec), SUN = the CN doc copy (wire notes
-§1.3), MCP = shengshu-ai/vidu-mcp (a real client that must keep working).
+§1.3), MCP = shengshu-ai/vidu-mcp (a real client that must keep working), M26 = vendor-docs/more/models-2026.txt
+(the q3-era tables; where they differ from the others a row accepts what either lists).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class ModelRule:
     default_resolution: str
     # durations whose resolutions differ from the row's: duration -> (resolutions, default)
     by_duration: dict[int, tuple[tuple[str, ...], str]] = field(default_factory=dict)
-    aspect_ratios: tuple[str, ...] | None = BASIC_RATIOS   # ANY_RATIO = any W:H
+    aspect_ratios: tuple[str, ...] | None = BASIC_RATIOS   # ANY_RATIO = any W:H, or auto
     images: tuple[int, int] | None = (1, 7)                # (min, max) count; None = images unwanted
     images_with_videos: tuple[int, int] | None = None      # counts when videos are given; None = videos unwanted
     audio_default: bool = False
@@ -97,9 +98,9 @@ REFERENCE_SUBJECTS: dict[str, ModelRule] = {
     "viduq3-turbo": _Q3_REF,
     "viduq3": _Q3_REF,
     "viduq3-pro": _Q3_REF,
-    "viduq2-pro": replace(REFERENCE_IMAGES["viduq2-pro"], subject_images=4, video_subjects=2,
-                          inline_video_subjects=1),
-    "viduq2": REFERENCE_IMAGES["viduq2"],
+    "viduq2-pro": replace(REFERENCE_IMAGES["viduq2-pro"], aspect_ratios=ANY_RATIO, subject_images=4,
+                          video_subjects=2, inline_video_subjects=1),
+    "viduq2": replace(REFERENCE_IMAGES["viduq2"], aspect_ratios=ANY_RATIO),
     "viduq1": REFERENCE_IMAGES["viduq1"],
     "vidu2.0": REFERENCE_IMAGES["vidu2.0"],
 }
