@@ -1,4 +1,5 @@
-"""POST /ent/v2/reference2video: one test per documented rule (vendor-docs/vidu-reference2video.txt)."""
+"""POST /ent/v2/reference2video: one test per documented rule (vendor-docs/vidu-reference2video.txt, and the q3-era
+table of vendor-docs/more/models-2026.txt §4, "M26"; prices from vendor-docs/more/pricing.txt, "P")."""
 
 import io
 
@@ -6,8 +7,8 @@ import av
 import pytest
 
 from tests.conftest import AUTH, KEY, advance, assert_error
-from tests.ent.support import URL_IMAGE, create, created, state_of
-from tests.support.media import mp4, png
+from tests.ent.support import URL_IMAGE, create, created, finish, output_media, state_of
+from tests.support.media import encoded_audio, mp4, png, wav
 from viduemu.ent.models import Subject
 
 pytestmark = pytest.mark.usefixtures("plenty_of_credits")
@@ -104,13 +105,28 @@ async def test_aspect_ratios_16_9_9_16_1_1_for_every_model_default_16_9(client, 
         assert (await created(client, KIND, body(model, aspect_ratio=ratio)))["aspect_ratio"] == ratio
 
 
-async def test_aspect_ratios_3_4_and_4_3_only_on_q2(client):
-    for model in ("viduq2", "viduq2-pro"):
-        for ratio in ("3:4", "4:3"):
+async def test_aspect_ratios_any_on_q2_and_q3_listed_elsewhere(client):
+    # M26 §4 "q2、q3模型支持任意比例或 auto 默认 16:9，可选值如下：1:1、9:16、16:9、3:4、4:3" (VD's older list was
+    # 16:9/9:16/1:1, 3:4/4:3 on q2: the union is any ratio)
+    for model in ("viduq3-mix", "viduq3", "viduq2", "viduq2-pro"):
+        for ratio in ("3:4", "4:3", "21:9", "1:4", "4:1"):
             assert (await created(client, KIND, body(model, aspect_ratio=ratio)))["aspect_ratio"] == ratio
-    for model in ("viduq3", "viduq1", "vidu2.0"):
+        await refused(client, body(model, aspect_ratio="5:1"), "FieldInvalid", "aspect_ratio")
+        await refused(client, body(model, aspect_ratio="1:5"), "FieldInvalid", "aspect_ratio")
+    for model in ("viduq1", "vidu2.0"):
         await refused(client, body(model, aspect_ratio="4:3"), "FieldInvalid", "aspect_ratio")
-    await refused(client, body("viduq2", aspect_ratio="21:9"), "FieldInvalid", "aspect_ratio")
+
+
+async def test_aspect_ratio_auto_follows_the_first_image_on_q2_and_q3(client):
+    # M26 §4 "auto：根据输入图或视频自动推荐": the listed ratio (1:1、9:16、16:9、3:4、4:3) nearest the first image
+    for model in ("viduq3", "viduq2"):
+        for size, ratio in (((180, 320), "9:16"), ((300, 400), "3:4"), ((400, 300), "4:3"), ((256, 256), "1:1")):
+            task = await created(client, KIND, body(model, images=[png(*size)], aspect_ratio="auto"))
+            assert task["aspect_ratio"] == ratio, (model, size)
+    # an image not read offline: the default ratio
+    assert (await created(client, KIND, body(images=[URL_IMAGE], aspect_ratio="auto")))["aspect_ratio"] == "16:9"
+    for model in ("viduq1", "vidu2.0"):
+        await refused(client, body(model, aspect_ratio="auto"), "FieldInvalid", "aspect_ratio")
 
 
 async def test_images_one_to_seven(client):
@@ -165,8 +181,10 @@ async def test_video_formats_mp4_avi_mov(client):
     await refused(client, body("viduq2-pro", videos=["data:video/mp4;base64,AAAA"]), "FieldInvalid", "videos.0")
 
 
-async def test_audio_defaults_true_on_viduq3_and_viduq3_turbo_only(client):
-    for model, audio in (("viduq3", True), ("viduq3-turbo", True), ("viduq3-mix", False), ("viduq2", False),
+async def test_audio_defaults_true_on_every_q3_model(client):
+    # M26 §4 "audio 是否使用音视频直出能力，默认为true ... 注：非主体调用时，仅q3模型支持该参数" (VD said false on
+    # viduq3-mix: the newer page wins for a default)
+    for model, audio in (("viduq3", True), ("viduq3-turbo", True), ("viduq3-mix", True), ("viduq2", False),
                          ("viduq1", False), ("vidu2.0", False)):
         assert (await created(client, KIND, body(model)))["audio"] is audio, model
     assert (await created(client, KIND, body("viduq3", audio=False)))["audio"] is False
@@ -235,6 +253,16 @@ async def test_off_peak_on_q2_q1_20_only_without_audio(client, model):
     await refused(client, body(model, off_peak=True, audio=True), "FieldInvalid", "off_peak")
 
 
+async def test_off_peak_is_refused_on_viduq3_mix(client, emu):
+    # P line 22 "viduq3-mix (reference2video only, 1–16s): 720P 24 ($0.12, 不支持 Off-Peak)"
+    await client.get("/ent/v2/credits", headers=AUTH)
+    before = await state_of(client, emu)
+    for audio in (True, False):
+        await refused(client, body("viduq3-mix", off_peak=True, audio=audio), "FieldInvalid", "off_peak")
+    assert await state_of(client, emu) == before
+    assert (await created(client, KIND, body("viduq3-mix", off_peak=False)))["off_peak"] is False
+
+
 async def test_off_peak_costs_less(client):
     normal = (await created(client, KIND, body(duration=5)))["credits"]
     assert (await created(client, KIND, body(duration=5, off_peak=True)))["credits"] < normal
@@ -263,13 +291,126 @@ async def test_credits_are_charged_on_create(client):
     await client.get("/ent/v2/credits", headers=AUTH)
     before = (await client.get(f"/_emulator/accounts/{KEY}")).json()["credits"]
     task = await created(client, KIND, body("viduq2", duration=5, resolution="720p"))
-    # docs/decisions.md line 383 "| viduq2 | 540p 8+2/s, 720p 10+4/s, ..." (one table for every endpoint):
-    # 10 + 4 x 5 (vendor-docs/more/pricing.txt line 35 differs: "viduq2 ... reference2video: 起步 15/25/75,
-    # 每秒 +5/+5/+10", i.e. 45)
-    assert task["credits"] == 30
+    # P line 35 "viduq2 ... reference2video: 起步 15/25/75, 每秒 +5/+5/+10": 25 + 4 x 5
+    assert task["credits"] == 45
     account = (await client.get(f"/_emulator/accounts/{KEY}")).json()
     assert account["credits"] == before - task["credits"]
     assert account["ledger"][-1]["delta"] == -task["credits"] and account["ledger"][-1]["ref"] == task["task_id"]
+
+
+# (model, duration, resolution, credits), each figure from a written source (reference2video's own rows):
+CREDITS = [
+    # P line 22 "viduq3-mix (reference2video only, 1–16s): 720P 24 ...; 1080P 29" (per second)
+    ("viduq3-mix", 1, "720p", 24), ("viduq3-mix", 16, "1080p", 464),
+    # P line 23 "viduq3 (reference2video standard, 3–16s): 540P 7/4; 720P 12/6; 1080P 15/7"
+    ("viduq3", 3, "540p", 21), ("viduq3", 5, "720p", 60), ("viduq3", 16, "1080p", 240),
+    # P line 18 "viduq3-pro   reference2video: 540P 7/4; 720P 12/6; 1080P 15/7"
+    ("viduq3-pro", 5, "1080p", 75),
+    # P line 20 "viduq3-turbo reference2video: 540P 4/2; 720P 10/5; 1080P 13/7"
+    ("viduq3-turbo", 5, "540p", 20), ("viduq3-turbo", 5, "720p", 50),
+    # P line 32 "viduq2-pro reference2video: 起步 20/30/85, 每秒 +5/+5/+10"
+    ("viduq2-pro", 1, "540p", 20), ("viduq2-pro", 10, "1080p", 175),
+    # ... duration 0 ("automatic") priced as 5 s (docs/decisions.md): 30 + 4 x 5
+    ("viduq2-pro", 0, "720p", 50),
+    # P line 35 "viduq2 ... reference2video: 起步 15/25/75, 每秒 +5/+5/+10"
+    ("viduq2", 1, "540p", 15), ("viduq2", 10, "1080p", 165),
+    # P line 43 "vidu2.0: ... reference2video 4s 360P 80/40, 720P 80/40"
+    ("vidu2.0", 4, "360p", 80), ("vidu2.0", 4, "720p", 80),
+    # P line 42 "Q1 ... 5s / 1080P / 80 credits"
+    ("viduq1", 5, "1080p", 80),
+]
+
+
+@pytest.mark.parametrize("model,duration,resolution,credits", CREDITS,
+                         ids=[f"{c[0]}-{c[1]}s-{c[2]}" for c in CREDITS])
+async def test_credits_follow_reference2video_s_own_rates(client, model, duration, resolution, credits):
+    extra = {"audio": True} if model.startswith("viduq3") else {}
+    task = await created(client, KIND, body(model, duration=duration, resolution=resolution, **extra))
+    assert task["credits"] == credits
+
+
+async def test_off_peak_prices_of_reference2video(client):
+    # P line 23 "viduq3 ... 720P 12/6": 6 per second off-peak
+    assert (await created(client, KIND, body("viduq3", duration=5, resolution="720p", off_peak=True)))[
+        "credits"] == 30
+    # P line 43 "vidu2.0 ... reference2video 4s 360P 80/40"
+    assert (await created(client, KIND, body("vidu2.0", off_peak=True)))["credits"] == 40
+
+
+async def test_audio_on_q2_costs_15_more_credits(client):
+    # P line 12 "img2video / reference2video 启用 audio=true 时额外 +15 credits": viduq2 720p 5 s = 45 (P line 35)
+    assert (await created(client, KIND, body("viduq2", duration=5, audio=True)))["credits"] == 60
+
+
+# -- reference sounds (M26 §4 "sounds 音频参考支持上传1～7个音频 ... 最多支持上传 7个音频，每个音频时长最多20s
+# 注2：音频支持 mp3格式 ... base64 decode之后的字节长度需要小于20M") ----------------------------------------------
+def mp3(seconds=2.0):
+    return encoded_audio("mp3", seconds)
+
+
+async def test_sounds_one_to_seven(client, emu):
+    task = await created(client, KIND, body("viduq3", sounds=[mp3()]))
+    assert task["sounds"] == [mp3()]
+    assert len((await created(client, KIND, body("viduq3", sounds=[mp3()] * 7)))["sounds"]) == 7
+    before = await state_of(client, emu)
+    await refused(client, body("viduq3", sounds=[mp3()] * 8), "FieldItemCountOutOfRange", "sounds")
+    await refused(client, body("viduq3", sounds=[]), "FieldItemCountOutOfRange", "sounds")
+    assert await state_of(client, emu) == before
+
+
+@pytest.mark.parametrize("model", ["viduq3-mix", "viduq3", "viduq3-turbo", "viduq3-pro"])
+async def test_sounds_on_q3_models(client, model):
+    assert (await created(client, KIND, body(model, sounds=["https://example.com/voice.mp3"])))["sounds"]
+
+
+@pytest.mark.parametrize("model", ["viduq2-pro", "viduq2", "viduq1", "vidu2.0"])
+async def test_sounds_only_on_q3_models(client, emu, model):
+    before = await state_of(client, emu)
+    await refused(client, body(model, sounds=[mp3()]), "FieldUnwanted", "sounds")
+    assert await state_of(client, emu) == before
+
+
+async def test_each_sound_at_most_20_seconds(client, emu):
+    await created(client, KIND, body("viduq3", sounds=[mp3(1.0), mp3(20.0)]))
+    before = await state_of(client, emu)
+    await refused(client, body("viduq3", sounds=[mp3(1.0), mp3(21.0)]), "FieldInvalid", "sounds.1")
+    assert await state_of(client, emu) == before
+
+
+async def test_sounds_are_mp3(client):
+    await created(client, KIND, body("viduq3", sounds=["https://example.com/a.mp3"]))
+    await refused(client, body("viduq3", sounds=["https://example.com/a.wav"]), "FieldInvalid", "sounds.0")
+    await refused(client, body("viduq3", sounds=[wav(2.0)]), "FieldInvalid", "sounds.0")
+    await refused(client, body("viduq3", sounds=["data:audio/mpeg;base64,AAAA"]), "FieldInvalid", "sounds.0")
+
+
+async def test_sounds_in_the_subjects_form_of_q3(client):
+    # M26 §4 documents sounds on the non-subject call only; the subjects page is not captured: accepted on q3
+    # there too (docs/decisions.md), refused where the model takes none
+    assert (await created(client, KIND, subjects_body("viduq3", sounds=[mp3()])))["sounds"] == [mp3()]
+    await refused(client, subjects_body("viduq2", sounds=[mp3()]), "FieldUnwanted", "sounds")
+
+
+async def test_the_output_follows_auto_and_the_first_image(client):
+    # "auto：根据输入图或视频自动推荐" -> 9:16 for a portrait image, rendered at 720p as 720x1280 (outputs' sizes)
+    task = await created(client, KIND, body("viduq2", images=[png(180, 320)], aspect_ratio="auto", duration=1))
+    media = await output_media(client, await finish(client, task["task_id"], 600))
+    assert media["size"] == (720, 1280)
+
+
+async def test_a_sound_is_under_20_mb_decoded():
+    # "base64 decode之后的字节长度需要小于20M": a request body is at most 20 MB (config.max_body_bytes), so the
+    # limit is checked on the function the endpoint uses
+    import base64
+    from types import SimpleNamespace
+
+    from viduemu.core.errors import ViduError
+    from viduemu.ent import checks
+
+    exactly = "data:audio/mpeg;base64," + base64.b64encode(bytes(20 * 1024 * 1024)).decode()
+    with pytest.raises(ViduError) as refusal:
+        await checks._check_sounds(SimpleNamespace(fetcher=None), [exactly])   # type: ignore[arg-type]
+    assert (refusal.value.reason, refusal.value.fields) == ("PageSizeOutOfRange", "sounds.0")
 
 
 # -- the subjects form ----------------------------------------------------------------

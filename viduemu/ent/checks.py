@@ -52,12 +52,7 @@ async def accept(ent: EntArea, api_key: str, kind: str, body: dict) -> Order:
         _check_aspect_ratio(rule, aspect_ratio)
     audio = body.get("audio", rule.audio_default)
     audio_type = rules.AUDIO_TYPES[body.get("audio_type", rules.DEFAULT_AUDIO_TYPE)] if audio else ""
-    if body.get("bgm") and not rule.bgm:
-        raise unwanted("bgm", f"{body['model']} does not support bgm")
-    off_peak = bool(body.get("off_peak", False))
-    if off_peak and audio != rule.off_peak_audio:
-        needed = "true" if rule.off_peak_audio else "false"
-        raise invalid("off_peak", f"{body['model']} supports off_peak only with audio={needed}")
+    off_peak = _check_switches(rule, body, audio)
     callback_url = callback_of(body)
 
     fields: dict = {"model": body["model"], "prompt": body.get("prompt", "")}
@@ -69,14 +64,16 @@ async def accept(ent: EntArea, api_key: str, kind: str, body: dict) -> Order:
         first_image = None
     else:
         first_image = await _check_images_and_videos(ent, endpoint, rule, body, fields)
-        if not endpoint.ratio_from_image:
-            first_image = None
+    if "sounds" in body:
+        await _check_sounds(ent, body["sounds"])
+        fields["sounds"] = body["sounds"]
+    aspect_ratio = _resolved_ratio(endpoint, rule, aspect_ratio, first_image)
     for name, default in endpoint.extra_echo.items():
         fields[name] = body.get(name, default)
     fields.update({
         "duration": duration,
         "seed": seed_of(ent, body),
-        "aspect_ratio": aspect_ratio or _default_aspect_ratio(rule, first_image),
+        "aspect_ratio": aspect_ratio,
         "resolution": resolution,
         "bgm": bool(body.get("bgm", False)),
         "audio": audio,
@@ -85,7 +82,7 @@ async def accept(ent: EntArea, api_key: str, kind: str, body: dict) -> Order:
         "payload": body.get("payload", ""),
     })
     facts = {"is_rec": bool(body.get("is_rec", False)), "audio_default": rule.audio_default}
-    return Order(endpoint.task_type, fields, pricing.price(fields, off_peak, facts), callback_url, off_peak)
+    return Order(endpoint.task_type, fields, pricing.price(kind, fields, off_peak, facts), callback_url, off_peak)
 
 
 # -- table checks ---------------------------------------------------------------
@@ -110,10 +107,27 @@ def _check_prompt(rule: ModelRule, body: dict) -> None:
         raise invalid("prompt", f"{body['model']} takes at most {rule.max_prompt} characters")
 
 
+def _check_switches(rule: ModelRule, body: dict, audio: bool) -> bool:
+    """bgm, off_peak (answered) and sounds against the model's row."""
+    if body.get("bgm") and not rule.bgm:
+        raise unwanted("bgm", f"{body['model']} does not support bgm")
+    off_peak = bool(body.get("off_peak", False))
+    if off_peak and not rule.off_peak:
+        raise invalid("off_peak", f"{body['model']} does not support off_peak")
+    if off_peak and audio != rule.off_peak_audio:
+        needed = "true" if rule.off_peak_audio else "false"
+        raise invalid("off_peak", f"{body['model']} supports off_peak only with audio={needed}")
+    if "sounds" in body and not rule.sounds:
+        raise unwanted("sounds", f"{body['model']} takes no reference sounds (q3 models only)")
+    return off_peak
+
+
 def _check_aspect_ratio(rule: ModelRule, value: str) -> None:
     if rule.aspect_ratios is not None:
         if value not in rule.aspect_ratios:
             raise invalid("aspect_ratio", f"supported: {', '.join(rule.aspect_ratios)}")
+        return
+    if value == rules.AUTO_RATIO:
         return
     width, _, height = value.partition(":")
     w, h = int(width), int(height)    # the contract's pattern guarantees two positive integers
@@ -152,9 +166,19 @@ def spell(values: tuple[int, ...]) -> str:
     return ", ".join(str(v) for v in values) + " s"
 
 
-def _default_aspect_ratio(rule: ModelRule, first_image) -> str:
-    """16:9, or for a decoded first image the nearest ratio the model offers (the output follows it)."""
-    if first_image is None or rule.aspect_ratios is None:
+def _resolved_ratio(endpoint: Endpoint, rule: ModelRule, given: str | None, first_image) -> str:
+    """The ratio the output will have: as given; for ``auto`` the listed ratio nearest the first image;
+    when absent the default (on image-driven endpoints the model's ratio nearest the first frame)."""
+    if given == rules.AUTO_RATIO:
+        return _nearest_ratio(rules.AUTO_RATIOS, first_image)
+    if given is None:
+        return _nearest_ratio(rule.aspect_ratios, first_image if endpoint.ratio_from_image else None)
+    return given
+
+
+def _nearest_ratio(ratios: tuple[str, ...] | None, first_image) -> str:
+    """16:9, or for a decoded first image the one of ``ratios`` nearest its own (the output follows it)."""
+    if first_image is None or ratios is None:
         return rules.DEFAULT_ASPECT_RATIO
     width, height = first_image
 
@@ -162,7 +186,7 @@ def _default_aspect_ratio(rule: ModelRule, first_image) -> str:
         w, _, h = ratio.partition(":")
         return abs(int(w) / int(h) - width / height)
 
-    return min(rule.aspect_ratios, key=distance)
+    return min(ratios, key=distance)
 
 
 # -- media checks -----------------------------------------------------------------
@@ -225,6 +249,16 @@ async def _check_videos(ent: EntArea, videos: list, image_count: int) -> None:
     if total + image_count > rules.REFERENCE_BUDGET_SECONDS + rules.DURATION_TOLERANCE:
         raise invalid("videos", f"reference videos ({total:.1f} s) and images (1 s each) share "
                       f"{rules.REFERENCE_BUDGET_SECONDS:.0f} s")
+
+
+async def _check_sounds(ent: EntArea, sounds: list) -> None:
+    """Reference sounds: mp3, each at most ``SOUND_SECONDS`` long and ``SOUND_LIMIT`` decoded."""
+    for index, value in enumerate(sounds):
+        field = f"sounds.{index}"
+        _asset, seconds = await check_media(value, field, "audio", rules.SOUND_FORMATS, max_decoded=rules.SOUND_LIMIT,
+                                            fetcher=ent.fetcher)
+        if seconds is not None and seconds > rules.SOUND_SECONDS + rules.DURATION_TOLERANCE:
+            raise invalid(field, f"the sound is {seconds:.1f} s long; at most {rules.SOUND_SECONDS:g} s")
 
 
 async def _check_subjects(ent: EntArea, api_key: str, endpoint: Endpoint, rule: ModelRule, subjects: list) -> None:

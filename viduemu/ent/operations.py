@@ -32,7 +32,7 @@ def _generation(kind: str) -> Operation:
     async def accept(ent: EntArea, api_key: str, body: dict) -> checks.Order:
         return await checks.accept(ent, api_key, kind, body)
 
-    return Operation(rules.ENDPOINTS[kind].task_type, accept, ("images", "videos", "subjects"))
+    return Operation(rules.ENDPOINTS[kind].task_type, accept, ("images", "videos", "subjects", "sounds"))
 
 
 # path under /ent/v2/ -> operation

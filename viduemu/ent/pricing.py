@@ -1,64 +1,113 @@
-"""Credits of a generation task: a table per model x resolution (x duration), plus extras.
+"""Credits of a generation task: a table per endpoint x model x resolution (x duration), plus extras.
 
-Vidu's pricing page is not among our sources; the figures come from reseller tables that quote
-Vidu credits (1 credit = 0.005 USD, the rate ComfyUI's Vidu node shows) and are otherwise
-assumptions. docs/decisions.md ("Tasks (/ent/v2) - pricing") lists each row's source.
-The same table prices every endpoint (reference2video, img2video, text2video, start-end2video).
+Vidu's pricing page itself is not among our sources; the figures are vendor-docs/more/pricing.txt's
+(P below), two third-party transcriptions of the official page ([EN-SUM], [CN-GO]) that agree
+(1 credit = 0.005 USD). docs/decisions.md ("Generation endpoints: pricing") lists each row's source.
 A one-click MV is priced per second of its audio (``mv_rate``).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
-# model -> resolution -> (base credits, credits per second of output)
-RATES: dict[str, dict[str, tuple[int, int]]] = {
-    "viduq3-pro":      {"540p": (0, 14), "720p": (0, 30), "1080p": (0, 32), "2K": (0, 40)},
-    "viduq3":          {"540p": (0, 14), "720p": (0, 30), "1080p": (0, 32)},
-    "viduq3-mix":      {"720p": (0, 30), "1080p": (0, 32)},
-    "viduq3-turbo":    {"540p": (0, 8), "720p": (0, 16), "1080p": (0, 20), "2K": (0, 24)},
-    "viduq2-pro":      {"540p": (0, 15), "720p": (0, 20), "1080p": (0, 40)},
-    "viduq2-turbo":    {"540p": (0, 8), "720p": (0, 10), "1080p": (0, 20)},
-    "viduq2-pro-fast": {"720p": (0, 8), "1080p": (0, 16)},
-    "viduq2":          {"540p": (8, 2), "720p": (10, 4), "1080p": (20, 8)},
-    "viduq1":          {"1080p": (0, 16)},
-    "viduq1-classic":  {"1080p": (0, 16)},
+
+@dataclass(frozen=True)
+class Rate:
+    """A price by the second: ``steps`` are the credits of a 1 s, 2 s, ... video as the table writes them
+    (P's Q2 "起步价" is the first), then ``per_second`` more for each further second. ``off_peak_per_second``:
+    the Q3 tables' own off-peak rate (their videos cost that per second); None: half the regular price."""
+
+    steps: tuple[int, ...]
+    per_second: int
+    off_peak_per_second: int | None = None
+
+    def credits(self, seconds: int, off_peak: bool) -> int:
+        if off_peak and self.off_peak_per_second is not None:
+            return self.off_peak_per_second * seconds
+        first = self.steps[min(seconds, len(self.steps)) - 1]
+        regular = first + self.per_second * max(0, seconds - len(self.steps))
+        return math.ceil(regular * OFF_PEAK_FACTOR) if off_peak else regular
+
+
+def q3(regular: int, off_peak: int) -> Rate:
+    """P's Q3 rows: "credits per second; regular / off-peak"."""
+    return Rate((regular,), regular, off_peak)
+
+
+def q2(first: int, per_second: int, *then: int) -> Rate:
+    """P's Q2 rows: "起步 <first>" (then the listed 2nd-second price, if any), "+<per_second>/s"."""
+    return Rate((first, *then), per_second)
+
+
+OFF_PEAK_FACTOR = 0.5   # P line 11: "Off-Peak 通常为常规价 50%", rounded up ("价格四舍五入向上取整", line 9)
+
+# P line 17 / 19: viduq3-pro, viduq3-turbo "text2video / img2video / start-end2video (1–16s)"; 2K (WN §1.3's
+# img2video resolution) has no price anywhere: priced as 1080p (docs/decisions.md)
+_Q3_PRO = {"540p": q3(9, 5), "720p": q3(20, 10), "1080p": q3(24, 12), "2K": q3(24, 12)}
+_Q3_TURBO = {"540p": q3(7, 4), "720p": q3(11, 6), "1080p": q3(13, 7), "2K": q3(13, 7)}   # CN-GO: 720p 12
+# P line 29, 31, 34: "img2video / start-end2video"
+_Q2_TURBO = {"540p": q2(6, 2), "720p": q2(8, 10, 10), "1080p": q2(35, 10)}
+_Q2_PRO = {"540p": q2(8, 5, 10), "720p": q2(15, 10), "1080p": q2(55, 15)}
+_Q2_PRO_FAST = {"720p": q2(8, 2), "1080p": q2(16, 4)}
+_Q2_T2V = {"540p": q2(10, 2), "720p": q2(15, 5), "1080p": q2(20, 10)}   # P line 35 "viduq2 text2video"
+_IMAGE_DRIVEN = {   # img2video and start-end2video share one table (P: "img2video / start-end2video")
+    "viduq3-pro": _Q3_PRO, "viduq3-turbo": _Q3_TURBO,
+    "viduq2-pro-fast": _Q2_PRO_FAST, "viduq2-pro": _Q2_PRO, "viduq2-turbo": _Q2_TURBO,
+    "viduq2": _Q2_T2V,   # plain viduq2 (M26 §2/§3 CN-SWAG) has no img2video price: its text2video one
 }
-# fixed-duration models: (model, duration, resolution) -> credits
-FIXED: dict[tuple[str, int, str], int] = {
-    ("vidu2.0", 4, "360p"): 20, ("vidu2.0", 4, "720p"): 40, ("vidu2.0", 4, "1080p"): 100,
-    ("vidu2.0", 8, "720p"): 100,
-    ("vidu1.5", 4, "360p"): 40, ("vidu1.5", 4, "720p"): 100, ("vidu1.5", 4, "1080p"): 200,
-    ("vidu1.5", 8, "720p"): 200,
+RATES: dict[str, dict[str, dict[str, Rate]]] = {
+    "text2video": {"viduq3-pro": _Q3_PRO, "viduq3-turbo": _Q3_TURBO, "viduq2": _Q2_T2V},
+    "img2video": {
+        **_IMAGE_DRIVEN,
+        # P line 21 "viduq3-pro-fast (img2video only, 1–16s): 720P 20/10; 1080P 25/13" (CN-GO: 12, 15)
+        "viduq3-pro-fast": {"720p": q3(20, 10), "1080p": q3(25, 13)},
+    },
+    "start-end2video": _IMAGE_DRIVEN,
+    "reference2video": {
+        "viduq3-pro": {"540p": q3(7, 4), "720p": q3(12, 6), "1080p": q3(15, 7)},       # P line 18
+        "viduq3-turbo": {"540p": q3(4, 2), "720p": q3(10, 5), "1080p": q3(13, 7)},     # P line 20
+        "viduq3-mix": {"720p": Rate((24,), 24), "1080p": Rate((29,), 29)},   # P line 22 ("不支持 Off-Peak": refused)
+        "viduq3": {"540p": q3(7, 4), "720p": q3(12, 6), "1080p": q3(15, 7)},           # P line 23
+        "viduq2-pro": {"540p": q2(20, 5), "720p": q2(30, 5), "1080p": q2(85, 10)},     # P line 32
+        "viduq2": {"540p": q2(15, 5), "720p": q2(25, 5), "1080p": q2(75, 10)},         # P line 35
+    },
+}
+# Fixed-duration models: kind -> (model, duration, resolution) -> credits (off-peak: half, as P lists them)
+_Q1 = {("viduq1", 5, "1080p"): 80, ("viduq1-classic", 5, "1080p"): 80}   # P line 42 "5s / 1080P / 80 credits"
+_V20 = {("vidu2.0", 4, "360p"): 20, ("vidu2.0", 4, "720p"): 40, ("vidu2.0", 4, "1080p"): 100,
+        ("vidu2.0", 8, "720p"): 100}                                     # P line 43 "vidu2.0: img2video ..."
+_V15 = {("vidu1.5", 4, "360p"): 40, ("vidu1.5", 4, "720p"): 100, ("vidu1.5", 4, "1080p"): 200,
+        ("vidu1.5", 8, "720p"): 200}                                     # P line 44 (302.ai older table)
+FIXED: dict[str, dict[tuple[str, int, str], int]] = {
+    "text2video": {**_Q1, **_V15},
+    "img2video": {**_Q1, **_V20, **_V15},
+    "start-end2video": {**_Q1, **_V20, **_V15},                          # P: "start-end2video same as img2video"
+    "reference2video": {**_Q1, ("vidu2.0", 4, "360p"): 80, ("vidu2.0", 4, "720p"): 80, **_V15},   # P line 43
 }
 AUTO_DURATION_PRICED_AS = 5     # viduq2-pro duration 0 ("automatic") is priced as 5 s
-AUDIO_FACTOR = 1.5              # audio on a model whose audio is off by default
-BGM_CREDITS = 5                 # bgm=true where it takes effect
-BGM_NO_EFFECT = {"viduq2": (9, 10)}   # VD: "BGM does not take effect when the duration of the q2 model is 9 or 10"
-IS_REC_CREDITS = 10             # SUN: "启用推荐提示词后，每个任务多消耗10积分"
-OFF_PEAK_FACTOR = 0.5           # off-peak costs half (302.ai q3 table), rounded up
+# P line 12: "img2video / reference2video 启用 audio=true 时额外 +15 credits" (Q2 generation: the models whose
+# audio is off by default; a q3 price includes its audio)
+AUDIO_CREDITS = {"img2video": 15, "reference2video": 15}
+IS_REC_CREDITS = 10             # P line 12: "is_rec=true 每个任务多消耗10积分" (official create pages)
 
 
-def base_credits(model: str, duration: int, resolution: str) -> int:
-    fixed = FIXED.get((model, duration, resolution))
+def base_credits(kind: str, model: str, duration: int, resolution: str, off_peak: bool = False) -> int:
+    """The video's price on ``kind``'s table (off-peak: the table's off-peak figure)."""
+    fixed = FIXED[kind].get((model, duration, resolution))
     if fixed is not None:
-        return fixed
-    base, per_second = RATES[model][resolution]
-    return base + per_second * (duration or AUTO_DURATION_PRICED_AS)
+        return math.ceil(fixed * OFF_PEAK_FACTOR) if off_peak else fixed
+    return RATES[kind][model][resolution].credits(duration or AUTO_DURATION_PRICED_AS, off_peak)
 
 
-def price(fields: dict, off_peak: bool, facts: dict) -> int:
-    model, duration = fields["model"], fields["duration"]
-    credits = float(base_credits(model, duration, fields["resolution"]))
+def price(kind: str, fields: dict, off_peak: bool, facts: dict) -> int:
+    """The video's price, then the surcharges at their full price (off-peak discounts the video only)."""
+    credits = base_credits(kind, fields["model"], fields["duration"], fields["resolution"], off_peak)
     if fields["audio"] and not facts.get("audio_default"):
-        credits *= AUDIO_FACTOR
-    if fields["bgm"] and duration not in BGM_NO_EFFECT.get(model, ()):
-        credits += BGM_CREDITS
+        credits += AUDIO_CREDITS.get(kind, 0)
     if facts.get("is_rec"):
         credits += IS_REC_CREDITS
-    if off_peak:
-        credits *= OFF_PEAK_FACTOR
-    return math.ceil(credits)
+    return credits
 
 
 # One-click MV: credits per second of audio (rounded up), by resolution; lip_sync adds 4 per second

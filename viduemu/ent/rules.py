@@ -4,7 +4,8 @@ One ``ModelRule`` row per model and endpoint (and per form of reference2video). 
 ``checks.py`` read these rows; nothing model-specific lives anywhere else. Each row's source is
 recorded in docs/decisions.md ("Tasks (/ent/v2) - generation rules").
 Sources: VD = vendor-docs/vidu-reference2video.txt (the spec), SUN = the CN doc copy (wire notes
-§1.3), MCP = shengshu-ai/vidu-mcp (a real client that must keep working).
+§1.3), MCP = shengshu-ai/vidu-mcp (a real client that must keep working), M26 = vendor-docs/more/models-2026.txt
+(the q3-era tables; where they differ from the others a row accepts what either lists).
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from viduemu.vidu.inputs import MB
 
 BASIC_RATIOS = ("16:9", "9:16", "1:1")
 Q2_RATIOS = BASIC_RATIOS + ("3:4", "4:3")
-ANY_RATIO = None          # any "W:H" within 1:4..4:1 (VD subjects form: "q2, q3 support any aspect ratio")
+ANY_RATIO = None          # any "W:H" within 1:4..4:1, or "auto" (VD subjects form, M26 §4 images form)
 MAX_ANY_RATIO = 4.0
+AUTO_RATIO = "auto"       # M26 §4 "auto：根据输入图或视频自动推荐": the listed ratio nearest the first image
+AUTO_RATIOS = ("1:1", "9:16", "16:9", "3:4", "4:3")   # M26 §4 "可选值如下：1:1、9:16、16:9、3:4、4:3"
 
 AUDIO_TYPES = {  # accepted spelling -> canonical echo (VD lists "All", "Speech_only", "Sound-effect_only")
     "all": "all", "All": "all",
@@ -35,12 +38,14 @@ class ModelRule:
     default_resolution: str
     # durations whose resolutions differ from the row's: duration -> (resolutions, default)
     by_duration: dict[int, tuple[tuple[str, ...], str]] = field(default_factory=dict)
-    aspect_ratios: tuple[str, ...] | None = BASIC_RATIOS   # ANY_RATIO = any W:H
+    aspect_ratios: tuple[str, ...] | None = BASIC_RATIOS   # ANY_RATIO = any W:H, or auto
     images: tuple[int, int] | None = (1, 7)                # (min, max) count; None = images unwanted
     images_with_videos: tuple[int, int] | None = None      # counts when videos are given; None = videos unwanted
     audio_default: bool = False
-    bgm: bool = True                                       # False: bgm=true is unwanted (q3)
+    bgm: bool = True                                       # False: bgm=true is unwanted (q3 on reference2video)
+    off_peak: bool = True                                  # False: off_peak=true is refused (viduq3-mix)
     off_peak_audio: bool = False                           # off_peak only allowed when audio == this
+    sounds: bool = False                                   # takes reference sounds (q3 on reference2video)
     max_prompt: int = 2000
     subject_images: int = 7                                # subjects form: images over all subjects
     video_subjects: int = 0                                # subjects form: subjects with videos (library)
@@ -56,9 +61,14 @@ def span(first: int, last: int) -> tuple[int, ...]:
 
 Q_RES = ("540p", "720p", "1080p")
 
-# q3 family: audio on by default, off-peak only with audio, no bgm, prompts up to 5000 (WN §1.3).
-_Q3 = ModelRule(span(3, 16), 5, Q_RES, "720p", aspect_ratios=BASIC_RATIOS, audio_default=True, bgm=False,
+# M26 = vendor-docs/more/models-2026.txt (the q3-era tables; §1 text2video, §2 img2video, §3 start-end2video,
+# §4 reference2video). Where it and the first documents differ, a row takes what EITHER accepts (the union):
+# the emulator must not refuse what the real service accepts (docs/decisions.md, "q3-era tables").
+# q3 family: audio on by default, off-peak only with audio, prompts up to 5000 (WN §1.3, M26 §1 "默认为true").
+# bgm=true is accepted (M26 §1 "该参数在q3系列模型中不生效": no effect) except on reference2video (below).
+_Q3 = ModelRule(span(1, 16), 5, Q_RES, "720p", aspect_ratios=BASIC_RATIOS, audio_default=True,
                 off_peak_audio=True, max_prompt=5000)
+_Q3_REF = replace(_Q3, durations=span(3, 16), aspect_ratios=ANY_RATIO, bgm=False, sounds=True)
 _Q2 = ModelRule(span(1, 10), 5, Q_RES, "720p", aspect_ratios=Q2_RATIOS)
 _Q1 = ModelRule((5,), 5, ("1080p",), "1080p")
 _V20 = ModelRule((4,), 4, ("360p", "720p"), "360p")
@@ -66,14 +76,18 @@ _V20 = ModelRule((4,), 4, ("360p", "720p"), "360p")
 _V15 = ModelRule((4, 8), 4, ("360p", "720p", "1080p"), "360p", by_duration={8: (("720p",), "720p")},
                  images=(1, 3))
 
-# POST /ent/v2/reference2video, images/videos form (VD second half).
+# POST /ent/v2/reference2video, images/videos form (VD second half; M26 §4 CN-SWAG: models viduq3-mix, viduq3,
+# viduq2-pro, viduq2, viduq1, vidu2.0, "q2、q3模型支持任意比例或 auto", sounds on q3, audio "默认为true").
 REFERENCE_IMAGES: dict[str, ModelRule] = {
-    "viduq3-mix": replace(_Q3, durations=span(1, 16), resolutions=("720p", "1080p"), audio_default=False),
-    "viduq3-turbo": _Q3,
-    "viduq3": _Q3,
-    "viduq3-pro": _Q3,   # VD's duration/resolution lists name "viduq3-pro" where the model list says "viduq3"
-    "viduq2-pro": replace(_Q2, durations=span(0, 10), images_with_videos=(0, 4), max_prompt=5000),
-    "viduq2": replace(_Q2, max_prompt=5000),
+    # M26 §4 "viduq3-mix：默认5秒，可选1 - 16" (modelstream 3-16: the union is 1-16); "可选：720p、1080p";
+    # no off-peak (more/pricing.txt "viduq3-mix ... 不支持 Off-Peak")
+    "viduq3-mix": replace(_Q3_REF, durations=span(1, 16), resolutions=("720p", "1080p"), off_peak=False),
+    "viduq3-turbo": _Q3_REF,
+    "viduq3": _Q3_REF,     # M26 §4 "viduq3：默认5秒，可选3 - 16 ... 可选：540p、720p、1080p"
+    "viduq3-pro": _Q3_REF,   # VD's duration/resolution lists name "viduq3-pro" where the model list says "viduq3"
+    "viduq2-pro": replace(_Q2, durations=span(0, 10), aspect_ratios=ANY_RATIO, images_with_videos=(0, 4),
+                          max_prompt=5000),
+    "viduq2": replace(_Q2, aspect_ratios=ANY_RATIO, max_prompt=5000),
     "viduq1": replace(_Q1, max_prompt=5000),
     "vidu2.0": replace(_V20, max_prompt=5000),
     "vidu1.5": replace(_V15, max_prompt=5000),
@@ -81,9 +95,9 @@ REFERENCE_IMAGES: dict[str, ModelRule] = {
 
 # POST /ent/v2/reference2video, subjects form (VD first half). viduq3-mix takes no subjects.
 REFERENCE_SUBJECTS: dict[str, ModelRule] = {
-    "viduq3-turbo": replace(_Q3, aspect_ratios=ANY_RATIO),
-    "viduq3": replace(_Q3, aspect_ratios=ANY_RATIO),
-    "viduq3-pro": replace(_Q3, aspect_ratios=ANY_RATIO),
+    "viduq3-turbo": _Q3_REF,
+    "viduq3": _Q3_REF,
+    "viduq3-pro": _Q3_REF,
     "viduq2-pro": replace(REFERENCE_IMAGES["viduq2-pro"], aspect_ratios=ANY_RATIO, subject_images=4,
                           video_subjects=2, inline_video_subjects=1),
     "viduq2": replace(REFERENCE_IMAGES["viduq2"], aspect_ratios=ANY_RATIO),
@@ -92,14 +106,19 @@ REFERENCE_SUBJECTS: dict[str, ModelRule] = {
 }
 SUBJECTLESS_MODELS = ("viduq3-mix",)
 
-# POST /ent/v2/img2video: exactly one image (SUN; q3 rows from WN §1.3 "q3 i2v 2K", assumed 1-16 s).
+# POST /ent/v2/img2video: exactly one image (SUN; M26 §2: q3 rows "viduq3-pro、viduq3-turbo 默认为 5，可选：1 - 16",
+# "540p、720p、1080p"; 2K from WN §1.3 kept by the union rule).
 _ONE: dict[str, Any] = {"images": (1, 1)}
 IMG2VIDEO: dict[str, ModelRule] = {
-    "viduq3-pro": replace(_Q3, durations=span(1, 16), resolutions=Q_RES + ("2K",), **_ONE),
-    "viduq3-turbo": replace(_Q3, durations=span(1, 16), resolutions=Q_RES + ("2K",), **_ONE),
+    "viduq3-pro": replace(_Q3, resolutions=Q_RES + ("2K",), **_ONE),
+    "viduq3-turbo": replace(_Q3, resolutions=Q_RES + ("2K",), **_ONE),
+    # M26 §2 "viduq3-pro-fast -- img2video ONLY, 1–16 s, 720p/1080p" (3P); CN-SUM "audio default true"
+    "viduq3-pro-fast": replace(_Q3, resolutions=("720p", "1080p"), **_ONE),
     "viduq2-pro-fast": ModelRule(span(1, 10), 5, ("720p", "1080p"), "720p", **_ONE),
     "viduq2-pro": ModelRule(span(1, 10), 5, Q_RES, "720p", **_ONE),
     "viduq2-turbo": ModelRule(span(1, 10), 5, Q_RES, "720p", **_ONE),
+    # M26 §2 CN-SWAG "model 可选值：viduq2 、viduq1、viduq3-turbo、viduq3-pro"; "viduq2 默认5秒，可选：1-10"
+    "viduq2": ModelRule(span(1, 10), 5, Q_RES, "720p", **_ONE),
     "viduq1": replace(_Q1, **_ONE),
     "viduq1-classic": replace(_Q1, **_ONE),
     "vidu2.0": ModelRule((4, 8), 4, ("360p", "720p", "1080p"), "360p", by_duration={8: (("720p",), "720p")},
@@ -107,23 +126,29 @@ IMG2VIDEO: dict[str, ModelRule] = {
     "vidu1.5": replace(_V15, **_ONE),
 }
 
-# POST /ent/v2/start-end2video: exactly two images, start then end (SUN).
+# POST /ent/v2/start-end2video: exactly two images, start then end (SUN; M26 §3 CN-SWAG adds q3 and plain viduq2).
 _TWO: dict[str, Any] = {"images": (2, 2)}
 START_END2VIDEO: dict[str, ModelRule] = {
+    # M26 §3 "viduq3-pro 、viduq3-turbo默认为 5，可选：1 - 16"; "1-16秒：默认 720p，可选：540p、720p、1080p"
+    "viduq3-pro": replace(_Q3, **_TWO),
+    "viduq3-turbo": replace(_Q3, **_TWO),
     "viduq2-pro-fast": ModelRule(span(1, 8), 5, ("720p", "1080p"), "720p", **_TWO),
     "viduq2-pro": ModelRule(span(1, 8), 5, Q_RES, "720p", **_TWO),
     "viduq2-turbo": ModelRule(span(1, 8), 5, Q_RES, "720p", **_TWO),
+    # M26 §3 "viduq2 : 默认5秒，可选：1-10 [sic]" (the plain name only; its resolutions are cut: q2's)
+    "viduq2": ModelRule(span(1, 10), 5, Q_RES, "720p", **_TWO),
     "viduq1": replace(_Q1, **_TWO),
     "viduq1-classic": replace(_Q1, **_TWO),
     "vidu2.0": replace(IMG2VIDEO["vidu2.0"], **_TWO),
     "vidu1.5": replace(_V15, **_TWO),
 }
 
-# POST /ent/v2/text2video: no images (SUN; vidu1.5 from MCP; q3 rows assumed like reference2video).
-_NONE: dict[str, Any] = {"images": None}
+# POST /ent/v2/text2video: no images (M26 §1 CN-T2V-OFF: viduq3-turbo, viduq3-pro, viduq2, viduq1; "字符长度不能超过
+# 5000 个字符" on every model; 3:4/4:3 "仅支持q2、q3系列模型"; vidu1.5 from MCP).
+_NONE: dict[str, Any] = {"images": None, "max_prompt": 5000}
 TEXT2VIDEO: dict[str, ModelRule] = {
-    "viduq3-pro": replace(_Q3, durations=span(1, 16), aspect_ratios=Q2_RATIOS, **_NONE),
-    "viduq3-turbo": replace(_Q3, durations=span(1, 16), aspect_ratios=Q2_RATIOS, **_NONE),
+    "viduq3-pro": replace(_Q3, aspect_ratios=Q2_RATIOS, **_NONE),
+    "viduq3-turbo": replace(_Q3, aspect_ratios=Q2_RATIOS, **_NONE),
     "viduq2": replace(_Q2, **_NONE),
     "viduq1": replace(_Q1, **_NONE),
     "vidu1.5": replace(_V15, **_NONE),
@@ -160,6 +185,11 @@ MAX_VIDEO_SECONDS = {1: 8.0, 2: 5.0}
 REFERENCE_BUDGET_SECONDS = 13.0
 DURATION_TOLERANCE = 0.1     # container rounding of any measured duration (docs/decisions.md)
 VIDEO_LIMIT = 20 * MB        # decoded bytes of one base64 video (VD note 5)
+# sounds (M26 §4, q3 only): "最多支持上传 7个音频，每个音频时长最多20s"; "音频支持 mp3格式"; "base64 decode之后的
+# 字节长度需要小于20M" (the count 1-7 is the contract's)
+SOUND_SECONDS = 20.0
+SOUND_LIMIT = 20 * MB
+SOUND_FORMATS = {"mp3": "mp3"}
 DEFAULT_MOVEMENT = "auto"
 DEFAULT_ASPECT_RATIO = "16:9"
 
