@@ -17,6 +17,7 @@ from viduemu.ent import pricing, rules
 from viduemu.ent.models import Subject
 from viduemu.ent.rules import Endpoint, ModelRule
 from viduemu.vidu.inputs import AUDIO_FORMATS, VIDEO_FORMATS, Asset, check_image, check_media
+from viduemu.vidu.tasks import Task
 
 if TYPE_CHECKING:
     from viduemu.ent.area import EntArea
@@ -154,15 +155,33 @@ def spell(values: tuple[int, ...]) -> str:
 
 def _default_aspect_ratio(rule: ModelRule, first_image) -> str:
     """16:9, or for a decoded first image the nearest ratio the model offers (the output follows it)."""
-    if first_image is None or rule.aspect_ratios is None:
+    if rule.aspect_ratios is None:
         return rules.DEFAULT_ASPECT_RATIO
-    width, height = first_image
+    return nearest_ratio(first_image, rule.aspect_ratios)
+
+
+def nearest_ratio(size: tuple[int, int] | None, ratios: tuple[str, ...]) -> str:
+    """The ratio ("W:H") of ``ratios`` nearest to a picture of ``size``; 16:9 when the size is unknown."""
+    if size is None:
+        return rules.DEFAULT_ASPECT_RATIO
+    width, height = size
 
     def distance(ratio: str) -> float:
         w, _, h = ratio.partition(":")
         return abs(int(w) / int(h) - width / height)
 
-    return min(rule.aspect_ratios, key=distance)
+    return min(ratios, key=distance)
+
+
+def owned_creation(ent: EntArea, api_key: str, creation_id: str, field: str) -> Task:
+    """The caller's own finished task that made the video ``creation_id``: another key's creation, an
+    unfinished task (it has no creation yet) or an unknown id is 404 CreationNotFound ("Creation ID not
+    found"), naming the field."""
+    for task in ent.tasks.all(api_key):
+        if task.state == "success" and task.media is not None and ent.owns(task.type) and any(
+                c["id"] == creation_id and c["url"].endswith(".mp4") for c in task.creations):
+            return task
+    raise ViduError("CreationNotFound", f"creation not found: {creation_id}", fields=field)
 
 
 # -- media checks -----------------------------------------------------------------
