@@ -353,3 +353,13 @@ async def test_edit_tasks_are_listed_by_type(client):
     task = await op_created(client, "extend", extend())
     listed = (await client.get("/ent/v2/tasks", params={"task_ids": task["task_id"]}, headers=AUTH)).json()["tasks"]
     assert [(t["id"], t["type"]) for t in listed] == [(task["task_id"], "extend")]
+
+
+async def test_upscale_of_an_own_creation_keeps_its_sound_and_an_extension_is_silent(client):
+    creation_id, source = await finished_creation(client, bgm=True)
+    assert (await output_media(client, source))["audio"] == ["aac"]
+    upscaled = await op_created(client, "upscale-new", {"video_creation_id": creation_id})
+    assert (await output_media(client, await finish(client, upscaled["task_id"])))["audio"] == ["aac"]
+    extended = await op_created(client, "extend", {"model": "viduq2-turbo", "video_creation_id": creation_id,
+                                                   "duration": 1, "resolution": "540p"})
+    assert (await output_media(client, await finish(client, extended["task_id"])))["audio"] == []

@@ -12,8 +12,10 @@ import pytest
 
 from tests.plugin.conftest import PLUGIN_ARGS, ROOT, plugin_env
 from viduemu.background import BackgroundEmulator
+from viduemu.conformance.test_ent import REFUSED
 
 DOWNSTREAM = ROOT / "examples" / "downstream"
+CONFORMANCE_TESTS = 11 + len(REFUSED)   # the suite's fixed tests, and one per refused request of /ent/v2
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +53,7 @@ def test_downstream_project_on_the_live_target_skips_emulator_only_tests(live_st
 def test_conformance_suite_passes_on_the_emulator(run, tmp_path):
     report = tmp_path / "drift.json"
     result = run("--pyargs", "viduemu.conformance", f"--vidu-drift-report={report}")
-    result.assert_outcomes(passed=16)
+    result.assert_outcomes(passed=CONFORMANCE_TESTS)
     assert json.loads(report.read_text())["drift"] == []
 
 
@@ -60,7 +62,7 @@ def test_conformance_suite_passes_against_a_live_stand_in(run, tmp_path, live_st
     report = tmp_path / "drift.json"
     result = run("--pyargs", "viduemu.conformance", "--vidu-target=live", f"--vidu-base-url={live_stand_in.base_url}",
                  "--vidu-live-budget=500", f"--vidu-drift-report={report}", env={"VIDU_API_KEY": "vda_conformance_ci"})
-    result.assert_outcomes(passed=16)   # the live audio session included: the budget allows it
+    result.assert_outcomes(passed=CONFORMANCE_TESTS)   # the live audio session included: the budget allows it
     drift = json.loads(report.read_text())
     assert drift["target"] == "live" and drift["drift"] == []
     assert (tmp_path / "drift.json.txt").read_text().startswith("no drift")

@@ -57,8 +57,10 @@ async def _footage(ent: EntArea, api_key: str, body: dict, formats: dict, *, fra
     asset, seconds = await check_media(body["video_url"], "video_url", "video", formats,
                                        max_decoded=rules.UPSCALE_SOURCE_LIMIT, fetcher=ent.fetcher,
                                        frame_rules=frame_rules)
-    if asset.data is None or seconds is None or asset.size is None:
+    if asset.data is None or seconds is None:
         return Footage(rules.UNMEASURED_VIDEO_SIZE, rules.UNMEASURED_VIDEO_SECONDS, measured=False)
+    if asset.size is None or min(asset.size) <= 0:
+        raise invalid("video_url", "the video has no frame size")
     return Footage(asset.size, seconds, data=asset.data, fps=asset.fps, format=asset.format or "video")
 
 
