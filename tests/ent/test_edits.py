@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import AUTH, KEY, advance, assert_error
 from tests.ent.support import URL_IMAGE, finish, op_create, op_created, output_media, state_of
 from tests.support.media import mp4, png
+from tests.support.receiver import Receiver, wait_for
 
 pytestmark = pytest.mark.usefixtures("plenty_of_credits")
 URL_VIDEO = "https://example.com/clip.mp4"
@@ -363,3 +364,24 @@ async def test_upscale_of_an_own_creation_keeps_its_sound_and_an_extension_is_si
     extended = await op_created(client, "extend", {"model": "viduq2-turbo", "video_creation_id": creation_id,
                                                    "duration": 1, "resolution": "540p"})
     assert (await output_media(client, await finish(client, extended["task_id"])))["audio"] == []
+
+
+async def test_a_failed_upscale_calls_back_with_its_reason(client):
+    with Receiver() as rx:
+        task = await op_created(client, "upscale-new", upscale(mp4(1, 1920, 1080), callback_url=rx.url + "/cb"))
+        await advance(client, 1)
+        await advance(client, 120)
+        await wait_for(lambda: any(r["body"]["state"] == "failed" for r in rx.requests), what="failed callback")
+        failed = next(r["body"] for r in rx.requests if r["body"]["state"] == "failed")
+        assert failed["id"] == task["task_id"] and failed["err_code"] == "FieldInvalid" and failed["creations"] == []
+
+
+async def test_a_queued_multiframe_task_can_be_cancelled_and_is_refunded(client):
+    for _ in range(5):   # 5 run at once per account: the sixth waits in the queue
+        await op_created(client, "extend", extend())
+    task = await op_created(client, "multiframe", frames())
+    await advance(client, 2)
+    before = await balance(client)
+    assert (await client.post(f"/ent/v2/tasks/{task['task_id']}/cancel", json={}, headers=AUTH)).status_code == 200
+    done = (await client.get(f"/ent/v2/tasks/{task['task_id']}/creations", headers=AUTH)).json()
+    assert done["err_code"] == "UserCancelled" and await balance(client) == before + task["credits"]
