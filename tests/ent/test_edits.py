@@ -385,3 +385,10 @@ async def test_a_queued_multiframe_task_can_be_cancelled_and_is_refunded(client)
     assert (await client.post(f"/ent/v2/tasks/{task['task_id']}/cancel", json={}, headers=AUTH)).status_code == 200
     done = (await client.get(f"/ent/v2/tasks/{task['task_id']}/creations", headers=AUTH)).json()
     assert done["err_code"] == "UserCancelled" and await balance(client) == before + task["credits"]
+
+
+async def test_upscale_keeps_the_source_ratio_within_the_target_frame(client):
+    # docs/decisions.md: the target's short side, within its 16:9 frame either way round
+    task = await op_created(client, "upscale-new", upscale(mp4(1, 160, 160), upscale_resolution="2K"))
+    media = await output_media(client, await finish(client, task["task_id"]))
+    assert media["size"] == (1440, 1440) and abs(media["duration"] - 1) <= 0.1

@@ -182,13 +182,21 @@ async def _upscaled(ent: EntArea, footage: Footage, target: str, seed: int) -> d
     """The source at the target size: a creation's clip planned again at that size, a video's frames
     scaled; a task that fails when the target is not above the source (OFF: "otherwise the task will fail")."""
     fails = rules.UPSCALE_NOT_HIGHER if SHORT_SIDE[target] <= min(footage.size) else ""
-    width, height = resolution_size(target, footage.ratio)
+    width, height = _upscaled_size(target, footage.size)
     if footage.clip is not None:
         clip = footage.clip
         return {**plan(width, height, clip["duration"], clip["prompt"], clip["seed"], fails=fails),
                 "sound": clip.get("sound"), "source": clip.get("source")}
     return {**plan(width, height, footage.seconds, f"upscaled to {target}", seed, fails=fails),
             "source": await footage.source(ent, "scaled")}
+
+
+def _upscaled_size(target: str, size: tuple[int, int]) -> tuple[int, int]:
+    """The source's ratio at the target's short side, within the target's 16:9 frame (either way round):
+    8K is 7680x4320 for 16:9, 4320x4320 for 1:1, and a 1:4 video is not made 17280 pixels tall."""
+    longest = max(resolution_size(target, rules.DEFAULT_ASPECT_RATIO))
+    scale = min(SHORT_SIDE[target] / min(size), longest / max(size))
+    return 2 * round(size[0] * scale / 2), 2 * round(size[1] * scale / 2)
 
 
 async def accept_legacy_upscale(ent: EntArea, api_key: str, body: dict) -> Order:
