@@ -392,3 +392,29 @@ async def test_upscale_keeps_the_source_ratio_within_the_target_frame(client):
     task = await op_created(client, "upscale-new", upscale(mp4(1, 160, 160), upscale_resolution="2K"))
     media = await output_media(client, await finish(client, task["task_id"]))
     assert media["size"] == (1440, 1440) and abs(media["duration"] - 1) <= 0.1
+
+
+def video_in(container: str, codec: str = "libx264", seconds: int = 1) -> str:
+    """A data: URI of a small video in ``container`` (PyAV)."""
+    import base64
+
+    import av
+
+    buf = io.BytesIO()
+    with av.open(buf, "w", format=container) as out:
+        stream = out.add_stream(codec, rate=4)
+        stream.width, stream.height, stream.pix_fmt = 160, 160, "yuv420p"
+        for i in range(4 * seconds):
+            frame = av.VideoFrame(160, 160, "yuv420p")
+            frame.pts = i
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return f"data:video/{container};base64,{base64.b64encode(buf.getvalue()).decode()}"
+
+
+async def test_upscale_container_formats_by_their_bytes(client):
+    for container in ("matroska", "mpegts", "flv"):
+        codec = "flv" if container == "flv" else "libx264"
+        await op_created(client, "upscale-new", upscale(video_in(container, codec)))
+    assert_error(await op_create(client, "upscale-new", upscale(video_in("avi", "mpeg4"))), 400, "FieldInvalid",
+                 "video_url")
