@@ -41,11 +41,30 @@ def scenario():
         ("list_voices", lambda t, got: t.call("list_voices")),
         ("wait_for_task", lambda t, got: t.call("wait_for_task", got["img2video"]["task_id"], interval=20,
                                                 sleep=t.sleeper())),
+        # edits: sources are the finished img2video's creation
+        ("multiframe", lambda t, got: t.call("multiframe", model="viduq2-turbo", start_image=png(), resolution="540p",
+                                             image_settings=[{"key_image": png(), "duration": 2}] * 2)),
+        ("extend", lambda t, got: t.call("extend", model="viduq2-turbo", video_creation_id=creation(got),
+                                         duration=1, resolution="540p")),
+        ("upscale_new", lambda t, got: t.call("upscale_new", video_creation_id=creation(got), upscale_resolution="2K")),
+        ("upscale", lambda t, got: refusal(t, "upscale", model="vidu1.0", creation_id=creation(got))),
         ("mv_get", lambda t, got: t.call("mv_get", got["mv_create"]["id"])),
         ("mv_edit", lambda t, got: t.call("mv_edit", got["mv_create"]["id"], job_id=first_shot(got)["id"],
                                           prompt="brighter")),
         ("mv_compose", lambda t, got: t.call("mv_compose", got["mv_create"]["id"], job_ids=[first_shot(got)["id"]])),
     ]
+
+
+def creation(got: dict) -> str:
+    return got["wait_for_task"]["creations"][0]["id"]
+
+
+async def refusal(t: Target, name: str, **fields) -> ViduError:
+    try:
+        await t.call(name, **fields)
+    except ViduError as err:
+        return err
+    raise AssertionError(f"{name} was not refused")
 
 
 def first_shot(got: dict) -> dict:
@@ -64,6 +83,9 @@ def check(got: dict) -> None:
     assert got["get_live"]["live"]["status"] == "waiting"
     assert got["list_voices"] == {"voices": [{"voice": "my-voice"}]}
     assert got["wait_for_task"]["state"] == "success" and got["wait_for_task"]["creations"]
+    assert got["multiframe"]["type"] == "multiframe" and got["extend"]["video_creation_id"] == creation(got)
+    assert got["upscale_new"]["upscale_resolution"] == "2K"
+    assert got["upscale"].reason == "FieldInvalid"   # a 1080p creation: the legacy upscale takes 360p only
     assert got["mv_get"]["id"] == got["mv_create"]["id"]
     assert got["mv_edit"]["id"] and got["mv_compose"]["id"]
 

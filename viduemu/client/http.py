@@ -153,6 +153,23 @@ class _Operations(Generic[R]):
         """``POST /ent/v2/one-click/mv/{id}/compose``: compose the final video from ``job_ids``."""
         return self._call("POST", f"/ent/v2/one-click/mv/{mv_id}/compose", json=fields)
 
+    # -- edits: multiframe, extend, upscale ------------------------------------------------------------
+    def multiframe(self, **fields: Any) -> R:
+        """``POST /ent/v2/multiframe``: a video from ``start_image`` through 2-9 ``image_settings`` key frames."""
+        return self._call("POST", "/ent/v2/multiframe", json=fields)
+
+    def extend(self, **fields: Any) -> R:
+        """``POST /ent/v2/extend``: a video (``video_url`` or ``video_creation_id``) extended by ``duration`` s."""
+        return self._call("POST", "/ent/v2/extend", json=fields)
+
+    def upscale_new(self, **fields: Any) -> R:
+        """``POST /ent/v2/upscale-new`` (upscale-pro): a video upscaled to ``upscale_resolution``."""
+        return self._call("POST", "/ent/v2/upscale-new", json=fields)
+
+    def upscale(self, **fields: Any) -> R:
+        """``POST /ent/v2/upscale`` (legacy): a 360p creation (``model="vidu1.0"``, ``creation_id``) upscaled."""
+        return self._call("POST", "/ent/v2/upscale", json=fields)
+
     # -- S1 live -----------------------------------------------------------------------------------
     def create_live(self, **fields: Any) -> R:
         """``POST /live/v1/lives``: a live session (``call_mode``, ``avatar``, ...); the answer holds

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 UNKNOWN_TASK = "100000000000000001"   # an 18-digit id no account owns
 IMAGE = "https://example.com/conformance.png"
+VIDEO = "https://example.com/conformance.mp4"
 
 
 def test_credits(vidu_client: ViduClient) -> None:
@@ -69,6 +70,13 @@ REFUSED: dict[str, tuple[str, dict[str, Any], str]] = {  # case -> (client metho
     "template_without_template": ("template", {"images": [IMAGE]}, "FieldLacking"),
     "template2video_without_images": ("template2video", {"template": "hug"}, "FieldLacking"),
     "template_story_without_story": ("template_story", {"images": [IMAGE]}, "FieldLacking"),
+    # edits
+    "multiframe_with_one_key_frame": ("multiframe", {"model": "viduq2-turbo", "start_image": IMAGE,
+                                                     "image_settings": [{"key_image": IMAGE}]}, "FieldItemCountOutOfRange"),
+    "extend_by_8_seconds": ("extend", {"model": "viduq2-pro", "video_url": VIDEO, "duration": 8}, "FieldInvalid"),
+    "upscale_new_without_a_video": ("upscale_new", {"upscale_resolution": "2K"}, "FieldLacking"),
+    "upscale_new_to_720p": ("upscale_new", {"video_url": VIDEO, "upscale_resolution": "720p"}, "FieldInvalid"),
+    "upscale_with_another_model": ("upscale", {"model": "vidu2.0", "creation_id": UNKNOWN_TASK}, "FieldInvalid"),
 }
 
 

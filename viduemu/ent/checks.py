@@ -17,6 +17,7 @@ from viduemu.ent import pricing, rules
 from viduemu.ent.models import Subject
 from viduemu.ent.rules import Endpoint, ModelRule
 from viduemu.vidu.inputs import AUDIO_FORMATS, VIDEO_FORMATS, Asset, check_image, check_media
+from viduemu.vidu.tasks import Task
 
 if TYPE_CHECKING:
     from viduemu.ent.area import EntArea
@@ -170,23 +171,35 @@ def _resolved_ratio(endpoint: Endpoint, rule: ModelRule, given: str | None, firs
     """The ratio the output will have: as given; for ``auto`` the listed ratio nearest the first image;
     when absent the default (on image-driven endpoints the model's ratio nearest the first frame)."""
     if given == rules.AUTO_RATIO:
-        return _nearest_ratio(rules.AUTO_RATIOS, first_image)
+        return nearest_ratio(first_image, rules.AUTO_RATIOS)
     if given is None:
-        return _nearest_ratio(rule.aspect_ratios, first_image if endpoint.ratio_from_image else None)
+        return nearest_ratio(first_image if endpoint.ratio_from_image else None, rule.aspect_ratios)
     return given
 
 
-def _nearest_ratio(ratios: tuple[str, ...] | None, first_image) -> str:
-    """16:9, or for a decoded first image the one of ``ratios`` nearest its own (the output follows it)."""
-    if first_image is None or ratios is None:
+def nearest_ratio(size: tuple[int, int] | None, ratios: tuple[str, ...] | None) -> str:
+    """The ratio ("W:H") of ``ratios`` nearest to a picture of ``size``; 16:9 when the size is unknown
+    or any ratio goes (``ratios`` None)."""
+    if size is None or ratios is None:
         return rules.DEFAULT_ASPECT_RATIO
-    width, height = first_image
+    width, height = size
 
     def distance(ratio: str) -> float:
         w, _, h = ratio.partition(":")
         return abs(int(w) / int(h) - width / height)
 
     return min(ratios, key=distance)
+
+
+def owned_creation(ent: EntArea, api_key: str, creation_id: str, field: str) -> Task:
+    """The caller's own finished task that made the video ``creation_id``: another key's creation, an
+    unfinished task (it has no creation yet) or an unknown id is 404 CreationNotFound ("Creation ID not
+    found"), naming the field."""
+    for task in ent.tasks.all(api_key):
+        if task.state == "success" and task.media is not None and ent.owns(task.type) and any(
+                c["id"] == creation_id and c["url"].endswith(".mp4") for c in task.creations):
+            return task
+    raise ViduError("CreationNotFound", f"creation not found: {creation_id}", fields=field)
 
 
 # -- media checks -----------------------------------------------------------------

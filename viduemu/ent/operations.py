@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from viduemu.ent import checks, rules, templates
+from viduemu.ent import checks, edits, rules, templates
 
 if TYPE_CHECKING:
     from viduemu.ent.area import EntArea
@@ -26,6 +26,7 @@ class Operation:
     task_type: str
     accept: Accept
     echo: tuple[str, ...] = ()   # inputs answered as given (the task keeps only their stored form)
+    answer: tuple[str, ...] = () # when set: the only keys of the create answer (a documented answer narrower than ours)
 
 
 def _generation(kind: str) -> Operation:
@@ -41,6 +42,12 @@ OPERATIONS: dict[str, Operation] = {
     "template2video": Operation("template2video", templates.accept_template, ("images",)),
     "template": Operation("template2video", templates.accept_template, ("images",)),
     "template-story": Operation("template-story", templates.accept_story, ("images",)),
+    # edits
+    "multiframe": Operation("multiframe", edits.accept_multiframe, ("start_image", "image_settings")),
+    "extend": Operation("extend", edits.accept_extend, ("video_url", "images")),
+    "upscale-new": Operation("upscale-new", edits.accept_upscale, ("video_url",)),
+    "upscale": Operation("upscale", edits.accept_legacy_upscale,
+                         answer=("task_id", "state", "model", "creation_id", "created_at")),
 }
 
 TASK_TYPES = frozenset(op.task_type for op in OPERATIONS.values())   # every kind of /ent/v2 task

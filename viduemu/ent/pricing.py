@@ -128,3 +128,24 @@ def mv_rate(fields: dict) -> int:
 # 1 credit = $0.005 (more/pricing.txt)
 TEMPLATE_CREDITS = {"standard": 40, "premium": 60, "advanced": 100}
 STORY_CREDITS = 100                   # no source: priced as an advanced template
+
+# edits (more/pricing.txt). Extend & multiframe (302.ai, 3P; [EN-SUM] agrees for extend): "N积分起,每秒+M积分",
+# read as RATES reads the q2 rows: N for the first second, M for each further one.
+EDIT_RATES: dict[str, dict[str, tuple[int, int]]] = {   # model -> resolution -> (first second, each further one)
+    "viduq2-turbo": {"540p": (10, 2), "720p": (15, 5), "1080p": (40, 10)},
+    "viduq2-pro": {"540p": (15, 5), "720p": (30, 10), "1080p": (60, 15)},
+}
+# "Upscale Pro: 1080P / 2K / 4K / 8K = 10 / 20 / 40 / 160 credits per second" [EN-SUM], per second of the
+# source (rounded up); the legacy upscale (no price anywhere) is priced as Upscale Pro to 1080p.
+UPSCALE_PER_SECOND = {"1080p": 10, "2K": 20, "4K": 40, "8K": 160}
+
+
+def edit_credits(model: str, resolution: str, seconds: int) -> int:
+    """An extension's, or one multiframe segment's, price ("Smart Multi-Frame: aligned with the Q2 price of
+    one segment of that resolution and duration": a multiframe task pays the sum of its segments')."""
+    first, further = EDIT_RATES[model][resolution]
+    return first + further * (seconds - 1)
+
+
+def upscale_credits(resolution: str, seconds: float) -> int:
+    return UPSCALE_PER_SECOND[resolution] * math.ceil(seconds - 1e-9)

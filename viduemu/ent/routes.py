@@ -35,7 +35,8 @@ def create_task(name: str):
         task = ent.tasks.create(api_key, order.task_type, stored_form(order.fields), order.credits,
                                 off_peak=order.off_peak, callback_url=order.callback_url, plan=order.plan)
         # The answer echoes the inputs as given; the task keeps only their stored form.
-        return {**views.create_view(task), **{k: order.fields[k] for k in op.echo if k in order.fields}}
+        answer = {**views.create_view(task), **{k: order.fields[k] for k in op.echo if k in order.fields}}
+        return {k: answer[k] for k in op.answer} if op.answer else answer
 
     return create
 

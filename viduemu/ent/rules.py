@@ -288,3 +288,46 @@ STORY_RATIO = "9:16"
 STORY_RATIO_TOLERANCE = 0.02           # a 9:16 photo's ratio may be off by rounding (1080x1920, 720x1279)
 STORY_IMAGES = (1, 1)                  # "An image to be used as the start frame of the generated video"
 STORY_DURATION = 10                    # not documented: ours (docs/decisions.md)
+
+# -- edits: multiframe, extend, upscale-pro, upscale (more/multiframe.txt, extend.txt, upscale-pro.txt, upscale.txt)
+EDIT_MODELS = ("viduq2-pro", "viduq2-turbo")   # OFF (multiframe, extend): "Accepted values:viduq2-pro viduq2-turbo"
+EDIT_RESOLUTIONS = Q_RES                       # OFF: "Default is 720p. Available values: 540p, 720p, 1080p"
+EDIT_DEFAULT_RESOLUTION = "720p"
+EDIT_MAX_PROMPT = 2000                         # OFF (extend): "with a maximum length of 2000 characters"
+
+# POST /ent/v2/multiframe
+MULTIFRAME_SEGMENTS = (2, 9)       # OFF: "up to 9 frames ... at least 2 frames"; ComfyUI: image_settings 2-9 items
+MULTIFRAME_DURATIONS = span(2, 7)  # OFF: "Default is 5s, valid range is 2–7s."
+MULTIFRAME_DEFAULT_DURATION = 5
+MULTIFRAME_START_LIMIT = 20 * MB   # start_image: "The post body ... should not exceed 20MB"
+MULTIFRAME_KEY_LIMIT = 10 * MB     # key_image: "The length of the base64 decode must be under 10MB"
+MULTIFRAME_RATIOS = Q2_RATIOS      # the output takes the start image's nearest q2 ratio (docs/decisions.md)
+
+# POST /ent/v2/extend
+EXTEND_DURATIONS = span(1, 7)      # OFF: "Extended duration, default 5 seconds, selectable from 1 to 7 s"
+EXTEND_DEFAULT_DURATION = 5
+EXTEND_SOURCE_SECONDS = (4.0, 60.0)   # OFF: "cannot be less than 4 seconds and cannot exceed 1 minute" (ComfyUI: 4-55)
+EXTEND_IMAGES = (0, 1)             # OFF: "Only accepts 1 image"
+EXTEND_IMAGE_LIMIT = 20 * MB       # OFF: "The post body of the HTTP request should not exceed 20MB"
+
+# POST /ent/v2/upscale-new (upscale-pro)
+UPSCALE_RESOLUTIONS = ("1080p", "2K", "4K", "8K")   # OFF: "Default is 1080p. Accept values: 1080p, 2K, 4K, 8K."
+UPSCALE_DEFAULT_RESOLUTION = "1080p"
+UPSCALE_MAX_SECONDS = 300.0        # OFF: "Maximum video duration: 300 seconds"
+UPSCALE_MAX_FPS = 60.0             # OFF: "Frame rate must be below 60 FPS"
+UPSCALE_SOURCE_LIMIT = 20 * MB     # a data: video's decoded bytes (the /ent/v2 request body limit)
+# OFF: "Supported container formats: MP4, FLV, HLS, MXF, MOV, TS, WEBM, MKV" (extension -> our format name)
+UPSCALE_FORMATS = {"mp4": "mp4", "mov": "mp4", "flv": "flv", "m3u8": "hls", "mxf": "mxf", "ts": "ts",
+                   "webm": "mkv", "mkv": "mkv"}
+# OFF: "The resolution must be higher than the original video resolution, otherwise the task will fail."
+# The task fails with this documented code (no reason of its own is documented; docs/decisions.md).
+UPSCALE_NOT_HIGHER = "FieldInvalid"
+
+# POST /ent/v2/upscale (legacy)
+LEGACY_UPSCALE_MODEL = "vidu1.0"   # OFF: "Accepted value: vidu1.0"
+LEGACY_UPSCALE_SOURCE = 360        # OFF: "upscale only supports 360p resolution input" (the short side)
+LEGACY_UPSCALE_TARGET = "1080p"    # 3P (older docs): "360p -> 1080p"
+
+# a source video an offline emulator cannot measure (an unfetched URL): taken as this long and this large
+UNMEASURED_VIDEO_SECONDS = 5.0
+UNMEASURED_VIDEO_SIZE = (1280, 720)

@@ -41,7 +41,8 @@ class Asset:
     source: str            # "data" | "url"
     data: bytes | None     # audio/video bytes when read (images keep only their facts)
     format: str | None
-    size: tuple[int, int] | None = None  # an image's (width, height), when its bytes were read
+    size: tuple[int, int] | None = None  # an image's (width, height), or a video's frame, when its bytes were read
+    fps: float | None = None             # a video's frame rate, when its bytes were read
 
 
 def stored_form(value):
@@ -258,7 +259,8 @@ def _pillow():
 _MP4_FAMILY = "mov,mp4,m4a,3gp,3g2,mj2"
 CONTAINERS = {
     "audio": {"mp3": "mp3", "wav": "wav", "aac": "aac", _MP4_FAMILY: "m4a"},
-    "video": {_MP4_FAMILY: "mp4", "avi": "avi"},
+    "video": {_MP4_FAMILY: "mp4", "avi": "avi", "flv": "flv", "mpegts": "ts", "matroska,webm": "mkv", "mxf": "mxf",
+              "hls": "hls"},
 }
 
 
@@ -267,6 +269,7 @@ class Probe:
     format: str
     duration: float
     size: tuple[int, int] | None  # first video stream's frame, if any
+    fps: float | None = None      # first video stream's average frame rate, if known
 
 
 def thumbnail(source: str | bytes | None, max_side: int = 480) -> bytes | None:
@@ -318,6 +321,7 @@ def probe(data: bytes, field: str, kind: str) -> Probe:
                 raise ValueError(f"no {kind} stream")
             videos = container.streams.video
             size = (videos[0].codec_context.width, videos[0].codec_context.height) if videos else None
+            rate = videos[0].average_rate if videos else None
             duration = _duration(container, streams[0])
     except Exception:
         raise ViduError("FieldInvalid", f"invalid field: {field} (not a readable {kind} file)",
@@ -327,7 +331,7 @@ def probe(data: bytes, field: str, kind: str) -> Probe:
         allowed = ", ".join(sorted(set(CONTAINERS[kind].values())))
         raise ViduError("FieldInvalid", f"invalid field: {field} ({kind} format must be one of {allowed})",
                         fields=field)
-    return Probe(fmt, duration, size)
+    return Probe(fmt, duration, size, float(rate) if rate else None)
 
 
 def _duration(container, stream) -> float:
@@ -356,12 +360,12 @@ def check_frame(size: tuple[int, int] | None, field: str) -> None:
 
 
 async def check_media(value, field: str, kind: str, formats: dict, *, max_decoded: int = 20 * MB,
-                      fetcher=None) -> tuple[Asset, float | None]:
+                      fetcher=None, frame_rules: bool = True) -> tuple[Asset, float | None]:
     """Check an audio or video input; returns the asset and its measured duration (None if unknown).
 
     With bytes (a data URI, or a fetched URL) the container is sniffed and must be one of
-    ``formats``; a video's frame must pass ``check_frame``. An unfetched URL is judged by its
-    extension alone."""
+    ``formats``; a video's frame must pass ``check_frame`` (unless ``frame_rules`` is False: an
+    operation documenting no frame rule). An unfetched URL is judged by its extension alone."""
     if not isinstance(value, str) or not value.strip():
         raise ViduError("FieldLacking", fields=field)
     if value.startswith("data:"):
@@ -380,6 +384,7 @@ async def check_media(value, field: str, kind: str, formats: dict, *, max_decode
     if found.format not in formats.values():
         raise ViduError("FieldInvalid", f"invalid field: {field} ({kind} format must be one of "
                         f"{', '.join(sorted(set(formats.values())))})", fields=field)
-    if kind == "video":
+    if kind == "video" and frame_rules:
         check_frame(found.size, field)
-    return Asset("data" if value.startswith("data:") else "url", data, found.format), found.duration
+    return (Asset("data" if value.startswith("data:") else "url", data, found.format, found.size, found.fps),
+            found.duration)

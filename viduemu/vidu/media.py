@@ -84,6 +84,7 @@ class Source:
     mode: str            # "scaled": its frames resized, for the clip's duration (the last one held);
                          # "prefix": its frames (resized) for ``seconds``, then the clip's own drawn frames
     seconds: float       # its duration
+    clip: dict | None = None   # instead of a kept video (blob ""): a finished task's media, drawn again
 
 
 @dataclass(frozen=True)

@@ -245,14 +245,26 @@ def _scaled(clip: Clip, source: Source, blobs: Path, count: int) -> Iterator[av.
         frames.close()
 
 
+def _replayed(clip: Clip, source: Source, blobs: Path, count: int) -> Iterator[av.VideoFrame]:
+    """The first ``count`` frames of the source's clip (a finished task's media), resized to ``clip``'s."""
+    assert source.clip is not None
+    inner = frames(Clip.from_media(source.clip), blobs)
+    try:
+        for _, frame in zip(range(count), inner, strict=False):
+            same = (frame.width, frame.height) == (clip.width, clip.height)
+            yield frame if same else frame.reformat(clip.width, clip.height, "yuv420p")
+    finally:
+        inner.close()
+
+
 def frames(clip: Clip, blobs: Path) -> Generator[av.VideoFrame, None, None]:
     """The clip's ``clip.frames`` frames: drawn, or from its source (then drawn, for "prefix"); drawn
-    wherever the source falls short of being read."""
+    wherever the source falls short of being read. A source is a kept video, or a task's clip drawn again."""
     source = clip.source
     taken = 0
     if source is not None:
         count = clip.frames if source.mode == "scaled" else min(clip.frames, round(source.seconds * clip.fps))
-        for frame in _scaled(clip, source, blobs, count):
+        for frame in (_replayed if source.clip is not None else _scaled)(clip, source, blobs, count):
             taken += 1
             yield frame
         if taken < count and source.mode == "scaled":
