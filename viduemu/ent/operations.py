@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from viduemu.ent import checks, rules, templates
+from viduemu.ent import checks, people, rules, templates
 
 if TYPE_CHECKING:
     from viduemu.ent.area import EntArea
@@ -41,6 +41,11 @@ OPERATIONS: dict[str, Operation] = {
     "template2video": Operation("template2video", templates.accept_template, ("images",)),
     "template": Operation("template2video", templates.accept_template, ("images",)),
     "template-story": Operation("template-story", templates.accept_story, ("images",)),
+    # people (ent/people.py)
+    "lip-sync": Operation("lip-sync", people.accept_lip_sync),
+    "digital-human": Operation("digital-human", people.accept_digital_human),
+    "image2dance": Operation("image2dance", people.accept_image2dance),
+    "trending-replicate": Operation("trending-replicate", people.accept_trending_replicate, ("images",)),
 }
 
 TASK_TYPES = frozenset(op.task_type for op in OPERATIONS.values())   # every kind of /ent/v2 task

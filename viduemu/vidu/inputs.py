@@ -41,7 +41,7 @@ class Asset:
     source: str            # "data" | "url"
     data: bytes | None     # audio/video bytes when read (images keep only their facts)
     format: str | None
-    size: tuple[int, int] | None = None  # an image's (width, height), when its bytes were read
+    size: tuple[int, int] | None = None  # an image's or a video's (width, height), when its bytes were read
 
 
 def stored_form(value):
@@ -257,7 +257,7 @@ def _pillow():
 # FFmpeg's demuxer name (sniffed from the bytes) -> our format name; one demuxer reads MP4, MOV and M4A.
 _MP4_FAMILY = "mov,mp4,m4a,3gp,3g2,mj2"
 CONTAINERS = {
-    "audio": {"mp3": "mp3", "wav": "wav", "aac": "aac", _MP4_FAMILY: "m4a"},
+    "audio": {"mp3": "mp3", "wav": "wav", "aac": "aac", _MP4_FAMILY: "m4a", "ogg": "ogg", "asf": "wma"},
     "video": {_MP4_FAMILY: "mp4", "avi": "avi"},
 }
 
@@ -382,4 +382,16 @@ async def check_media(value, field: str, kind: str, formats: dict, *, max_decode
                         f"{', '.join(sorted(set(formats.values())))})", fields=field)
     if kind == "video":
         check_frame(found.size, field)
-    return Asset("data" if value.startswith("data:") else "url", data, found.format), found.duration
+    return Asset("data" if value.startswith("data:") else "url", data, found.format, found.size), found.duration
+
+
+def has_audio(data: bytes) -> bool:
+    """Whether media bytes (already checked by ``check_media``) hold an audio stream. Blocking: await
+    ``off_loop(has_audio, data)`` on the event loop."""
+    import av
+
+    try:
+        with av.open(io.BytesIO(data), mode="r") as container:
+            return bool(container.streams.audio)
+    except Exception:
+        return False
