@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 UNKNOWN_TASK = "100000000000000001"   # an 18-digit id no account owns
 IMAGE = "https://example.com/conformance.png"
+VIDEO = "https://example.com/conformance.mp4"
 
 
 def test_credits(vidu_client: ViduClient) -> None:
@@ -60,6 +61,15 @@ REFUSED: dict[str, tuple[str, dict[str, Any], str]] = {  # case -> (client metho
                                        "FieldItemCountOutOfRange"),
     "reference2video_without_references": ("reference2video", {"model": "viduq1", "prompt": "a cat"},
                                            "FieldLacking"),
+    # people (lip-sync, digital-human, image2dance, trending-replicate)
+    "lip_sync_with_model": ("lip_sync", {"video_url": VIDEO, "text": "Hello there", "model": "viduq2-pro"},
+                            "FieldUnwanted"),
+    "lip_sync_without_audio_or_text": ("lip_sync", {"video_url": VIDEO}, "FieldLacking"),
+    "digital_human_unknown_model": ("digital_human", {"model": "no-such-model", "image": IMAGE, "text": "Hello"},
+                                    "FieldInvalid"),
+    "image2dance_without_video": ("image2dance", {"image_url": IMAGE}, "FieldLacking"),
+    "trending_replicate_with_eight_images": ("trending_replicate", {"video_url": VIDEO, "images": [IMAGE] * 8},
+                                             "FieldItemCountOutOfRange"),
 }
 
 
