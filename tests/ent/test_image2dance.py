@@ -5,7 +5,7 @@ import pytest
 
 from tests.conftest import AUTH, KEY, assert_error
 from tests.ent.support import finish, op_create, op_created, output_media, state_of
-from tests.support.media import mp4, png
+from tests.support.media import image_uri, mp4, png
 from tests.support.sounding import mp4_sound
 
 pytestmark = pytest.mark.usefixtures("plenty_of_credits")
@@ -22,6 +22,22 @@ async def test_image_url_and_video_url_are_required(client, emu):
     assert_error(await op_create(client, "image2dance", {"image_url": IMAGE}), 400, "FieldLacking", "video_url")
     assert await state_of(client, emu) == before
     assert (await op_created(client, "image2dance", body()))["type"] == "image2dance"
+
+
+async def test_image_formats_jpg_jpeg_png_bmp_webp(client):
+    for fmt, mime in (("JPEG", "image/jpeg"), ("JPEG", "image/jpg"), ("PNG", "image/png"), ("BMP", "image/bmp"),
+                      ("WEBP", "image/webp")):
+        await op_created(client, "image2dance", body(image_url=image_uri(fmt, 256, 256, mime)))
+    for ext in ("jpg", "jpeg", "png", "bmp", "webp"):
+        await op_created(client, "image2dance", body(image_url=f"https://example.com/dancer.{ext}"))
+    assert_error(await op_create(client, "image2dance", body(image_url=image_uri("GIF", 256, 256))), 400,
+                 "ImageFormatInvalid", "image_url")
+
+
+async def test_bmp_is_refused_where_not_listed(client):
+    assert_error(await op_create(client, "trending-replicate", {"video_url": VIDEO,
+                                                                "images": [image_uri("BMP", 256, 256)]}),
+                 400, "ImageFormatInvalid", "images.0")
 
 
 async def test_image_sides_200_to_4096_pixels(client, emu):

@@ -6,6 +6,7 @@ import pytest
 from tests.conftest import AUTH, KEY, advance, assert_error
 from tests.ent.support import finish, op_create, op_created, output_media, state_of
 from tests.support.media import encoded_audio, mp4, png, wav
+from tests.support.sounding import mp4_codec
 
 pytestmark = pytest.mark.usefixtures("plenty_of_credits")
 VIDEO = "https://example.com/speaker.mp4"
@@ -67,6 +68,14 @@ async def test_video_sides_360_to_4096_pixels(client, emu):
         assert_error(await op_create(client, "lip-sync", body(video_url=mp4(1.0, width, height, fps=1))), 400,
                      "PageSizeOutOfRange", "video_url")
     assert await state_of(client, emu) == before
+
+
+async def test_video_must_be_h264(client, emu):
+    before = await state_of(client, emu)
+    assert_error(await op_create(client, "lip-sync", body(video_url=mp4_codec("mpeg4"))), 400, "FieldInvalid",
+                 "video_url")
+    assert await state_of(client, emu) == before
+    await op_created(client, "lip-sync", body(video_url=mp4(1.0, 360, 360)))
 
 
 async def test_audio_formats_wav_mp3_wma_m4a_aac_ogg(client):

@@ -6,6 +6,7 @@ import pytest
 from tests.conftest import assert_error
 from tests.ent.support import URL_IMAGE, finish, op_create, op_created, output_media, state_of
 from tests.support.media import mp4, png
+from tests.support.receiver import Receiver, wait_for
 from tests.support.sounding import mp4_sound
 
 pytestmark = pytest.mark.usefixtures("plenty_of_credits")
@@ -97,3 +98,13 @@ async def test_remove_audio_true_makes_a_silent_video(client):
     assert task["remove_audio"] is True
     media = await output_media(client, await finish(client, task["task_id"]))
     assert media["size"] == (960, 540) and media["audio"] == []
+
+
+async def test_callback_carries_the_payload_and_the_creation(client):
+    with Receiver() as rx:
+        task = await op_created(client, "trending-replicate", body(payload="order-7", callback_url=rx.url + "/cb"))
+        await finish(client, task["task_id"])
+        await wait_for(lambda: len(rx.requests) == 2, what="processing and success callbacks")
+        last = rx.requests[-1]["body"]
+        assert last["state"] == "success" and last["payload"] == "order-7" and last["id"] == task["task_id"]
+        assert ".mp4?" in last["creations"][0]["url"]

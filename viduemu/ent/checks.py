@@ -322,7 +322,8 @@ async def check_timed(ent: EntArea, value, field: str, kind: str, rule: rules.Me
 
 async def check_sized_image(ent: EntArea, value, field: str, rule: rules.ImageRule) -> tuple[int, int] | None:
     """An image against an ``ImageRule`` (beyond the common image rules); its size, None when not read."""
-    size = (await check_image(value, field, max_decoded=rule.max_bytes, fetcher=ent.fetcher)).size
+    size = (await check_image(value, field, max_decoded=rule.max_bytes, fetcher=ent.fetcher,
+                              formats=rule.formats)).size
     if size is not None:
         _check_sides(size, field, "image", rule.sides, rule.max_ratio)
     return size

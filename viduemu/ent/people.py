@@ -20,7 +20,7 @@ from viduemu.ent import pricing, rules
 from viduemu.ent.checks import Order, callback_of, check_images, check_sized_image, check_timed
 from viduemu.ent.outputs import plan
 from viduemu.vidu import voice
-from viduemu.vidu.inputs import Asset, check_image, has_audio, off_loop
+from viduemu.vidu.inputs import Asset, check_image, has_audio, off_loop, video_codec
 from viduemu.vidu.lives import DEFAULT_VOICE
 from viduemu.vidu.media import Sound, Source, resolution_size
 
@@ -37,6 +37,8 @@ async def accept_lip_sync(ent: EntArea, api_key: str, body: dict) -> Order:
     text = _driving_text(body)
     callback_url = callback_of(body)
     video, video_seconds = await check_timed(ent, body["video_url"], "video_url", "video", rules.LIP_SYNC_VIDEO)
+    if video.data is not None and await off_loop(video_codec, video.data) not in rules.LIP_SYNC_VIDEO_CODECS:
+        raise invalid("video_url", "the video must be encoded as H.264")
     audio, audio_seconds = await _driving_audio(ent, body)
     if body.get("ref_photo_url"):
         await check_image(body["ref_photo_url"], "ref_photo_url", max_decoded=rules.PEOPLE_IMAGE_LIMIT,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from viduemu.vidu.inputs import MB
+from viduemu.vidu.inputs import IMAGE_FORMATS, MB, WITH_BMP
 
 BASIC_RATIOS = ("16:9", "9:16", "1:1")
 Q2_RATIOS = BASIC_RATIOS + ("3:4", "4:3")
@@ -276,6 +276,7 @@ class MediaRule:
 @dataclass(frozen=True)
 class ImageRule:
     max_bytes: int
+    formats: dict[str, str] = field(default_factory=lambda: dict(IMAGE_FORMATS))
     sides: tuple[int, int] = (0, 1 << 30)
     max_ratio: float = 4.0
 
@@ -284,6 +285,7 @@ _VIDEOS = {"mp4": "mp4", "mov": "mov", "avi": "avi"}
 # "Supported video formats: mp4, mov, avi"; "Duration should be between 1 and 600 seconds"; "File size should
 # not exceed 5GB, the requirement for single-sided pixels is between 360-4096"
 LIP_SYNC_VIDEO = MediaRule(_VIDEOS, (1, 600), 5 * GB, sides=(360, 4096))
+LIP_SYNC_VIDEO_CODECS = ("h264",)   # "The video itself requires an encoding format of H.264"
 # "Supported formats: wav, mp3, wma, m4a, aac, ogg"; "greater than 1 second and less than 600 seconds"; "100MB"
 LIP_SYNC_AUDIO = MediaRule({f: f for f in ("wav", "mp3", "wma", "m4a", "aac", "ogg")}, (1, 600), 100 * MB)
 # "at least 4 characters and no more than 2000 characters (2-1000 Chinese characters or 4-2000 English
@@ -312,7 +314,7 @@ PEOPLE_MAX_PROMPT = 2000        # digital-human (3P) and trending-replicate (OFF
 
 # image2dance (OFF): image "[200, 4096] pixels, and the aspect ratio is in the range of 1:3 to 3:1", "<= 5MB";
 # video "MP4、AVI、MOV", "2~30s", "[200, 2048] pixels, with an aspect ratio ranging from 1:3 to 3:1", "<= 200MB"
-DANCE_IMAGE = ImageRule(5 * MB, sides=(200, 4096), max_ratio=3.0)
+DANCE_IMAGE = ImageRule(5 * MB, WITH_BMP, sides=(200, 4096), max_ratio=3.0)   # "JPG、JPEG、PNG、BMP、WEBP"
 DANCE_VIDEO = MediaRule(_VIDEOS, (2, 30), 200 * MB, sides=(200, 2048), max_ratio=3.0)
 DANCE_RESOLUTION = "720p"       # no resolution field: ours (docs/decisions.md)
 DANCE_DEFAULT_RATIO = "9:16"    # an unread image and video: a dancer's portrait frame (ours)
