@@ -3,7 +3,7 @@ digital-human.txt, no official page; judgements in docs/decisions.md "people")."
 
 import pytest
 
-from tests.conftest import assert_error
+from tests.conftest import AUTH, assert_error
 from tests.ent.support import finish, op_create, op_created, output_media, state_of
 from tests.support.media import png, wav
 
@@ -54,8 +54,25 @@ async def test_prompt_at_most_2000_characters(client):
 
 
 async def test_text_4_to_2000_characters_as_lip_sync(client):
-    await op_created(client, "digital-human", body(text="abcd"))
-    assert_error(await op_create(client, "digital-human", body(text="abc")), 400, "FieldInvalid", "text")
+    for text in ("abcd", "a" * 2000, "你好"):
+        await op_created(client, "digital-human", body(text=text))
+    for text in ("abc", "a" * 2001, "你"):
+        assert_error(await op_create(client, "digital-human", body(text=text)), 400, "FieldInvalid", "text")
+
+
+async def test_audio_1_to_600_s_as_lip_sync(client):
+    for seconds in (1.0, 600.0):
+        await op_created(client, "digital-human", body(audio_url=wav(seconds)))
+    for seconds in (0.8, 600.5):
+        assert_error(await op_create(client, "digital-human", body(audio_url=wav(seconds))), 400, "FieldInvalid",
+                     "audio_url")
+
+
+async def test_digital_humans_are_listed_and_filtered_by_model(client):
+    pro = await op_created(client, "digital-human", body("viduq2-pro"))
+    await op_created(client, "digital-human", body("viduq2-turbo"))
+    listed = (await client.get("/ent/v2/tasks", params={"model_versions": "viduq2-pro"}, headers=AUTH)).json()
+    assert [(t["id"], t["type"]) for t in listed["tasks"]] == [(pro["task_id"], "digital-human")]
 
 
 async def test_price_video_plus_lip_sync_20_per_5_s_plus_tts_10_per_500_characters(client):
