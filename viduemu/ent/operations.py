@@ -3,7 +3,7 @@ accepts a request into an ``Order`` (its rules checked, its price and its output
 inputs its answer echoes as given. One handler (``routes.create_task``) serves them all.
 
 The four generation endpoints accept through ``checks.accept`` and the rows of ``rules.ENDPOINTS``;
-each family of the other operations has a module of its own (``templates``, ...) reading its tables
+each family of the other operations has a module of its own (``templates``, ``people``, ...) reading its tables
 in ``rules.py`` and its prices in ``pricing.py``.
 """
 
