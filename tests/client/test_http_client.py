@@ -52,6 +52,12 @@ def scenario():
         ("mv_edit", lambda t, got: t.call("mv_edit", got["mv_create"]["id"], job_id=first_shot(got)["id"],
                                           prompt="brighter")),
         ("mv_compose", lambda t, got: t.call("mv_compose", got["mv_create"]["id"], job_ids=[first_shot(got)["id"]])),
+        # people
+        ("lip_sync", lambda t, got: t.call("lip_sync", video_url="https://example.com/v.mp4", text="Hello there")),
+        ("digital_human", lambda t, got: t.call("digital_human", model="viduq2-turbo", image=png(), text="Hello")),
+        ("image2dance", lambda t, got: t.call("image2dance", image_url=png(), video_url="https://example.com/d.mp4")),
+        ("trending_replicate", lambda t, got: t.call("trending_replicate", video_url="https://example.com/t.mp4",
+                                                     images=[png()], resolution="540p")),
     ]
 
 
@@ -88,6 +94,8 @@ def check(got: dict) -> None:
     assert got["upscale"].reason == "FieldInvalid"   # a 1080p creation: the legacy upscale takes 360p only
     assert got["mv_get"]["id"] == got["mv_create"]["id"]
     assert got["mv_edit"]["id"] and got["mv_compose"]["id"]
+    assert [got[name]["type"] for name in ("lip_sync", "digital_human", "image2dance", "trending_replicate")] == [
+        "lip-sync", "digital-human", "image2dance", "trending-replicate"]
 
 
 def test_the_scenario_names_every_public_method_of_both_clients():

@@ -170,6 +170,24 @@ class _Operations(Generic[R]):
         """``POST /ent/v2/upscale`` (legacy): a 360p creation (``model="vidu1.0"``, ``creation_id``) upscaled."""
         return self._call("POST", "/ent/v2/upscale", json=fields)
 
+    # -- people: lip-sync, digital human, motion sync, trending replicate ------------------------------
+    def lip_sync(self, **fields: Any) -> R:
+        """``POST /ent/v2/lip-sync``: ``video_url`` re-voiced with ``audio_url``, or ``text`` spoken in
+        ``voice_id``; only the documented fields are accepted (others: FieldUnwanted)."""
+        return self._call("POST", "/ent/v2/lip-sync", json=fields)
+
+    def digital_human(self, **fields: Any) -> R:
+        """``POST /ent/v2/digital-human``: one portrait (``image``, a string) speaking ``audio_url`` or ``text``."""
+        return self._call("POST", "/ent/v2/digital-human", json=fields)
+
+    def image2dance(self, **fields: Any) -> R:
+        """``POST /ent/v2/image2dance`` (motion sync): the person of ``image_url`` dancing ``video_url``'s moves."""
+        return self._call("POST", "/ent/v2/image2dance", json=fields)
+
+    def trending_replicate(self, **fields: Any) -> R:
+        """``POST /ent/v2/trending-replicate``: ``video_url`` redone with ``images`` (products, models)."""
+        return self._call("POST", "/ent/v2/trending-replicate", json=fields)
+
     # -- S1 live -----------------------------------------------------------------------------------
     def create_live(self, **fields: Any) -> R:
         """``POST /live/v1/lives``: a live session (``call_mode``, ``avatar``, ...); the answer holds

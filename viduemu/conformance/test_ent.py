@@ -77,6 +77,15 @@ REFUSED: dict[str, tuple[str, dict[str, Any], str]] = {  # case -> (client metho
     "upscale_new_without_a_video": ("upscale_new", {"upscale_resolution": "2K"}, "FieldLacking"),
     "upscale_new_to_720p": ("upscale_new", {"video_url": VIDEO, "upscale_resolution": "720p"}, "FieldInvalid"),
     "upscale_with_another_model": ("upscale", {"model": "vidu2.0", "creation_id": UNKNOWN_TASK}, "FieldInvalid"),
+    # people (lip-sync, digital-human, image2dance, trending-replicate)
+    "lip_sync_with_model": ("lip_sync", {"video_url": VIDEO, "text": "Hello there", "model": "viduq2-pro"},
+                            "FieldUnwanted"),
+    "lip_sync_without_audio_or_text": ("lip_sync", {"video_url": VIDEO}, "FieldLacking"),
+    "digital_human_unknown_model": ("digital_human", {"model": "no-such-model", "image": IMAGE, "text": "Hello"},
+                                    "FieldInvalid"),
+    "image2dance_without_video": ("image2dance", {"image_url": IMAGE}, "FieldLacking"),
+    "trending_replicate_with_eight_images": ("trending_replicate", {"video_url": VIDEO, "images": [IMAGE] * 8},
+                                             "FieldItemCountOutOfRange"),
 }
 
 

@@ -350,3 +350,37 @@ async def check_mv_media(ent: EntArea, body: dict) -> tuple[float, bool, Asset]:
     if not low - rules.DURATION_TOLERANCE <= seconds <= high + rules.DURATION_TOLERANCE:
         raise invalid("audio_url", f"the audio is {seconds:.2f} s long; it must be {low:g}-{high:g} s")
     return seconds, True, song
+
+
+# -- inputs with documented limits of their own (ent/people.py, ...) -------------------------------------
+async def check_timed(ent: EntArea, value, field: str, kind: str, rule: rules.MediaRule) -> tuple[Asset, float | None]:
+    """An audio or video input against its ``MediaRule``: format, decoded size, duration (within
+    ``DURATION_TOLERANCE``), a video's frame sides and ratio. (asset, seconds): seconds None and no bytes for
+    a URL not fetched (offline), which only its extension can be judged by."""
+    asset, seconds = await check_media(value, field, kind, rule.formats, max_decoded=rule.max_bytes,
+                                       fetcher=ent.fetcher)
+    if seconds is not None:
+        low, high = rule.seconds
+        if not low - rules.DURATION_TOLERANCE <= seconds <= high + rules.DURATION_TOLERANCE:
+            raise invalid(field, f"the {kind} is {seconds:.2f} s long; it must be {low:g}-{high:g} s")
+    if asset.size is not None:
+        _check_sides(asset.size, field, kind, rule.sides, rule.max_ratio)
+    return asset, seconds
+
+
+async def check_sized_image(ent: EntArea, value, field: str, rule: rules.ImageRule) -> tuple[int, int] | None:
+    """An image against an ``ImageRule`` (beyond the common image rules); its size, None when not read."""
+    size = (await check_image(value, field, max_decoded=rule.max_bytes, fetcher=ent.fetcher,
+                              formats=rule.formats)).size
+    if size is not None:
+        _check_sides(size, field, "image", rule.sides, rule.max_ratio)
+    return size
+
+
+def _check_sides(size: tuple[int, int], field: str, kind: str, sides: tuple[int, int], max_ratio: float) -> None:
+    width, height = size
+    low, high = sides
+    if not (low <= min(size) and max(size) <= high) or max(size) / min(size) > max_ratio:
+        raise ViduError("PageSizeOutOfRange", f"{field}: the {kind} is {width}x{height}; each side must be "
+                        f"{low}-{high} pixels and the aspect ratio within 1:{max_ratio:g}..{max_ratio:g}:1",
+                        fields=field)

@@ -3,7 +3,7 @@ accepts a request into an ``Order`` (its rules checked, its price and its output
 inputs its answer echoes as given. One handler (``routes.create_task``) serves them all.
 
 The four generation endpoints accept through ``checks.accept`` and the rows of ``rules.ENDPOINTS``;
-each family of the other operations has a module of its own (``templates``, ...) reading its tables
+each family of the other operations has a module of its own (``templates``, ``people``, ...) reading its tables
 in ``rules.py`` and its prices in ``pricing.py``.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from viduemu.ent import checks, edits, rules, templates
+from viduemu.ent import checks, edits, people, rules, templates
 
 if TYPE_CHECKING:
     from viduemu.ent.area import EntArea
@@ -48,6 +48,11 @@ OPERATIONS: dict[str, Operation] = {
     "upscale-new": Operation("upscale-new", edits.accept_upscale, ("video_url",)),
     "upscale": Operation("upscale", edits.accept_legacy_upscale,
                          answer=("task_id", "state", "model", "creation_id", "created_at")),
+    # people (ent/people.py)
+    "lip-sync": Operation("lip-sync", people.accept_lip_sync),
+    "digital-human": Operation("digital-human", people.accept_digital_human),
+    "image2dance": Operation("image2dance", people.accept_image2dance),
+    "trending-replicate": Operation("trending-replicate", people.accept_trending_replicate, ("images",)),
 }
 
 TASK_TYPES = frozenset(op.task_type for op in OPERATIONS.values())   # every kind of /ent/v2 task

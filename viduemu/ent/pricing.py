@@ -149,3 +149,27 @@ def edit_credits(model: str, resolution: str, seconds: int) -> int:
 
 def upscale_credits(resolution: str, seconds: float) -> int:
     return UPSCALE_PER_SECOND[resolution] * math.ceil(seconds - 1e-9)
+
+# -- people (more/pricing.txt, 3P transcriptions of the official pricing page) ----------------------------------
+LIP_SYNC_CREDITS = (20, 5)            # "Lip Sync: 每 5s 收 20 credits": 20 per started 5 s of output
+DANCE_CREDITS_PER_SECOND = 10         # "Motion Sync (image2dance): 10 credits / s"
+# "Digital Human Q2-turbo: 视频 120 credits；+Lip-sync 20/5s；+TTS 10/500 字" (Q2-pro: 视频 200 credits)
+DIGITAL_HUMAN_VIDEO_CREDITS = {"viduq2-turbo": 120, "viduq2-pro": 200}
+TTS_CREDITS = (10, 500)               # 10 per started 500 characters of text spoken
+# "One Click Trending Replicate: 540/720/1080P = 12 / 16 / 20 credits/s"
+REPLICATE_CREDITS_PER_SECOND = {"540p": 12, "720p": 16, "1080p": 20}
+
+
+def per_started(amount: float, rate: tuple[int, int]) -> int:
+    """``rate`` = (credits, per units): credits for every started block of units (at least one block)."""
+    credits, per = rate
+    return credits * max(1, math.ceil(amount / per))
+
+
+def lip_sync_credits(seconds: float) -> int:
+    return per_started(seconds, LIP_SYNC_CREDITS)
+
+
+def digital_human_credits(model: str, seconds: float, text: str) -> int:
+    tts = per_started(len(text), TTS_CREDITS) if text else 0
+    return DIGITAL_HUMAN_VIDEO_CREDITS[model] + lip_sync_credits(seconds) + tts

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from viduemu.vidu.inputs import MB
+from viduemu.vidu.inputs import IMAGE_FORMATS, MB, WITH_BMP
 
 BASIC_RATIOS = ("16:9", "9:16", "1:1")
 Q2_RATIOS = BASIC_RATIOS + ("3:4", "4:3")
@@ -331,3 +331,75 @@ LEGACY_UPSCALE_TARGET = "1080p"    # 3P (older docs): "360p -> 1080p"
 # a source video an offline emulator cannot measure (an unfetched URL): taken as this long and this large
 UNMEASURED_VIDEO_SECONDS = 5.0
 UNMEASURED_VIDEO_SIZE = (1280, 720)
+# -- people: lip-sync, digital-human, image2dance, trending-replicate (ent/people.py) ------------------------
+# Sources: more/lip-sync.txt (OFF table to `speed`; the rest 3P mirrors of the CN page), more/digital-human.txt
+# (3P only), more/image2dance.txt (OFF, page slug motion-sync), more/trending-replicate.txt (OFF EN + CN guide).
+
+GB = 1024 * MB
+
+
+@dataclass(frozen=True)
+class MediaRule:
+    """An audio or video input's documented limits (a video's frame: ``sides``, ``max_ratio``)."""
+
+    formats: dict[str, str]        # URL extension -> format (check_media's table)
+    seconds: tuple[float, float]   # its duration, each end within DURATION_TOLERANCE
+    max_bytes: int
+    sides: tuple[int, int] = (0, 1 << 30)   # each side of the frame within
+    max_ratio: float = 4.0                  # long side / short side at most
+
+
+@dataclass(frozen=True)
+class ImageRule:
+    max_bytes: int
+    formats: dict[str, str] = field(default_factory=lambda: dict(IMAGE_FORMATS))
+    sides: tuple[int, int] = (0, 1 << 30)
+    max_ratio: float = 4.0
+
+
+_VIDEOS = {"mp4": "mp4", "mov": "mov", "avi": "avi"}
+# "Supported video formats: mp4, mov, avi"; "Duration should be between 1 and 600 seconds"; "File size should
+# not exceed 5GB, the requirement for single-sided pixels is between 360-4096"
+LIP_SYNC_VIDEO = MediaRule(_VIDEOS, (1, 600), 5 * GB, sides=(360, 4096))
+LIP_SYNC_VIDEO_CODECS = ("h264",)   # "The video itself requires an encoding format of H.264"
+# "Supported formats: wav, mp3, wma, m4a, aac, ogg"; "greater than 1 second and less than 600 seconds"; "100MB"
+LIP_SYNC_AUDIO = MediaRule({f: f for f in ("wav", "mp3", "wma", "m4a", "aac", "ogg")}, (1, 600), 100 * MB)
+# "at least 4 characters and no more than 2000 characters (2-1000 Chinese characters or 4-2000 English
+# characters)": a Chinese character counts twice
+TEXT_LENGTH = (4, 2000)
+WIDE_CHARACTER_WEIGHT = 2
+LIP_SYNC_SPEED = (0.5, 2.0)     # 3P (hingnet, rivus): "语速 0.5–2，默认 1.0（仅文字驱动）"
+LIP_SYNC_VOLUME = (0, 10)       # 3P: "音量 0–10，默认 0"
+LIP_SYNC_DEFAULTS = {"speed": 1.0, "volume": 0}
+PEOPLE_IMAGE_LIMIT = 50 * MB    # "All images are limited to 50MB" (trending-replicate); ref photos, digital humans
+# A URL not fetched (offline) cannot be measured: taken as this long (docs/decisions.md)
+UNMEASURED_SECONDS = 5.0
+UNMEASURED_VIDEO = ("720p", "16:9")   # the frame of a lip-sync output whose source was not read
+
+# The speaking rate of speech made from text (ours): characters per second, Chinese and other; `<#x#>` pauses
+# ("x 为停顿时长(单位:秒),范围 [0.01, 99.99]") add x seconds; `speed` divides the whole.
+SPEECH_RATE = {"wide": 4.0, "narrow": 15.0}
+PAUSE_SECONDS = (0.01, 99.99)
+
+# digital-human (3P Go adapter): "model/image[1]/prompt(≤2000)/audio_url 或 text+voice_id（audio_url 优先）/resolution";
+# 3P SQL seed: "resolutions":["540p","720p","1080p"]; the adapter's default "720p"
+DIGITAL_HUMAN_MODELS = ("viduq2-pro", "viduq2-turbo")
+DIGITAL_HUMAN_RESOLUTIONS = ("540p", "720p", "1080p")
+DIGITAL_HUMAN_DEFAULT_RESOLUTION = "720p"
+PEOPLE_MAX_PROMPT = 2000        # digital-human (3P) and trending-replicate (OFF): "maximum length of 2000"
+
+# image2dance (OFF): image "[200, 4096] pixels, and the aspect ratio is in the range of 1:3 to 3:1", "<= 5MB";
+# video "MP4、AVI、MOV", "2~30s", "[200, 2048] pixels, with an aspect ratio ranging from 1:3 to 3:1", "<= 200MB"
+DANCE_IMAGE = ImageRule(5 * MB, WITH_BMP, sides=(200, 4096), max_ratio=3.0)   # "JPG、JPEG、PNG、BMP、WEBP"
+DANCE_VIDEO = MediaRule(_VIDEOS, (2, 30), 200 * MB, sides=(200, 2048), max_ratio=3.0)
+DANCE_RESOLUTION = "720p"       # no resolution field: ours (docs/decisions.md)
+DANCE_DEFAULT_RATIO = "9:16"    # an unread image and video: a dancer's portrait frame (ours)
+
+# trending-replicate (OFF): "Supported formats: mp4,mov", "between 5s and 180s", "post body ... should not exceed
+# 20MB"; images "Accepts 1-7 images"; aspect "Defaults to 16:9, accepted: 16:9 9:16 1:1,4:3,3:4";
+# resolution "default 1080p enum:540p、720p、1080p"
+REPLICATE_VIDEO = MediaRule({"mp4": "mp4", "mov": "mov"}, (5, 180), 20 * MB)
+REPLICATE_IMAGES = (1, 7)
+REPLICATE_RATIOS = Q2_RATIOS
+REPLICATE_RESOLUTIONS = ("540p", "720p", "1080p")
+REPLICATE_DEFAULTS = {"prompt": "", "aspect_ratio": "16:9", "resolution": "1080p", "remove_audio": False}

@@ -24,6 +24,7 @@ from viduemu.core.errors import ViduError
 
 MB = 1024 * 1024
 IMAGE_FORMATS = {"png": "png", "jpeg": "jpeg", "jpg": "jpeg", "webp": "webp"}
+WITH_BMP = {**IMAGE_FORMATS, "bmp": "bmp"}   # the few operations that also list BMP (image2dance)
 AUDIO_FORMATS = {"mp3": "mp3", "wav": "wav", "aac": "aac", "m4a": "m4a"}
 VIDEO_FORMATS = {"mp4": "mp4", "avi": "avi", "mov": "mov"}
 MIN_SIDE = 128
@@ -116,6 +117,8 @@ def sniff_image(data: bytes) -> str | None:
         return "jpeg"
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "webp"
+    if data[:2] == b"BM" and len(data) >= 26:
+        return "bmp"
     return None
 
 
@@ -168,7 +171,15 @@ def _webp_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
-_HEADERS = {"png": _png_size, "jpeg": _jpeg_size, "webp": _webp_size}
+def _bmp_size(data: bytes) -> tuple[int, int] | None:
+    if int.from_bytes(data[14:18], "little") == 12:   # OS/2 BITMAPCOREHEADER: 16-bit sizes
+        return int.from_bytes(data[18:20], "little"), int.from_bytes(data[20:22], "little")
+    # BITMAPINFOHEADER and later: 32-bit signed sizes, a negative height for a top-down bitmap
+    return (int.from_bytes(data[18:22], "little", signed=True),
+            abs(int.from_bytes(data[22:26], "little", signed=True)))
+
+
+_HEADERS = {"png": _png_size, "jpeg": _jpeg_size, "webp": _webp_size, "bmp": _bmp_size}
 
 
 def header_size(data: bytes) -> tuple[int, int] | None:
@@ -190,11 +201,11 @@ def image_size(data: bytes, field: str) -> tuple[int, int]:
     return size
 
 
-def check_image_bytes(data: bytes, field: str) -> tuple[str, tuple[int, int]]:
+def check_image_bytes(data: bytes, field: str, formats: dict = IMAGE_FORMATS) -> tuple[str, tuple[int, int]]:
     """(format, (width, height)) of image bytes that pass every documented image rule."""
     fmt = sniff_image(data)
-    if fmt is None:
-        raise _wrong_format(field, IMAGE_FORMATS)
+    if fmt is None or fmt not in formats.values():
+        raise _wrong_format(field, formats)
     width, height = image_size(data, field)
     if min(width, height) < MIN_SIDE:
         raise ViduError("PageSizeOutOfRange", f"{field}: image is {width}x{height}; at least "
@@ -205,33 +216,35 @@ def check_image_bytes(data: bytes, field: str) -> tuple[str, tuple[int, int]]:
     return fmt, (width, height)
 
 
-async def check_image(value, field: str, *, max_decoded: int = 10 * MB, fetcher=None) -> Asset:
-    """Check one image input (URL or data URI); ``fetcher`` (when --fetch-urls) returns the URL's bytes."""
+async def check_image(value, field: str, *, max_decoded: int = 10 * MB, fetcher=None,
+                      formats: dict = IMAGE_FORMATS) -> Asset:
+    """Check one image input (URL or data URI); ``fetcher`` (when --fetch-urls) returns the URL's bytes;
+    ``formats``: the extensions (and MIME subtypes) accepted -> the format the bytes must sniff as."""
     if not isinstance(value, str) or not value.strip():
         raise ViduError("FieldLacking", fields=field)
     if value.startswith("data:"):
-        return await off_loop(_check_image_data, value, field, max_decoded)
+        return await off_loop(_check_image_data, value, field, max_decoded, formats)
     ext = _url_extension(value, field)
-    if ext is not None and ext not in IMAGE_FORMATS:
-        raise _wrong_format(field, IMAGE_FORMATS)
+    if ext is not None and ext not in formats:
+        raise _wrong_format(field, formats)
     if fetcher is None:
-        return Asset("url", None, IMAGE_FORMATS.get(ext or ""))
+        return Asset("url", None, formats.get(ext or ""))
     data = await fetcher(value, field)
-    return Asset("url", data, *check_image_bytes(data, field))
+    return Asset("url", data, *check_image_bytes(data, field, formats))
 
 
-def _check_image_data(value: str, field: str, max_decoded: int) -> Asset:
+def _check_image_data(value: str, field: str, max_decoded: int, formats: dict) -> Asset:
     mime, head = decode_data_uri(value, field, max_decoded, head_only=True)
-    if mime.split("/")[-1] not in IMAGE_FORMATS or not mime.startswith("image/"):
-        raise _wrong_format(field, IMAGE_FORMATS)
+    if mime.split("/")[-1] not in formats or not mime.startswith("image/"):
+        raise _wrong_format(field, formats)
     try:
-        return Asset("data", None, *check_image_bytes(head, field))
+        return Asset("data", None, *check_image_bytes(head, field, formats))
     except ViduError as err:
         if err.reason != "ImageFormatInvalid" or len(head) < HEAD_CHARS // 4 * 3:
             raise
     # A header longer than the head (e.g. a JPEG with large metadata): read it all.
     data = decode_data_uri(value, field, max_decoded)[1]
-    return Asset("data", None, *check_image_bytes(data, field))
+    return Asset("data", None, *check_image_bytes(data, field, formats))
 
 
 _gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
@@ -258,7 +271,7 @@ def _pillow():
 # FFmpeg's demuxer name (sniffed from the bytes) -> our format name; one demuxer reads MP4, MOV and M4A.
 _MP4_FAMILY = "mov,mp4,m4a,3gp,3g2,mj2"
 CONTAINERS = {
-    "audio": {"mp3": "mp3", "wav": "wav", "aac": "aac", _MP4_FAMILY: "m4a"},
+    "audio": {"mp3": "mp3", "wav": "wav", "aac": "aac", _MP4_FAMILY: "m4a", "ogg": "ogg", "asf": "wma"},
     "video": {_MP4_FAMILY: "mp4", "avi": "avi", "flv": "flv", "mpegts": "ts", "matroska,webm": "mkv", "mxf": "mxf",
               "hls": "hls"},
 }
@@ -388,3 +401,26 @@ async def check_media(value, field: str, kind: str, formats: dict, *, max_decode
         check_frame(found.size, field)
     return (Asset("data" if value.startswith("data:") else "url", data, found.format, found.size, found.fps),
             found.duration)
+
+
+def has_audio(data: bytes) -> bool:
+    """Whether media bytes (already checked by ``check_media``) hold an audio stream. Blocking: await
+    ``off_loop(has_audio, data)`` on the event loop."""
+    return _streams(data)[1]
+
+
+def video_codec(data: bytes) -> str | None:
+    """The codec of the first video stream of media bytes (FFmpeg's name, e.g. ``h264``), None if none.
+    Blocking, as ``has_audio``."""
+    return _streams(data)[0]
+
+
+def _streams(data: bytes) -> tuple[str | None, bool]:
+    import av
+
+    try:
+        with av.open(io.BytesIO(data), mode="r") as container:
+            videos = container.streams.video
+            return (videos[0].codec_context.name if videos else None), bool(container.streams.audio)
+    except Exception:
+        return None, False
