@@ -15,7 +15,7 @@ from tests.rtc.support import Call, Session, ToneTrack, caption_state, frame_byt
 from viduemu.rtc.avatar import Character
 from viduemu.rtc.listen import level_dbfs
 from viduemu.rtc.look import Look
-from viduemu.rtc.voice import Rhythm, pitch
+from viduemu.vidu.voice import pitch, speaking
 
 
 def live(call_mode: str = "video", name: str = "Mia", voice: str = "Tina", image_uri: str = "data:image/png",
@@ -147,13 +147,13 @@ async def test_no_transcripts_unless_asked_and_no_hearing_before_start():
 
 def test_a_frame_is_deterministic_under_a_seed():
     def render(seed):
-        return Look(None, "Mia", Rhythm("Tina", seed, 4.0), width=320, height=240, fps=15, seed=seed)
+        return Look(None, "Mia", speaking("Tina", seed, 4.0), width=320, height=240, fps=15, seed=seed)
 
     one, again, other = render(5), render(5), render(6)
     for state, index in (("listening", 0), ("listening", 31), ("speaking", 7)):
         assert frame_bytes(one.frame(state, index)) == frame_bytes(again.frame(state, index))
         assert frame_bytes(one.frame(state, index)) != frame_bytes(other.frame(state, index))
-    assert Rhythm("Tina", 5, 4.0).pcm() == Rhythm("Tina", 5, 4.0).pcm() != Rhythm("Tina", 6, 4.0).pcm()
+    assert speaking("Tina", 5, 4.0).pcm() == speaking("Tina", 5, 4.0).pcm() != speaking("Tina", 6, 4.0).pcm()
     assert frame_bytes(one.frame("speaking", 7)) != frame_bytes(one.frame("listening", 7))
 
 

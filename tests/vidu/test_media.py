@@ -63,7 +63,7 @@ def _clip(**changes) -> Clip:
 
 def test_video_is_h264_yuv420p_of_the_exact_size_duration_and_fps(tmp_path):
     path = tmp_path / "v.mp4"
-    render_video(_clip(), path)
+    render_video(_clip(), path, tmp_path)
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         assert stream.codec_context.name == "h264" and stream.codec_context.pix_fmt == "yuv420p"
@@ -76,17 +76,17 @@ def test_video_is_h264_yuv420p_of_the_exact_size_duration_and_fps(tmp_path):
 
 def test_fractional_duration_rounds_to_whole_frames(tmp_path):
     path = tmp_path / "v.mp4"
-    render_video(_clip(duration=0.5, width=320, height=180), path)
+    render_video(_clip(duration=0.5, width=320, height=180), path, tmp_path)
     with av.open(str(path)) as container:
         assert sum(1 for _ in container.decode(video=0)) == 8
 
 
 def test_same_clip_renders_the_same_bytes_and_another_seed_or_prompt_does_not(tmp_path):
     paths = {name: tmp_path / f"{name}.mp4" for name in ("a", "b", "seed", "prompt")}
-    render_video(_clip(), paths["a"])
-    render_video(_clip(), paths["b"])
-    render_video(_clip(seed=43), paths["seed"])
-    render_video(_clip(prompt="A blue whale"), paths["prompt"])
+    render_video(_clip(), paths["a"], tmp_path)
+    render_video(_clip(), paths["b"], tmp_path)
+    render_video(_clip(seed=43), paths["seed"], tmp_path)
+    render_video(_clip(prompt="A blue whale"), paths["prompt"], tmp_path)
     data = {name: path.read_bytes() for name, path in paths.items()}
     assert data["a"] == data["b"]
     assert data["seed"] != data["a"] and data["prompt"] != data["a"]
@@ -94,7 +94,7 @@ def test_same_clip_renders_the_same_bytes_and_another_seed_or_prompt_does_not(tm
 
 def test_the_picture_moves(tmp_path):
     path = tmp_path / "v.mp4"
-    render_video(_clip(), path)
+    render_video(_clip(), path, tmp_path)
     with av.open(str(path)) as container:
         frames = [f.to_image() for f in container.decode(video=0)]
     # the ball travels: frames half a second apart differ in more than the counter's corner
@@ -103,8 +103,8 @@ def test_the_picture_moves(tmp_path):
 
 
 def test_cover_is_a_jpeg_of_the_same_size_showing_the_first_frame(tmp_path):
-    render_cover(_clip(), tmp_path / "c.jpg")
-    render_video(_clip(), tmp_path / "v.mp4")
+    render_cover(_clip(), tmp_path / "c.jpg", tmp_path)
+    render_video(_clip(), tmp_path / "v.mp4", tmp_path)
     cover = Image.open(tmp_path / "c.jpg")
     assert cover.format == "JPEG" and cover.size == (640, 360)
     with av.open(str(tmp_path / "v.mp4")) as container:
@@ -115,13 +115,13 @@ def test_cover_is_a_jpeg_of_the_same_size_showing_the_first_frame(tmp_path):
 
 @pytest.mark.parametrize("prompt", ["", "宇航员挥手 🚀", "tab\tand\nnew line\x00nul", "word " * 1000, "x" * 5000])
 def test_any_prompt_renders(tmp_path, prompt):
-    render_cover(_clip(prompt=prompt, width=360, height=640), tmp_path / "c.jpg")
+    render_cover(_clip(prompt=prompt, width=360, height=640), tmp_path / "c.jpg", tmp_path)
     assert Image.open(tmp_path / "c.jpg").size == (360, 640)
 
 
 def test_the_prompt_is_drawn_in_the_middle(tmp_path):
-    render_cover(_clip(prompt=""), tmp_path / "empty.jpg")
-    render_cover(_clip(prompt="A red fox runs through snow"), tmp_path / "fox.jpg")
+    render_cover(_clip(prompt=""), tmp_path / "empty.jpg", tmp_path)
+    render_cover(_clip(prompt="A red fox runs through snow"), tmp_path / "fox.jpg", tmp_path)
     empty, fox = (Image.open(tmp_path / n).convert("RGB") for n in ("empty.jpg", "fox.jpg"))
     # the prompt sits in the middle band; the placeholder text is shorter than the prompt
     band = (0, 140, 640, 220)

@@ -10,14 +10,20 @@ from viduemu.core.area import Area
 from viduemu.core.context import Core
 from viduemu.core.files import Resolver
 from viduemu.ent import operations, routes
-from viduemu.ent.models import MvChanged, MvEngine, Subjects
+from viduemu.ent.models import Mv, MvChanged, MvEngine, Subjects
 from viduemu.ent.outputs import Outputs
 from viduemu.ent.views import creations_view, mv_view
 from viduemu.vidu.accounts import Accounts
 from viduemu.vidu.callbacks import NOTIFY_STATES, Callbacks
 from viduemu.vidu.fetch import Fetcher
-from viduemu.vidu.media import FPS, Clip, resolution_size
+from viduemu.vidu.media import FPS, Clip, Sound, resolution_size
 from viduemu.vidu.tasks import TaskChanged, TaskEngine, TaskSucceeding
+
+
+def _shot_starts(mv: Mv) -> list[float]:
+    """Where each shot starts in the song: the sum of the earlier shots' durations."""
+    lengths = [record["jobs"][0]["input"]["duration"] for record in sorted(mv.shots(), key=lambda r: r["index"])]
+    return [float(sum(lengths[:i])) for i in range(len(lengths))]
 
 
 class EntArea(Area):
@@ -58,16 +64,21 @@ class EntArea(Area):
 
     # -- media ------------------------------------------------------------------------------------
     def _mv_clip(self, mv_id: str, job_id: str) -> Clip | None:
-        """The clip a successful job's ``signed_url`` serves: its shot, or the shots it composes."""
+        """The clip a successful job's ``signed_url`` serves: its shot, or the shots it composes, with
+        the song from where its first shot starts in it (docs/decisions.md "Sound")."""
         mv = self.mv.find(mv_id)
         job = mv.job(job_id) if mv is not None else None
         if mv is None or job is None or job["state"] != "success":
             return None
         shots = [s for s in (mv.job(source) for source in job.get("sources", ())) if s is not None] or [job]
         width, height = resolution_size(mv.fields["resolution"], mv.fields["aspect_ratio"])
+        seed = int(job_id) % 2**31
+        blob = mv.fields["audio"].get("blob", "")
+        starts = _shot_starts(mv)
+        sound = Sound("file", blob=blob, offset=starts[shots[0]["index"]]) if blob else Sound("music", seed)
         return Clip(width, height, sum(s["input"]["duration"] for s in shots), FPS,
                     " / ".join(s["input"]["prompt"] for s in shots if s["input"]["prompt"]) or mv.fields["prompt"],
-                    int(job_id) % 2**31)
+                    seed, sound=sound)
 
     # -- the Area protocol --------------------------------------------------------------------------
     def routes(self) -> Sequence[BaseRoute]:

@@ -16,7 +16,7 @@ from viduemu.core.errors import ViduError, count_out_of_range, invalid, lacking,
 from viduemu.ent import pricing, rules
 from viduemu.ent.models import Subject
 from viduemu.ent.rules import Endpoint, ModelRule
-from viduemu.vidu.inputs import AUDIO_FORMATS, VIDEO_FORMATS, check_image, check_media
+from viduemu.vidu.inputs import AUDIO_FORMATS, VIDEO_FORMATS, Asset, check_image, check_media
 
 if TYPE_CHECKING:
     from viduemu.ent.area import EntArea
@@ -288,16 +288,17 @@ async def check_subject_media(ent: EntArea, body: dict) -> None:
                           "is supported")
 
 
-async def check_mv_media(ent: EntArea, body: dict) -> tuple[float, bool]:
-    """The images of an MV, then its audio: (seconds, measured?) of ``audio_url``, decoded from the data
-    when there are bytes; an audio URL not fetched (offline) is taken as ``MV_UNMEASURED_AUDIO_SECONDS``."""
+async def check_mv_media(ent: EntArea, body: dict) -> tuple[float, bool, Asset]:
+    """The images of an MV, then its audio: (seconds, measured?, the song) of ``audio_url``, decoded from
+    the data when there are bytes (the asset keeps them); an audio URL not fetched (offline) is taken as
+    ``MV_UNMEASURED_AUDIO_SECONDS`` and has none."""
     for i, image in enumerate(body["images"]):
         await check_image(image, f"images.{i}", max_decoded=rules.MV_IMAGE_LIMIT, fetcher=ent.fetcher)
-    _, seconds = await check_media(body["audio_url"], "audio_url", "audio", AUDIO_FORMATS,
-                                   max_decoded=rules.MV_AUDIO_LIMIT, fetcher=ent.fetcher)
+    song, seconds = await check_media(body["audio_url"], "audio_url", "audio", AUDIO_FORMATS,
+                                      max_decoded=rules.MV_AUDIO_LIMIT, fetcher=ent.fetcher)
     if seconds is None:
-        return float(rules.MV_UNMEASURED_AUDIO_SECONDS), False
+        return float(rules.MV_UNMEASURED_AUDIO_SECONDS), False, song
     low, high = rules.MV_AUDIO_SECONDS
     if not low - rules.DURATION_TOLERANCE <= seconds <= high + rules.DURATION_TOLERANCE:
         raise invalid("audio_url", f"the audio is {seconds:.2f} s long; it must be {low:g}-{high:g} s")
-    return seconds, True
+    return seconds, True, song

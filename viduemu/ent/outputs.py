@@ -7,19 +7,27 @@ rendered at success: the first download renders in a worker thread (the event lo
 and caches the file under a content key, so concurrent first downloads render once and identical
 clips share one file. The cache is ``--media-dir`` (VIDUEMU_MEDIA_DIR), else
 ``<state file>.media/`` with ``--state``, else a temporary directory removed on close.
+
+Inputs a render needs later (an MV's song, a source video) are kept there too, under ``blobs/``, named
+by their content (``keep``). A task's sound follows its request (``SOUNDS``, docs/decisions.md "Sound").
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import os
 import shutil
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 from typing import Callable
 
 from viduemu.core.context import Core
 from viduemu.core.files import Resolver
-from viduemu.vidu.media import AUTO_DURATION, FPS, MEDIA_TYPES, Clip, render, resolution_size
+from viduemu.vidu import voice
+from viduemu.vidu.lives import DEFAULT_VOICE
+from viduemu.vidu.media import AUTO_DURATION, FPS, MEDIA_TYPES, Clip, Sound, render, resolution_size
 from viduemu.vidu.tasks import Task, TaskFailed
 
 PREFIX = "tasks"
@@ -27,11 +35,34 @@ DEFAULT_RESOLUTION = "1080p"   # for task kinds whose fields carry none
 DEFAULT_ASPECT_RATIO = "16:9"
 
 
-def plan(width: int, height: int, duration: float, prompt: str, seed: int, *, fails: str = "") -> dict:
+def plan(width: int, height: int, duration: float, prompt: str, seed: int, *, fails: str = "",
+         sound: Sound | None = None) -> dict:
     """What a task's video will be (``Task.plan``, then ``Task.media``); ``fails``: the reason it will
-    fail with instead (a documented failure the request already determines)."""
-    media = {"width": width, "height": height, "duration": duration, "fps": FPS, "prompt": prompt, "seed": seed}
+    fail with instead (a documented failure the request already determines); ``sound``: its audio track."""
+    media = asdict(Clip(width, height, duration, FPS, prompt, seed, sound=sound))
     return {**media, "fails": fails} if fails else media
+
+
+BLOBS = "blobs"
+
+
+def _speech(fields: dict, seed: int) -> Sound:
+    """The voice of the first subject given one (inline, as the request had it), else the default."""
+    voice_id = next((s["voice_id"] for s in fields.get("subjects") or () if s.get("voice_id")), DEFAULT_VOICE)
+    return Sound("speech", seed, pitch=voice.pitch(voice_id))
+
+
+# (request field, the sound it asks for), first match wins: speech over music (docs/decisions.md "Sound")
+SOUNDS: tuple[tuple[str, Callable[[dict, int], Sound]], ...] = (
+    ("audio", _speech),
+    ("bgm", lambda fields, seed: Sound("music", seed)),
+)
+
+
+def task_sound(fields: dict) -> Sound | None:
+    """The sound a generation request asks for; None: a silent video."""
+    seed = fields.get("seed") or 0
+    return next((make(fields, seed) for name, make in SOUNDS if fields.get(name)), None)
 
 
 # ("<owner id>", "<file id>") -> the clip to render, or None when there is no such finished file
@@ -73,8 +104,8 @@ class Outputs:
         else:
             width, height = resolution_size(fields.get("resolution") or DEFAULT_RESOLUTION,
                                             fields.get("aspect_ratio") or DEFAULT_ASPECT_RATIO)
-            task.media = plan(width, height, fields.get("duration") or AUTO_DURATION, fields.get("prompt") or "",
-                              fields.get("seed") or 0)
+            task.media = asdict(Clip(width, height, fields.get("duration") or AUTO_DURATION, FPS,
+                                     fields.get("prompt") or "", fields.get("seed") or 0, sound=task_sound(fields)))
         task_id, creation_id = task.task_id, self.core.ids.new_id()
         base = f"/_emulator/files/{PREFIX}/{task_id}/{creation_id}"
         task.creations = [{"id": creation_id, "url": f"{base}.mp4", "cover_url": f"{base}.jpg"}]
@@ -85,13 +116,23 @@ class Outputs:
         if (task is None or task.state != "success" or task.media is None
                 or not any(c["id"] == creation_id for c in task.creations)):
             return None
-        return Clip(**task.media)
+        return Clip.from_media(task.media)
+
+    # -- kept inputs -----------------------------------------------------------------
+    async def keep(self, data: bytes, suffix: str) -> str:
+        """Keep an input a render will need (written once, atomically, off the event loop); its key."""
+        key = f"{hashlib.sha256(data).hexdigest()[:32]}{suffix}"
+        await asyncio.to_thread(_write_once, self.blobs() / key, data)
+        return key
+
+    def blobs(self) -> Path:
+        return self._directory() / BLOBS
 
     # -- rendering and the cache -------------------------------------------------
     async def _render_once(self, clip: Clip, suffix: str, path: Path) -> None:
         pending = self._rendering.get(path)
         if pending is None:
-            pending = asyncio.ensure_future(asyncio.to_thread(render, clip, suffix, path))
+            pending = asyncio.ensure_future(asyncio.to_thread(render, clip, suffix, path, self.blobs()))
             self._rendering[path] = pending
             pending.add_done_callback(lambda _: self._rendering.pop(path, None))
         # shielded: a client that goes away does not cancel the render others may be waiting on
@@ -106,7 +147,7 @@ class Outputs:
                 self._dir = Path(f"{settings.state}.media")
             else:
                 self._dir, self._temporary = Path(tempfile.mkdtemp(prefix="viduemu-media-")), True
-            self._dir.mkdir(parents=True, exist_ok=True)
+            (self._dir / BLOBS).mkdir(parents=True, exist_ok=True)
         return self._dir
 
     async def close(self) -> None:
@@ -114,3 +155,16 @@ class Outputs:
         if self._temporary and self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir, self._temporary = None, False
+
+
+def _write_once(path: Path, data: bytes) -> None:
+    if path.exists():
+        return
+    fd, partial = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(partial, path)
+    except BaseException:
+        os.unlink(partial)
+        raise

@@ -153,10 +153,13 @@ def shot_inputs(fields: dict, seconds: int) -> list[dict]:
 async def create_mv(ent: EntArea, request: Request):
     api_key = caller(ent.accounts, request.headers)
     body = await read_valid(request)
-    seconds, measured = await checks.check_mv_media(ent, body)
+    seconds, measured, song = await checks.check_mv_media(ent, body)
+    # the song's bytes, when read, are kept: the jobs' videos play it (ent/area._mv_clip)
+    blob = await ent.outputs.keep(song.data, f".{song.format}") if song.data is not None else ""
     fields = {**rules.MV_DEFAULTS, **{k: body[k] for k in rules.MV_DEFAULTS if k in body},
               "images": stored_form(body["images"]),
-              "audio": {"url": stored_form(body["audio_url"]), "seconds": seconds, "measured": measured}}
+              "audio": {"url": stored_form(body["audio_url"]), "seconds": seconds, "measured": measured,
+                        "blob": blob}}
     billed = math.ceil(seconds - rules.DURATION_TOLERANCE)
     mv = ent.mv.create(api_key, fields, shot_inputs(fields, billed), billed * pricing.mv_rate(fields),
                        body.get("callback_url"))

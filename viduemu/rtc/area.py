@@ -3,7 +3,7 @@ character that speaks in it.
 
 Files: routes.py (the control-plane routes: join, leave, peers), models.py (the gateway engine, its
 peers, and the ``Sessions`` protocol it reads live sessions through), views.py (the wire shapes),
-avatar.py (the character), look.py, voice.py, listen.py (its picture, voice and ears). It imports
+avatar.py (the character), look.py, listen.py and vidu/voice.py (its picture, ears and voice). It imports
 nothing of the live area: the live engine is passed in (viduemu/emulator.py), and the area hears of
 sessions through the events of vidu/lives.py.
 """

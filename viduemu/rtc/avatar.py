@@ -1,7 +1,7 @@
 """The character of a live session: its video and audio tracks, and its ears.
 
 One ``Character`` per session (the gateway makes it on the first join); every viewer gets new
-tracks that replay the character's shared, pre-rendered media (rtc/look.py, rtc/voice.py), paced by
+tracks that replay the character's shared, pre-rendered media (rtc/look.py, vidu/voice.py), paced by
 the wall clock whatever the emulator's clock does. Media flows only between ``start()`` (the
 session went on_live) and ``stop()`` (hangup or end: every track ends).
 
@@ -33,8 +33,8 @@ import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from viduemu.rtc import look as looks
-from viduemu.rtc import voice as voices
 from viduemu.rtc.listen import Ears, level_dbfs
+from viduemu.vidu import voice as voices
 from viduemu.vidu.inputs import thumbnail
 from viduemu.vidu.lives import DEFAULT_VOICE
 
@@ -78,7 +78,7 @@ def _media(image: bytes | None, name: str, voice: str, width: int, height: int, 
             return _cache[key]
     segment = max(1, round(fps / 3))
     loop_seconds = segment * -(-round(looks.LOOP_SECONDS * fps) // segment) / fps
-    rhythm = voices.Rhythm(voice, seed, loop_seconds)
+    rhythm = voices.speaking(voice, seed, loop_seconds)
     look = None
     if video:
         look = looks.Look(looks.decode_image(image, width, height), name, rhythm, width=width, height=height,

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, cast
 import av
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from viduemu.rtc.voice import Rhythm
+from viduemu.vidu.voice import Rhythm
 
 if TYPE_CHECKING:
     from av.video.codeccontext import VideoCodecContext

@@ -7,6 +7,11 @@ path, a frame counter and a progress bar. Everything static (gradient, text, pan
 with Pillow and converted to YUV once; each frame is that background plus a few rows of bytes
 written straight into the planes, so 1080p renders at encoder speed. The same ``Clip`` gives the
 same bytes: the drawing depends on nothing but the clip, and x264 runs with pinned options.
+
+A clip may carry a ``Sound`` (an AAC track: speech, music or a kept input file, ``vidu/sound.py``) and
+a ``Source`` (its frames taken from a kept input video). Kept inputs are *blobs*: files under the
+media directory's ``blobs/`` named by their content key (``ent/outputs.Outputs.keep``); ``render`` is
+handed that directory.
 """
 
 from __future__ import annotations
@@ -20,10 +25,10 @@ from pathlib import Path
 
 FPS = 16                 # what the vendor's outputs report as video.fps (wire notes §1.5)
 AUTO_DURATION = 5        # seconds picked for "duration": 0 (automatic, viduq2-pro); docs/decisions.md
-RENDER_VERSION = 1       # bump when the picture or the encoder settings change (cache keys use it)
+RENDER_VERSION = 2       # bump when the picture or the encoder settings change (cache keys use it)
 
 # "<N>p" names the short side; the long side follows the aspect ratio, rounded to an even number.
-SHORT_SIDE = {"360p": 360, "540p": 540, "720p": 720, "1080p": 1080, "2K": 1440}
+SHORT_SIDE = {"360p": 360, "540p": 540, "720p": 720, "1080p": 1080, "2K": 1440, "4K": 2160, "8K": 4320}
 ASPECT_RATIOS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1), "4:3": (4, 3), "3:4": (3, 4)}
 
 
@@ -56,6 +61,29 @@ def resolution_size(resolution: str, aspect_ratio: str) -> tuple[int, int]:
 # x264 pinned so the bytes never depend on the machine: its output changes with the thread count,
 # so the count is fixed (one: drawing the frames in Python, not encoding, is the bottleneck).
 X264_OPTIONS = {"preset": "ultrafast", "crf": "23", "threads": "1", "g": str(FPS * 2)}
+# FFmpeg's native AAC encoder, 48 kHz mono (docs/decisions.md, "Sound"); one thread, as x264.
+AAC_OPTIONS = {"b": "96k", "threads": "1"}
+
+
+@dataclass(frozen=True)
+class Sound:
+    """A clip's audio track."""
+
+    kind: str            # "speech" | "music" | "file"
+    seed: int = 0
+    pitch: float = 0.0   # "speech": the voice's fundamental in Hz (vidu/voice.pitch)
+    blob: str = ""       # "file": the content key of a kept input file
+    offset: float = 0.0  # "file": where in that file this clip's audio starts, seconds
+
+
+@dataclass(frozen=True)
+class Source:
+    """A kept input video a clip's frames come from."""
+
+    blob: str            # its content key
+    mode: str            # "scaled": its frames resized, for the clip's duration (the last one held);
+                         # "prefix": its frames (resized) for ``seconds``, then the clip's own drawn frames
+    seconds: float       # its duration
 
 
 @dataclass(frozen=True)
@@ -64,10 +92,19 @@ class Clip:
 
     width: int
     height: int
-    duration: float   # seconds
+    duration: float   # seconds (with a "prefix" source: the source's seconds included)
     fps: int
     prompt: str
     seed: int
+    sound: Sound | None = None     # None: no audio stream at all
+    source: Source | None = None
+
+    @classmethod
+    def from_media(cls, media: dict) -> Clip:
+        """The clip of a stored ``asdict(clip)`` (a task's ``media``)."""
+        sound, source = media.get("sound"), media.get("source")
+        return cls(**{**media, "sound": Sound(**sound) if sound else None,
+                      "source": Source(**source) if source else None})
 
     @property
     def frames(self) -> int:
@@ -82,14 +119,14 @@ class Clip:
 MEDIA_TYPES = {".mp4": "video/mp4", ".jpg": "image/jpeg"}
 
 
-def render(clip: Clip, suffix: str, path: Path) -> None:
-    """Render atomically: a reader never sees a half-written file."""
+def render(clip: Clip, suffix: str, path: Path, blobs: Path) -> None:
+    """Render atomically: a reader never sees a half-written file. ``blobs`` holds the kept inputs."""
     fd, partial = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
     os.close(fd)
     from viduemu.vidu import render as renderer
 
     try:
-        {".mp4": renderer.render_video, ".jpg": renderer.render_cover}[suffix](clip, partial)
+        {".mp4": renderer.render_video, ".jpg": renderer.render_cover}[suffix](clip, partial, blobs)
         os.replace(partial, path)
     except BaseException:
         os.unlink(partial)

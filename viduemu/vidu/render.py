@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import colorsys
+import logging
 import math
 import os
 import random
 import unicodedata
+from collections.abc import Generator, Iterator
 from fractions import Fraction
+from pathlib import Path
 
 import av
 from PIL import Image, ImageDraw, ImageFont
 
-from viduemu.vidu.media import X264_OPTIONS, Clip
+from viduemu.vidu.media import AAC_OPTIONS, X264_OPTIONS, Clip, Sound, Source
+from viduemu.vidu.sound import SAMPLE_RATE
+from viduemu.vidu.sound import pcm as sound_pcm
+
+log = logging.getLogger(__name__)
 
 # -- drawing ---------------------------------------------------------------
 
@@ -193,27 +200,113 @@ def _draw_frame(frame: av.VideoFrame, layout: _Layout, clip: Clip, index: int) -
         y_plane[start:start + len(line)] = line
 
 
+# -- frames ----------------------------------------------------------------
+
+def _drawn(clip: Clip, first: int = 0) -> Iterator[av.VideoFrame]:
+    layout = _Layout(clip)
+    for index in range(first, clip.frames):
+        frame = av.VideoFrame(clip.width, clip.height, "yuv420p")
+        _draw_frame(frame, layout, clip, index)
+        yield frame
+
+
+def _timed(path: Path) -> Generator[tuple[float, av.VideoFrame], None, None]:
+    """(seconds, frame) of a video's first stream, one frame at a time."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        for frame in container.decode(stream):
+            yield float(frame.time) if frame.time is not None else 0.0, frame
+
+
+def _scaled(clip: Clip, source: Source, blobs: Path, count: int) -> Iterator[av.VideoFrame]:
+    """``count`` frames at ``clip.fps``, each the source's frame showing at that time, resized; the
+    last one held past the source's end. Nothing (and a warning) when the source cannot be read."""
+    frames = _timed(blobs / source.blob)
+    current: av.VideoFrame | None = None    # the source's frame showing now
+    shown: av.VideoFrame | None = None      # ... resized, once
+    index = 0
+    try:
+        ahead = next(frames, None)
+        for index in range(count):
+            while ahead is not None and (current is None or ahead[0] <= index / clip.fps + 1e-6):
+                current, shown = ahead[1], None
+                ahead = next(frames, None)
+            if current is None:
+                return
+            if shown is None:
+                shown = current.reformat(clip.width, clip.height, "yuv420p")
+            yield shown
+    except (OSError, av.FFmpegError, IndexError) as err:   # IndexError: no video stream
+        log.warning("source video %s unreadable at frame %d: %s", source.blob, index, err)
+        if shown is not None:
+            yield from [shown] * (count - index)
+    finally:
+        frames.close()
+
+
+def frames(clip: Clip, blobs: Path) -> Generator[av.VideoFrame, None, None]:
+    """The clip's ``clip.frames`` frames: drawn, or from its source (then drawn, for "prefix"); drawn
+    wherever the source falls short of being read."""
+    source = clip.source
+    taken = 0
+    if source is not None:
+        count = clip.frames if source.mode == "scaled" else min(clip.frames, round(source.seconds * clip.fps))
+        for frame in _scaled(clip, source, blobs, count):
+            taken += 1
+            yield frame
+        if taken < count and source.mode == "scaled":
+            log.warning("source video %s gave %d of %d frames: the rest are drawn", source.blob, taken, count)
+    yield from _drawn(clip, taken)
+
+
 # -- rendering -------------------------------------------------------------
 
-def render_video(clip: Clip, path: str | os.PathLike) -> None:
-    """Write the MP4 (H.264, yuv420p, ``clip.fps``) of exactly ``clip.frames`` frames to ``path``."""
-    layout = _Layout(clip)
+class _Audio:
+    """The AAC track of a clip with a sound, encoded as the video advances (so the muxer interleaves)."""
+
+    def __init__(self, container: av.container.OutputContainer, clip: Clip, sound: Sound, blobs: Path):
+        self.container = container
+        self.stream = container.add_stream("aac", rate=SAMPLE_RATE, layout="mono", options=dict(AAC_OPTIONS))
+        self.pcm = sound_pcm(sound, clip.frames / clip.fps, blobs)
+        self.samples = 0
+
+    def until(self, seconds: float) -> None:
+        while self.samples < seconds * SAMPLE_RATE:
+            piece = next(self.pcm, None)
+            if piece is None:
+                return
+            frame = av.AudioFrame(format="s16", layout="mono", samples=len(piece) // 2)
+            frame.planes[0].update(piece)
+            frame.sample_rate, frame.pts, frame.time_base = SAMPLE_RATE, self.samples, Fraction(1, SAMPLE_RATE)
+            self.samples += frame.samples
+            self.container.mux(self.stream.encode(frame))
+
+    def close(self) -> None:
+        self.until(float("inf"))
+        self.container.mux(self.stream.encode(None))
+
+
+def render_video(clip: Clip, path: str | os.PathLike, blobs: Path) -> None:
+    """Write the MP4 (H.264, yuv420p, ``clip.fps``) of exactly ``clip.frames`` frames to ``path``,
+    with an AAC track as long as the video when the clip has a sound (and none when it has not)."""
     with av.open(os.fspath(path), mode="w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=clip.fps, options=dict(X264_OPTIONS))
         stream.width, stream.height, stream.pix_fmt = clip.width, clip.height, "yuv420p"
         stream.codec_context.time_base = Fraction(1, clip.fps)
-        for index in range(clip.frames):
-            frame = av.VideoFrame(clip.width, clip.height, "yuv420p")
-            _draw_frame(frame, layout, clip, index)
+        audio = _Audio(container, clip, clip.sound, blobs) if clip.sound is not None else None
+        for index, frame in enumerate(frames(clip, blobs)):
             frame.pts, frame.time_base = index, Fraction(1, clip.fps)
             container.mux(stream.encode(frame))
+            if audio is not None:
+                audio.until((index + 1) / clip.fps)
         container.mux(stream.encode(None))
+        if audio is not None:
+            audio.close()
 
 
-def render_cover(clip: Clip, path: str | os.PathLike) -> None:
+def render_cover(clip: Clip, path: str | os.PathLike, blobs: Path) -> None:
     """Write the JPEG cover: the video's first frame, same size."""
-    frame = av.VideoFrame(clip.width, clip.height, "yuv420p")
-    _draw_frame(frame, _Layout(clip), clip, 0)
-    frame.to_image().save(os.fspath(path), format="JPEG", quality=90)
-
-
+    first = frames(clip, blobs)
+    next(first).to_image().save(os.fspath(path), format="JPEG", quality=90)
+    first.close()

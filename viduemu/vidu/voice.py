@@ -1,4 +1,7 @@
-"""The character's voice: a syllable rhythm (shared with the mouth) and the speech-like audio it makes.
+"""A voice: a syllable rhythm (shared with a character's mouth) and the speech-like audio it makes.
+
+Shared by the live character (rtc/avatar.py, rtc/look.py) and the sound track of rendered videos
+(vidu/sound.py, a ``Sound("speech", seed, pitch)``).
 
 Nothing here is speech synthesis: a "syllable" is a short buzz (a fundamental and a few harmonics)
 at the voice's pitch, shaped by a rise-and-fall envelope, with short gaps between syllables and
@@ -40,13 +43,18 @@ class Syllable:
     hz: float
 
 
-class Rhythm:
-    """The syllable plan of one loop of ``seconds`` for a voice, deterministic under ``seed``."""
+def speaking(voice: str, seed: int | str | None, seconds: float) -> Rhythm:
+    """The rhythm of a named voice (its ``pitch``), deterministic under ``seed``."""
+    return Rhythm(pitch(voice), f"{seed}:{voice}", seconds)
 
-    def __init__(self, voice: str, seed: int | str | None, seconds: float):
+
+class Rhythm:
+    """The syllable plan of one loop of ``seconds`` at ``hz``, deterministic under ``key``."""
+
+    def __init__(self, hz: float, key: str, seconds: float):
         self.seconds = seconds
-        self.hz = pitch(voice)
-        rng = random.Random(f"rhythm:{seed}:{voice}")
+        self.hz = hz
+        rng = random.Random(f"rhythm:{key}")
         syllables, t, left_in_word = [], 0.04, rng.randint(2, 5)
         while True:
             length = rng.uniform(0.13, 0.26)

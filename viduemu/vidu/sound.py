@@ -1,0 +1,77 @@
+"""The audio of a rendered clip (``Sound``): 48 kHz s16 mono PCM, streamed in pieces.
+
+"speech" is the live character's syllable voice (vidu/voice.py) at the sound's pitch; "music" a
+seeded loop (vidu/music.py), repeated; "file" a kept input file (a blob) decoded by PyAV from
+``offset``. Every track is exactly as long as asked: cut, or padded with silence. A blob that is
+missing or unreadable is silence (and a warning): a download never fails for its sound.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+import av
+
+from viduemu.vidu import music, voice
+from viduemu.vidu.media import Sound
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 48000
+PIECE = 4800 * 2    # bytes handed on at a time (0.1 s): the muxer interleaves at this grain
+
+
+def pcm(sound: Sound, seconds: float, blobs: Path) -> Iterator[bytes]:
+    """Exactly ``round(seconds * SAMPLE_RATE)`` samples of s16 mono, in pieces of at most ``PIECE`` bytes."""
+    wanted = 2 * round(seconds * SAMPLE_RATE)
+    for data in TRACKS[sound.kind](sound, seconds, blobs):
+        for at in range(0, len(data), PIECE):
+            piece = data[at:at + min(PIECE, wanted)]   # never past the end of the track
+            wanted -= len(piece)
+            if piece:
+                yield piece
+            if not wanted:
+                return
+    while wanted:
+        yield bytes(min(PIECE, wanted))
+        wanted -= min(PIECE, wanted)
+
+
+def _speech(sound: Sound, seconds: float, blobs: Path) -> Iterable[bytes]:
+    return [voice.Rhythm(sound.pitch, f"video:{sound.seed}", seconds).pcm()]
+
+
+def _music(sound: Sound, seconds: float, blobs: Path) -> Iterator[bytes]:
+    one = music.loop(sound.seed)
+    for _ in range(int(2 * seconds * SAMPLE_RATE // len(one)) + 1):
+        yield one
+
+
+def _file(sound: Sound, seconds: float, blobs: Path) -> Iterator[bytes]:
+    skip = 2 * round(sound.offset * SAMPLE_RATE)
+    try:
+        for data in decoded(blobs / sound.blob):
+            if skip >= len(data):
+                skip -= len(data)
+                continue
+            yield data[skip:]
+            skip = 0
+    except (OSError, av.FFmpegError, IndexError, ValueError) as err:   # IndexError: no audio stream
+        log.warning("sound file %s unreadable, silence instead: %s", sound.blob, err)
+
+
+def decoded(path: Path) -> Iterator[bytes]:
+    """The first audio stream of any file PyAV reads, as 48 kHz s16 mono, from its start."""
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        for frame in itertools.chain(container.decode(stream), [None]):   # None: flush the resampler
+            for out in resampler.resample(frame):
+                yield bytes(out.planes[0])[:2 * out.samples]
+
+
+TRACKS: dict[str, Callable[[Sound, float, Path], Iterable[bytes]]] = {
+    "speech": _speech, "music": _music, "file": _file}
