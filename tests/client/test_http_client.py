@@ -36,13 +36,39 @@ def scenario():
         ("get_live", lambda t, got: t.call("get_live", got["create_live"]["live"]["id"])),
         ("clone_voice", lambda t, got: t.call("clone_voice", voice="my-voice", audio_url="https://example.com/v.mp3")),
         ("list_voices", lambda t, got: t.call("list_voices")),
+        # one-click films: made before the clock moves (wait_for_task), edited and composed after
+        ("ad_one_click", lambda t, got: t.call("ad_one_click", images=[png()], duration=8)),
+        ("general_one_click", lambda t, got: t.call("general_one_click", images=[png()], duration=1)),
         ("wait_for_task", lambda t, got: t.call("wait_for_task", got["img2video"]["task_id"], interval=20,
                                                 sleep=t.sleeper())),
         ("mv_get", lambda t, got: t.call("mv_get", got["mv_create"]["id"])),
         ("mv_edit", lambda t, got: t.call("mv_edit", got["mv_create"]["id"], job_id=first_shot(got)["id"],
                                           prompt="brighter")),
         ("mv_compose", lambda t, got: t.call("mv_compose", got["mv_create"]["id"], job_ids=[first_shot(got)["id"]])),
+        ("ad_one_click_get", lambda t, got: t.call("ad_one_click_get", got["ad_one_click"]["task_id"])),
+        ("ad_one_click_edit", lambda t, got: t.call("ad_one_click_edit", ad_one_click_task_id=ad_id(got),
+                                                    type="generate_bgm", prompt="calm")),
+        ("ad_one_click_compose", lambda t, got: t.call("ad_one_click_compose", **ad_composition(got))),
+        ("general_one_click_get", lambda t, got: t.call("general_one_click_get", got["general_one_click"]["id"])),
+        ("general_one_click_edit", lambda t, got: t.call("general_one_click_edit", got["general_one_click"]["id"],
+                                                         job_id=first_board(got)["id"], prompt="at night")),
+        ("general_one_click_compose", lambda t, got: t.call("general_one_click_compose", got["general_one_click"]["id"],
+                                                            job_ids=[first_board(got)["id"]])),
     ]
+
+
+def ad_id(got: dict) -> str:
+    return got["ad_one_click"]["task_id"]
+
+
+def ad_composition(got: dict) -> dict:
+    records = got["ad_one_click_get"]["data_records"]
+    return {"ad_one_click_task_id": ad_id(got), "video_task_ids": [b["records"][0]["id"] for b in records["storyboards"]],
+            "bgm_task_id": records["bgm_records"][0]["id"], "narration_task_id": records["narration_records"][0]["id"]}
+
+
+def first_board(got: dict) -> dict:
+    return next(r for r in got["general_one_click_get"]["job_records"] if r["type"] == "generate_video")["jobs"][0]
 
 
 def first_shot(got: dict) -> dict:
@@ -61,6 +87,9 @@ def check(got: dict) -> None:
     assert got["wait_for_task"]["state"] == "success" and got["wait_for_task"]["creations"]
     assert got["mv_get"]["id"] == got["mv_create"]["id"]
     assert got["mv_edit"]["id"] and got["mv_compose"]["id"]
+    assert got["ad_one_click_get"]["state"] == "success" and got["ad_one_click_edit"]["sub_task_id"]
+    assert got["ad_one_click_compose"]["credits"] == 1 and got["general_one_click_get"]["state"] == "success"
+    assert got["general_one_click_edit"]["id"] and got["general_one_click_compose"]["id"]
 
 
 def test_the_scenario_names_every_public_method_of_both_clients():
