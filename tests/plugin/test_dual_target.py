@@ -51,7 +51,7 @@ def test_downstream_project_on_the_live_target_skips_emulator_only_tests(live_st
 def test_conformance_suite_passes_on_the_emulator(run, tmp_path):
     report = tmp_path / "drift.json"
     result = run("--pyargs", "viduemu.conformance", f"--vidu-drift-report={report}")
-    result.assert_outcomes(passed=16)
+    result.assert_outcomes(passed=20)
     assert json.loads(report.read_text())["drift"] == []
 
 
@@ -60,7 +60,7 @@ def test_conformance_suite_passes_against_a_live_stand_in(run, tmp_path, live_st
     report = tmp_path / "drift.json"
     result = run("--pyargs", "viduemu.conformance", "--vidu-target=live", f"--vidu-base-url={live_stand_in.base_url}",
                  "--vidu-live-budget=500", f"--vidu-drift-report={report}", env={"VIDU_API_KEY": "vda_conformance_ci"})
-    result.assert_outcomes(passed=16)   # the live audio session included: the budget allows it
+    result.assert_outcomes(passed=20)   # the live audio session included: the budget allows it
     drift = json.loads(report.read_text())
     assert drift["target"] == "live" and drift["drift"] == []
     assert (tmp_path / "drift.json.txt").read_text().startswith("no drift")
