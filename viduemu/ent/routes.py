@@ -7,8 +7,9 @@ import math
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.requests import Request
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Route
 
 from viduemu.core.errors import ViduError, invalid
 from viduemu.core.http import base_url, control_route, query_value, read_json, read_valid, route
@@ -196,6 +197,22 @@ async def compose_mv(ent: EntArea, request: Request):
 AD, GENERAL = "/ent/v2/ad-one-click", "/ent/v2/one-click/general_one_click"
 
 
+class _FilmId(StringConvertor):
+    """A film id in GET /ent/v2/ad-one-click/{id}: any segment but the names of its sibling operations
+    (edit and compose take the id in the body), so that their 405 names only POST."""
+    regex = "(?!(?:edit|compose)$)[^/]+"
+
+
+register_url_convertor("ad_film_id", _FilmId())
+
+
+def _ad_tree_route(ent: EntArea) -> Route:
+    found = route(f"{AD}/{{id:ad_film_id}}", _get_film(solutions.AD, views.ad_film_view, by_part=False), ent,
+                  methods=["GET"])
+    found.path = f"{AD}/{{id}}"   # its name for the contract and the fault rules; matching keeps the convertor
+    return found
+
+
 async def _film_request(ent: EntArea, request: Request, kind: str, field: str | None) -> tuple[Film, dict]:
     """The body (read first: nothing may change the film after its read) and the caller's film, whose id
     is the body's ``field`` (ad-one-click) or else the path's."""
@@ -297,7 +314,7 @@ def routes(ent: EntArea) -> list[BaseRoute]:
         route(f"{MV}/{{id}}/compose", compose_mv, ent, methods=["POST"]),
         route(f"{AD}/edit", edit_ad, ent, methods=["POST"]),
         route(f"{AD}/compose", compose_ad, ent, methods=["POST"]),
-        route(f"{AD}/{{id}}", _get_film(solutions.AD, views.ad_film_view, by_part=False), ent, methods=["GET"]),
+        _ad_tree_route(ent),
         route(f"{GENERAL}/{{id}}", _get_film(solutions.GENERAL, views.general_film_view, by_part=True), ent,
               methods=["GET"]),
         route(f"{GENERAL}/{{id}}/edit", edit_general, ent, methods=["POST"]),
