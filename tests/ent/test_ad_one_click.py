@@ -2,11 +2,15 @@
 test per documented rule (vendor-docs/more/ad-one-click.txt: the official EN create page and the official CN
 full-flow guide; prices: more/pricing.txt "Solutions"; judgements: docs/decisions.md)."""
 
+import httpx
 import pytest
 
 from tests.conftest import AUTH, KEY, advance, assert_error
 from tests.ent.support import assert_contract, finish, op_create, op_created, output_media, state_of
 from tests.support.media import png
+from tests.support.receiver import Receiver, wait_for
+from viduemu.app import create_app
+from viduemu.config import Settings
 
 pytestmark = pytest.mark.usefixtures("plenty_of_credits")
 PATH = "/ent/v2/ad-one-click"
@@ -352,3 +356,45 @@ async def test_film_and_parts_are_listed_with_their_types(client):
     assert types == sorted(["ad-one-click", "compose", "generate_bgm", "generate_narration"] + ["generate_video"] * 3)
     assert next(t for t in listed if t["id"] == film["task_id"])["credits"] == 600
 
+
+
+async def test_callbacks_of_the_film_and_of_an_edit_carry_the_get_creations_body(client):
+    # "the structure of the callback request content will be the same as the return body of the Get Generation API"
+    with Receiver() as rx:
+        film = await op_created(client, "ad-one-click", body(callback_url=rx.url + "/film"))
+        await advance(client, DONE)
+        await wait_for(lambda: any(r["body"]["state"] == "success" for r in rx.requests), what="the film's success")
+        assert {r["body"]["id"] for r in rx.requests} == {film["task_id"]}
+        answer = (await post(client, EDIT, {"ad_one_click_task_id": film["task_id"], "type": "generate_bgm",
+                                            "prompt": "x", "callback_url": rx.url + "/edit", "payload": "p"})).json()
+        await advance(client, DONE)
+        await wait_for(lambda: any(r["path"] == "/edit" and r["body"]["state"] == "success" for r in rx.requests),
+                       what="the edit's success")
+        done = next(r["body"] for r in rx.requests if r["path"] == "/edit" and r["body"]["state"] == "success")
+        assert done["id"] == answer["sub_task_id"] and done["payload"] == "p" and done["creations"]
+
+
+async def test_a_film_resumes_after_a_restart(tmp_path):
+    settings = Settings(clock="manual", seed=7, state=str(tmp_path / "state.db"))
+
+    async def session(fn):
+        app = create_app(settings)
+        try:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+                return await fn(client)
+        finally:
+            await app.state.emu.aclose()
+
+    async def first(client):
+        film = (await post(client, PATH, body(duration=8))).json()
+        await advance(client, 40)   # the parts have succeeded; the first composition is processing
+        return film["task_id"]
+
+    film_id = await session(first)
+
+    async def second(client):
+        await advance(client, DONE)
+        return await tree(client, film_id)
+
+    found = await session(second)
+    assert found["state"] == "success" and found["data_records"]["completed_creation_records"][0]["creation_url"]
