@@ -82,8 +82,8 @@ def loop(seed: int) -> bytes:
         for half in range(2 * BEATS):   # eighth notes, some of them rests
             if rng.random() < 0.3:
                 continue
-            targets = [s + 7 * o for s in chord for o in (0, 1)]
-            previous = min(targets, key=lambda s: (abs(s - previous - rng.choice((-2, -1, 1, 2))), s))
+            goal = previous + rng.choice((-2, -1, 1, 2))    # a step or two from the last note
+            previous = min((s + 7 * o for s in chord for o in (0, 1)), key=lambda s: (abs(s - goal), s))
             _add(mix, start + half * beat / 2, beat, LEVELS["melody"],
                  _pluck(_hz(root + 24 + _semitones(previous)), 6.0, lambda p: math.sin(2 * math.pi * p)))
     loudest = max(1e-9, max(abs(v) for v in mix))

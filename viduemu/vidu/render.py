@@ -237,7 +237,7 @@ def _scaled(clip: Clip, source: Source, blobs: Path, count: int) -> Iterator[av.
             if shown is None:
                 shown = current.reformat(clip.width, clip.height, "yuv420p")
             yield shown
-    except (OSError, av.FFmpegError, IndexError) as err:   # IndexError: no video stream
+    except (OSError, av.FFmpegError, IndexError, ValueError) as err:   # IndexError: no video stream
         log.warning("source video %s unreadable at frame %d: %s", source.blob, index, err)
         if shown is not None:
             yield from [shown] * (count - index)
