@@ -398,3 +398,25 @@ async def test_a_film_resumes_after_a_restart(tmp_path):
 
     found = await session(second)
     assert found["state"] == "success" and found["data_records"]["completed_creation_records"][0]["creation_url"]
+
+
+async def test_the_parts_share_the_accounts_5_processing_limit(client):
+    # usage-and-limits: "Each organization can use up to 5 concurrent tasks"; the waiting film holds no slot
+    await op_created(client, "ad-one-click", body(duration=30))   # 6 storyboards, a narration and a music
+    await advance(client, 2)
+    figures = (await client.get("/ent/v2/credits", headers=AUTH)).json()["remains"][0]
+    assert figures["current_concurrency"] == 5 and figures["queue_count"] == 3 + 2   # 3 parts, composition, film
+
+
+async def test_cancelling_a_waiting_part_fails_the_composition_and_refunds_the_film(client):
+    before = await balance(client)
+    film = await op_created(client, "ad-one-click", body(duration=30))
+    await advance(client, 2)
+    found = await tree(client, film["task_id"])
+    waiting = next(r for b in found["data_records"]["storyboards"] for r in b["records"] if r["state"] == "queueing")
+    assert (await client.post(f"/ent/v2/tasks/{waiting['id']}/cancel", headers=AUTH)).status_code == 200
+    await advance(client, DONE)
+    found = await tree(client, film["task_id"])
+    assert found["state"] == "failed" and found["err_code"] == "UserCancelled"
+    assert found["data_records"]["completed_creation_records"][0]["err_code"] == "UserCancelled"
+    assert await balance(client) == before
