@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from viduemu.core.errors import ViduError, count_out_of_range, invalid
 from viduemu.ent import pricing, rules
-from viduemu.ent.checks import Order, callback_of, check_images, split_seconds
+from viduemu.ent.checks import Order, callback_of, check_images, seed_of, split_seconds
 from viduemu.ent.models import Film
 from viduemu.ent.outputs import plan
 from viduemu.ent.rules import BGM, COMPOSE, NARRATION, STORYBOARD
@@ -77,9 +77,9 @@ async def _accept(ent: EntArea, kind: str, body: dict) -> Order:
     if not low <= len(body["images"]) <= high:
         raise count_out_of_range("images", f"{low}-{high} images")
     await check_images(ent, body["images"], rules.FILM_IMAGE_LIMIT)
-    seed = ent.core.ids.generation_seed()
+    seed = seed_of(ent, body)   # the general film's clients may send one; the ad film's table has none
     width, height = resolution_size(rules.FILM_RESOLUTION, aspect_ratio)
-    film = plan(width, height, duration, f"{prompt or THEMES[kind]}", seed, sound=Sound("music", seed))
+    film = plan(width, height, duration, prompt or THEMES[kind], seed, sound=Sound("music", seed))
     return Order(kind, fields, pricing.film_credits(duration), callback_url, plan=film)
 
 
