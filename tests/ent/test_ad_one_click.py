@@ -420,3 +420,9 @@ async def test_cancelling_a_waiting_part_fails_the_composition_and_refunds_the_f
     assert found["state"] == "failed" and found["err_code"] == "UserCancelled"
     assert found["data_records"]["completed_creation_records"][0]["err_code"] == "UserCancelled"
     assert await balance(client) == before
+
+
+async def test_edit_and_compose_are_post_only_paths_not_film_ids(client):
+    for name in ("edit", "compose"):
+        response = await client.get(f"{PATH}/{name}", headers=AUTH)
+        assert response.status_code == 405 and response.headers["Allow"] == "POST"
