@@ -96,10 +96,11 @@ def _first_parts(film_id: str, fields: dict, film: dict, theme: str) -> list[_Pa
     common = {"film_id": film_id, "aspect_ratio": fields["aspect_ratio"], "resolution": rules.FILM_RESOLUTION,
               "payload": ""}
     lengths = split_seconds(seconds, rules.FILM_SHOT_SECONDS)
-    parts = [_Part(STORYBOARD, {**common, "index": i, "prompt": prompt, "duration": length},
-                   {**film, "duration": length, "prompt": prompt, "seed": seed + 1 + i, "sound": None})
-             for i, length in enumerate(lengths)
-             for prompt in [f"Storyboard {i + 1} of {len(lengths)}: {theme}"]]
+    parts = []
+    for i, length in enumerate(lengths):
+        prompt = f"Storyboard {i + 1} of {len(lengths)}: {theme}"
+        parts.append(_Part(STORYBOARD, {**common, "index": i, "prompt": prompt, "duration": length},
+                           {**film, "duration": length, "prompt": prompt, "seed": seed + 1 + i, "sound": None}))
     narration = f"Narration ({fields.get('language') or rules.FILM_DEFAULT_LANGUAGE}): {theme}"
     speech = Sound("speech", seed, pitch=voice.pitch(DEFAULT_VOICE))
     parts.append(_Part(NARRATION, {**common, "index": 0, "prompt": narration, "duration": seconds},
@@ -119,13 +120,13 @@ def make(ent: EntArea, api_key: str, order: Order) -> Task:
         film = ent.tasks.create(api_key, order.task_type, fields, order.credits, callback_url=order.callback_url,
                                 plan=film_plan, after=[compose_id])
         theme = fields["prompt"] or THEMES[order.task_type]
-        made = [(part.kind, ent.tasks.create(api_key, part.kind, part.fields, 0, plan=part.plan))
+        made = [ent.tasks.create(api_key, part.kind, part.fields, 0, plan=part.plan)
                 for part in _first_parts(film.task_id, fields, film_plan, theme)]
-        ids = {kind: [t.task_id for k, t in made if k == kind] for kind in (STORYBOARD, NARRATION, BGM)}
+        ids = {kind: [t.task_id for t in made if t.type == kind] for kind in (STORYBOARD, NARRATION, BGM)}
         params = {"video_task_ids": ids[STORYBOARD], "bgm_task_id": ids[BGM][0],
                   "narration_task_id": ids[NARRATION][0]}
         ent.tasks.create(api_key, COMPOSE, _compose_fields(film.task_id, fields, film_plan, params), 0,
-                         plan=film_plan, after=[t.task_id for _, t in made], task_id=compose_id)
+                         plan=film_plan, after=[t.task_id for t in made], task_id=compose_id)
         ent.films.put(Film(id=film.task_id, api_key=api_key, kind=order.task_type,
                            storyboards=[[i] for i in ids[STORYBOARD]], narrations=ids[NARRATION],
                            bgms=ids[BGM], composes=[compose_id]))
