@@ -426,3 +426,16 @@ async def test_edit_and_compose_are_post_only_paths_not_film_ids(client):
     for name in ("edit", "compose"):
         response = await client.get(f"{PATH}/{name}", headers=AUTH)
         assert response.status_code == 405 and response.headers["Allow"] == "POST"
+
+
+async def test_get_creations_of_the_film_and_its_sub_tasks_has_progress_and_watermarked_url(client):
+    # the guide's query: "progress Int 任务生成进度", creations[].watermarked_url (CN)
+    film = await op_created(client, "ad-one-click", body(duration=8))
+    part = first_ids(await tree(client, film["task_id"]))[0]
+    assert (await finish(client, part, 0))["progress"] == 0
+    await advance(client, 1 + 15)   # half of its 30 s of processing
+    assert (await finish(client, part, 0))["progress"] == 50
+    done = await finish(client, film["task_id"], DONE)
+    assert done["progress"] == 100 and done["creations"][0]["watermarked_url"] == done["creations"][0]["url"]
+    other = await op_created(client, "template", {"template": "hug", "images": [png()]})
+    assert "progress" not in await finish(client, other["task_id"], 0)   # other operations keep their shape

@@ -51,7 +51,7 @@ class EntArea(Area):
         task = event.task
         if task.callback_url and self.owns(task.type) and task.state in NOTIFY_STATES:
             self.callbacks.notify(task.task_id, task.api_key, task.callback_url,
-                                  creations_view(task, self.core.linker(self.core.settings.base_url)))
+                                  creations_view(task, self.core.linker(self.core.settings.base_url), self.core.clock.now()))
 
     def _mv_changed(self, event: MvChanged) -> None:
         """The MV's own changes go to its callback_url; an edit or compose job that was given a

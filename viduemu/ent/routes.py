@@ -49,7 +49,7 @@ def create_task(name: str):
 
 async def get_creations(ent: EntArea, request: Request):
     task = ent.tasks.get(caller(ent.accounts, request.headers), request.path_params["task_id"])
-    return views.creations_view(task, ent.core.linker(base_url(request)))
+    return views.creations_view(task, ent.core.linker(base_url(request)), ent.core.clock.now())
 
 
 async def list_tasks(ent: EntArea, request: Request):

@@ -286,3 +286,5 @@ FILM_SHOT_SECONDS = 5           # storyboards of at most 5 s: the guide's 15 s f
 # the sub tasks an edit makes (CN edit: "type ... generate_video / generate_narration / generate_bgm")
 STORYBOARD, NARRATION, BGM, COMPOSE = "generate_video", "generate_narration", "generate_bgm", "compose"
 EDIT_TYPES = (STORYBOARD, NARRATION, BGM)
+# the tasks whose GET creations has the guide's query shape (CN: "progress", "watermarked_url")
+FILM_TASK_TYPES = frozenset((*FILMS, STORYBOARD, NARRATION, BGM, COMPOSE))

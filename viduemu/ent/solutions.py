@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from viduemu.ent.area import EntArea
 
 AD, GENERAL = "ad-one-click", "general_one_click"
-PART_TYPES = frozenset((STORYBOARD, NARRATION, BGM, COMPOSE))   # the task types of a film's parts
+PART_TYPES = rules.FILM_TASK_TYPES - set(rules.FILMS)   # the task types of a film's parts
 THEMES = {AD: "an ad film of the product in the images", GENERAL: "a film of the images"}
 
 

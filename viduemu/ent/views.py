@@ -8,6 +8,7 @@ from typing import Any
 
 from viduemu.core.errors import REASONS
 from viduemu.ent.models import Film, Job, Mv, Subject
+from viduemu.ent.rules import FILM_TASK_TYPES
 from viduemu.vidu.accounts import Account, creator_id, key_id
 from viduemu.vidu.tasks import Task, iso
 
@@ -23,11 +24,25 @@ def create_view(task: Task) -> dict:
             "off_peak": task.off_peak, "credits": task.credits, "created_at": iso(task.created_at)}
 
 
-def creations_view(task: Task, link: Link) -> dict:
+def creations_view(task: Task, link: Link, now: float | None = None) -> dict:
     fields = task.fields
-    return {"id": task.task_id, "state": task.state, "err_code": task.err_code,
+    view = {"id": task.task_id, "state": task.state, "err_code": task.err_code,
             "credits": task.credits, "payload": fields.get("payload", ""), "bgm": bool(fields.get("bgm", False)),
             "off_peak": task.off_peak, "creations": [_creation(c, link) for c in task.creations]}
+    if task.type in FILM_TASK_TYPES:   # the film guide's query: "progress", and CN's "watermarked_url"
+        view["progress"] = _progress(task, now)
+        view["creations"] = [{**c, "watermarked_url": c["url"]} for c in view["creations"]]
+    return view
+
+
+def _progress(task: Task, now: float | None) -> int:
+    """Percent done: 100 once it succeeded, the share of its processing time spent while processing."""
+    if task.state == "success":
+        return 100
+    if task.state != "processing" or now is None or task.started_at is None or not task.finish_at:
+        return 0
+    span = task.finish_at - task.started_at
+    return min(99, int(100 * (now - task.started_at) / span)) if span > 0 else 99
 
 
 def model_of(task: Task) -> str:
