@@ -187,6 +187,43 @@ class _Operations(Generic[R]):
     def trending_replicate(self, **fields: Any) -> R:
         """``POST /ent/v2/trending-replicate``: ``video_url`` redone with ``images`` (products, models)."""
         return self._call("POST", "/ent/v2/trending-replicate", json=fields)
+    # -- solutions: one-click films -----------------------------------------------------------------------
+    def ad_one_click(self, **fields: Any) -> R:
+        """``POST /ent/v2/ad-one-click``: an ad film from ``images``; answers ``task_id`` (a task: poll it
+        with ``get_task``)."""
+        return self._call("POST", "/ent/v2/ad-one-click", json=fields)
+
+    def ad_one_click_get(self, task_id: str) -> R:
+        """``GET /ent/v2/ad-one-click/{id}``: the film's ``data_records`` (storyboards, narration, bgm,
+        compositions)."""
+        return self._call("GET", f"/ent/v2/ad-one-click/{task_id}")
+
+    def ad_one_click_edit(self, **fields: Any) -> R:
+        """``POST /ent/v2/ad-one-click/edit``: a new storyboard video, narration or bgm (``ad_one_click_task_id``,
+        ``type``, ``storyboard_video_index``, ``prompt``); answers ``sub_task_id``."""
+        return self._call("POST", "/ent/v2/ad-one-click/edit", json=fields)
+
+    def ad_one_click_compose(self, **fields: Any) -> R:
+        """``POST /ent/v2/ad-one-click/compose``: a new film (``ad_one_click_task_id``, ``video_task_ids``,
+        ``bgm_task_id``, ``narration_task_id``); answers ``compose_sub_task_id``."""
+        return self._call("POST", "/ent/v2/ad-one-click/compose", json=fields)
+
+    def general_one_click(self, **fields: Any) -> R:
+        """``POST /ent/v2/one-click/general_one_click``: a general film from ``images``; answers ``task_id``
+        (and ``id``)."""
+        return self._call("POST", "/ent/v2/one-click/general_one_click", json=fields)
+
+    def general_one_click_get(self, film_id: str) -> R:
+        """``GET /ent/v2/one-click/general_one_click/{id}``: the film's ``job_records`` (the MV's shape)."""
+        return self._call("GET", f"/ent/v2/one-click/general_one_click/{film_id}")
+
+    def general_one_click_edit(self, film_id: str, **fields: Any) -> R:
+        """``POST /ent/v2/one-click/general_one_click/{id}/edit``: regenerate one job (``job_id``, ``prompt``)."""
+        return self._call("POST", f"/ent/v2/one-click/general_one_click/{film_id}/edit", json=fields)
+
+    def general_one_click_compose(self, film_id: str, **fields: Any) -> R:
+        """``POST /ent/v2/one-click/general_one_click/{id}/compose``: a new film from ``job_ids``."""
+        return self._call("POST", f"/ent/v2/one-click/general_one_click/{film_id}/compose", json=fields)
 
     # -- S1 live -----------------------------------------------------------------------------------
     def create_live(self, **fields: Any) -> R:

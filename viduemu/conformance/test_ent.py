@@ -95,3 +95,25 @@ def test_invalid_generation_is_refused(vidu_client: ViduClient, observer: Observ
     method, fields, reason = REFUSED[case]
     path = "/ent/v2/" + method.replace("_", "-")
     observer.refused(lambda: getattr(vidu_client, method)(**fields), f"POST {path}", 400, reason)
+
+
+# solutions: one-click films (case -> (client method, path, body, reason))
+FILMS_REFUSED: dict[str, tuple[str, str, dict[str, Any], str]] = {
+    "ad_one_click_without_images": ("ad_one_click", "/ent/v2/ad-one-click", {"duration": 15}, "FieldLacking"),
+    "ad_one_click_with_8_images": ("ad_one_click", "/ent/v2/ad-one-click", {"images": [IMAGE] * 8},
+                                   "FieldItemCountOutOfRange"),
+    "general_one_click_with_8_images": ("general_one_click", "/ent/v2/one-click/general_one_click",
+                                        {"images": [IMAGE] * 8}, "FieldItemCountOutOfRange"),
+}
+
+
+@pytest.mark.vidu_spends(0)
+@pytest.mark.parametrize("case", sorted(FILMS_REFUSED))
+def test_invalid_film_is_refused(vidu_client: ViduClient, observer: Observer, case: str) -> None:
+    method, path, fields, reason = FILMS_REFUSED[case]
+    observer.refused(lambda: getattr(vidu_client, method)(**fields), f"POST {path}", 400, reason)
+
+
+def test_unknown_ad_film_tree_is_task_not_found(vidu_client: ViduClient, observer: Observer) -> None:
+    observer.refused(lambda: vidu_client.ad_one_click_get(UNKNOWN_TASK), "GET /ent/v2/ad-one-click/{id}",
+                     404, "TaskNotFound")

@@ -1,4 +1,4 @@
-"""The /ent/v2 area: generation tasks, task management, subjects and one-click MV."""
+"""The /ent/v2 area: generation tasks, task management, subjects, one-click MV and one-click films."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from starlette.routing import BaseRoute
 from viduemu.core.area import Area
 from viduemu.core.context import Core
 from viduemu.core.files import Resolver
+from viduemu.core.records import Table
 from viduemu.ent import operations, routes
-from viduemu.ent.models import Mv, MvChanged, MvEngine, Subjects
+from viduemu.ent.models import Film, Mv, MvChanged, MvEngine, Subjects
 from viduemu.ent.outputs import Outputs
 from viduemu.ent.views import creations_view, mv_view
 from viduemu.vidu.accounts import Accounts
@@ -32,6 +33,7 @@ class EntArea(Area):
         self.core, self.accounts, self.tasks, self.callbacks, self.fetcher = core, accounts, tasks, callbacks, fetcher
         self.subjects = Subjects(core)
         self.mv = MvEngine(core, accounts)
+        self.films = Table(core.store, Film)   # one-click films' trees (ent/solutions.py)
         self.outputs = Outputs(core)
         core.events.subscribe(TaskSucceeding, self._task_succeeding)
         core.events.subscribe(TaskChanged, self._task_changed)
@@ -49,7 +51,7 @@ class EntArea(Area):
         task = event.task
         if task.callback_url and self.owns(task.type) and task.state in NOTIFY_STATES:
             self.callbacks.notify(task.task_id, task.api_key, task.callback_url,
-                                  creations_view(task, self.core.linker(self.core.settings.base_url)))
+                                  creations_view(task, self.core.linker(self.core.settings.base_url), self.core.clock.now()))
 
     def _mv_changed(self, event: MvChanged) -> None:
         """The MV's own changes go to its callback_url; an edit or compose job that was given a

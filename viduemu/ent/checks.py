@@ -8,6 +8,7 @@ subjects (``check_subject_media``) and of a one-click MV (``check_mv_media``) ar
 
 from __future__ import annotations
 
+import math
 import urllib.parse
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -149,6 +150,14 @@ def callback_of(body: dict) -> str | None:
 def seed_of(ent: EntArea, body: dict) -> int:
     """The request's seed; absent or 0 draws one ("Defaults to a random seed number")."""
     return _int(body.get("seed"), 0) or ent.core.ids.generation_seed()
+
+
+def split_seconds(seconds: int, longest: int) -> list[int]:
+    """Whole-second lengths summing to ``seconds``: as few as keep each <= ``longest``, the longer ones first
+    (an MV's shots, a film's storyboards; with 5: 10 -> [5, 5], 11 -> [4, 4, 3], 1 -> [1])."""
+    count = math.ceil(seconds / longest)
+    base, extra = divmod(seconds, count)
+    return [base + 1] * extra + [base] * (count - extra)
 
 
 async def check_images(ent: EntArea, images: list, limit: int, field: str = "images") -> list[tuple[int, int] | None]:

@@ -1,4 +1,5 @@
-"""The records and engines of /ent/v2 beside generation tasks (vidu/tasks.py): subjects and one-click MV.
+"""The records and engines of /ent/v2 beside generation tasks (vidu/tasks.py): subjects, one-click MV and
+the films of the solutions (ad-one-click, general_one_click: ``Film``, the tree of a film's tasks).
 
 **Subjects** (wire notes §1.11): a key's library of reusable characters for reference2video, made
 synchronously; another key's subject does not exist for the caller.
@@ -104,6 +105,26 @@ class Subjects:
             setattr(subject, name, value)
         subject.updated_at = self.core.clock.now()
         return self.table.put(subject)
+
+
+# -- one-click films (ent/solutions.py) ------------------------------------------------------------------
+@dataclass
+class Film(Record):
+    """The tree of a one-click film: every part is a task of the generic engine (its state, price, outputs
+    and callbacks are the task's); this record only says which task is which part, oldest first."""
+    KIND = "films"
+    KEY = "id"
+
+    id: str                       # the film task's id
+    api_key: str
+    kind: str                     # the film task's type: "ad-one-click" | "general_one_click"
+    storyboards: list[list[str]]  # per storyboard, its generate_video tasks (the first made with the film)
+    narrations: list[str]         # generate_narration tasks
+    bgms: list[str]               # generate_bgm tasks
+    composes: list[str]           # compose tasks (the first made with the film, which waits for it)
+
+    def part_ids(self) -> list[str]:
+        return [*(i for board in self.storyboards for i in board), *self.narrations, *self.bgms, *self.composes]
 
 
 # -- one-click MV --------------------------------------------------------------------------------

@@ -3,8 +3,9 @@ accepts a request into an ``Order`` (its rules checked, its price and its output
 inputs its answer echoes as given. One handler (``routes.create_task``) serves them all.
 
 The four generation endpoints accept through ``checks.accept`` and the rows of ``rules.ENDPOINTS``;
-each family of the other operations has a module of its own (``templates``, ``people``, ...) reading its tables
-in ``rules.py`` and its prices in ``pricing.py``.
+each family of the other operations has a module of its own (``templates``, ``edits``, ``people``,
+``solutions``) reading its tables in ``rules.py`` and its prices in ``pricing.py``. An operation whose
+order is more than one task (a one-click film and its parts) names the function that ``make``s them.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from viduemu.ent import checks, edits, people, rules, templates
+from viduemu.ent import checks, edits, people, rules, solutions, templates
 
 if TYPE_CHECKING:
     from viduemu.ent.area import EntArea
+    from viduemu.vidu.tasks import Task
 
 Accept = Callable[["EntArea", str, dict], Awaitable[checks.Order]]
+Make = Callable[["EntArea", str, checks.Order], "Task"]   # the task answered for; the order's fields stored
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ class Operation:
     accept: Accept
     echo: tuple[str, ...] = ()   # inputs answered as given (the task keeps only their stored form)
     answer: tuple[str, ...] = () # when set: the only keys of the create answer (a documented answer narrower than ours)
+    make: Make | None = None     # makes the tasks of an order that is more than one task
+    also_id: bool = False        # the answer carries the task id as "id" too
 
 
 def _generation(kind: str) -> Operation:
@@ -53,6 +58,11 @@ OPERATIONS: dict[str, Operation] = {
     "digital-human": Operation("digital-human", people.accept_digital_human),
     "image2dance": Operation("image2dance", people.accept_image2dance),
     "trending-replicate": Operation("trending-replicate", people.accept_trending_replicate, ("images",)),
+    # solutions: one-click films (their trees, edits and compositions: routes.py)
+    "ad-one-click": Operation(solutions.AD, solutions.accept_ad, ("images",), make=solutions.make),
+    "one-click/general_one_click": Operation(solutions.GENERAL, solutions.accept_general, ("images",),
+                                             make=solutions.make, also_id=True),
 }
 
-TASK_TYPES = frozenset(op.task_type for op in OPERATIONS.values())   # every kind of /ent/v2 task
+# every kind of /ent/v2 task (a film's parts too)
+TASK_TYPES = frozenset(op.task_type for op in OPERATIONS.values()) | solutions.PART_TYPES

@@ -173,3 +173,23 @@ def lip_sync_credits(seconds: float) -> int:
 def digital_human_credits(model: str, seconds: float, text: str) -> int:
     tts = per_started(len(text), TTS_CREDITS) if text else 0
     return DIGITAL_HUMAN_VIDEO_CREDITS[model] + lip_sync_credits(seconds) + tts
+
+# solutions (more/pricing.txt "Solutions", a 3P transcription of the official page): "One Click General Film:
+# 1080P 40 credits/s ($0.2/s)；Edit Footage 同价；Edit Narration 10c/500 字；Edit BGM 2c/s；Compose 1c/call";
+# "One Click AD-Film: 同 General Film 结构（1080P 40c/s）".
+FILM_CREDITS_PER_SECOND = 40     # the film, and an edited storyboard ("Edit Footage 同价"): per second of it
+NARRATION_CREDITS = (10, 500)    # 10 credits per 500 characters of the narration's text (begun)
+BGM_CREDITS_PER_SECOND = 2       # per second of the music (the film's length)
+COMPOSE_CREDITS = 1              # per call
+
+
+def film_credits(seconds: int) -> int:
+    return FILM_CREDITS_PER_SECOND * seconds
+
+
+def film_edit_credits(kind: str, seconds: int, text: str) -> int:
+    """An edit's price: a storyboard of ``seconds``, a narration of ``text``, or music of ``seconds``."""
+    if kind == "generate_narration":
+        credits, per = NARRATION_CREDITS
+        return credits * max(1, math.ceil(len(text) / per))
+    return (BGM_CREDITS_PER_SECOND if kind == "generate_bgm" else FILM_CREDITS_PER_SECOND) * seconds

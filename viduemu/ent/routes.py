@@ -4,15 +4,17 @@ render. Every handler takes the ``EntArea`` area and the request."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.requests import Request
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Route
 
 from viduemu.core.errors import ViduError, invalid
 from viduemu.core.http import base_url, control_route, query_value, read_json, read_valid, route
-from viduemu.ent import checks, operations, pricing, queries, rules, views
-from viduemu.ent.models import Mv
+from viduemu.ent import checks, operations, pricing, queries, rules, solutions, views
+from viduemu.ent.models import Film, Mv
 from viduemu.vidu.auth import caller
 from viduemu.vidu.inputs import stored_form
 
@@ -32,10 +34,16 @@ def create_task(name: str):
         api_key = caller(ent.accounts, request.headers)
         body = await read_valid(request)
         order = await op.accept(ent, api_key, body)
-        task = ent.tasks.create(api_key, order.task_type, stored_form(order.fields), order.credits,
-                                off_peak=order.off_peak, callback_url=order.callback_url, plan=order.plan)
+        stored = replace(order, fields=stored_form(order.fields))
+        if op.make is not None:
+            task = op.make(ent, api_key, stored)
+        else:
+            task = ent.tasks.create(api_key, order.task_type, stored.fields, order.credits,
+                                    off_peak=order.off_peak, callback_url=order.callback_url, plan=order.plan)
         # The answer echoes the inputs as given; the task keeps only their stored form.
         answer = {**views.create_view(task), **{k: order.fields[k] for k in op.echo if k in order.fields}}
+        if op.also_id:
+            answer["id"] = task.task_id
         return {k: answer[k] for k in op.answer} if op.answer else answer
 
     return create
@@ -43,7 +51,7 @@ def create_task(name: str):
 
 async def get_creations(ent: EntArea, request: Request):
     task = ent.tasks.get(caller(ent.accounts, request.headers), request.path_params["task_id"], operations.TASK_TYPES)
-    return views.creations_view(task, ent.core.linker(base_url(request)))
+    return views.creations_view(task, ent.core.linker(base_url(request)), ent.core.clock.now())
 
 
 async def list_tasks(ent: EntArea, request: Request):
@@ -139,9 +147,7 @@ async def edit_subject(ent: EntArea, request: Request):
 def split_shots(seconds: int) -> list[int]:
     """Whole-second shot lengths summing to ``seconds``: as few shots as keep each <= 5 s, the
     longer ones first (10 -> [5, 5], 11 -> [4, 4, 3], 180 -> 36 x 5)."""
-    count = math.ceil(seconds / rules.MV_SHOT_SECONDS)
-    base, extra = divmod(seconds, count)
-    return [base + 1] * extra + [base] * (count - extra)
+    return checks.split_seconds(seconds, rules.MV_SHOT_SECONDS)
 
 
 def shot_inputs(fields: dict, seconds: int) -> list[dict]:
@@ -189,6 +195,88 @@ async def compose_mv(ent: EntArea, request: Request):
     return {"id": ent.mv.compose(mv, body["job_ids"], body.get("callback_url"))}
 
 
+# -- one-click films (ent/solutions.py) ------------------------------------------------------------------
+AD, GENERAL = "/ent/v2/ad-one-click", "/ent/v2/one-click/general_one_click"
+
+
+class _FilmId(StringConvertor):
+    """A film id in GET /ent/v2/ad-one-click/{id}: any segment but the names of its sibling operations
+    (edit and compose take the id in the body), so that their 405 names only POST."""
+    regex = "(?!(?:edit|compose)$)[^/]+"
+
+
+register_url_convertor("ad_film_id", _FilmId())
+
+
+def _ad_tree_route(ent: EntArea) -> Route:
+    found = route(f"{AD}/{{id:ad_film_id}}", _get_film(solutions.AD, views.ad_film_view, by_part=False), ent,
+                  methods=["GET"])
+    found.path = f"{AD}/{{id}}"   # its name for the contract and the fault rules; matching keeps the convertor
+    return found
+
+
+async def _film_request(ent: EntArea, request: Request, kind: str, field: str | None) -> tuple[Film, dict]:
+    """The body (read first: nothing may change the film after its read) and the caller's film, whose id
+    is the body's ``field`` (ad-one-click) or else the path's."""
+    api_key = caller(ent.accounts, request.headers)
+    body = await read_valid(request)
+    film_id = body[field] if field else request.path_params["id"]
+    return solutions.film_of(ent, api_key, film_id, kind), body
+
+
+def _get_film(kind: str, view, by_part: bool):
+    async def get(ent: EntArea, request: Request):
+        film = solutions.film_of(ent, caller(ent.accounts, request.headers), request.path_params["id"], kind,
+                                 by_part=by_part)
+        return view(film, solutions.tasks_of(ent, film), ent.core.linker(base_url(request)))
+
+    return get
+
+
+async def edit_ad(ent: EntArea, request: Request):
+    film, body = await _film_request(ent, request, solutions.AD, "ad_one_click_task_id")
+    # the guide's own example spells it "soryboard_video_index": both are read (docs/decisions.md)
+    index = body.get("storyboard_video_index", body.get("soryboard_video_index"))
+    records = solutions.records_of(film, body["type"], index)
+    task = solutions.edit(ent, film, body["type"], records, body["prompt"], checks.callback_of(body),
+                          body.get("payload", ""))
+    return {"ad_one_click_task_id": film.id, "sub_task_id": task.task_id, "state": task.state,
+            "err_code": task.err_code, "credits": task.credits}
+
+
+async def compose_ad(ent: EntArea, request: Request):
+    film, body = await _film_request(ent, request, solutions.AD, "ad_one_click_task_id")
+    task = solutions.compose(ent, film, body["video_task_ids"], body["narration_task_id"], body["bgm_task_id"],
+                             checks.callback_of(body), body.get("payload", ""))
+    return {"ad_one_click_task_id": film.id, "compose_sub_task_id": task.task_id, "state": task.state,
+            "credits": task.credits}
+
+
+async def edit_general(ent: EntArea, request: Request):
+    film, body = await _film_request(ent, request, solutions.GENERAL, None)
+    kind, records = solutions.part_of(film, body["job_id"], "job_id")
+    task = solutions.edit(ent, film, kind, records, body["prompt"], checks.callback_of(body))
+    return {"id": task.task_id}
+
+
+async def compose_general(ent: EntArea, request: Request):
+    """``job_ids``: a storyboard job per storyboard, in their order, and at most one narration and one
+    music job (by default the newest successful ones)."""
+    film, body = await _film_request(ent, request, solutions.GENERAL, None)
+    chosen: dict[str, list[str]] = {}
+    for job_id in body["job_ids"]:
+        chosen.setdefault(solutions.part_of(film, job_id, "job_ids")[0], []).append(job_id)
+    parts = solutions.tasks_of(ent, film)
+    extra = {kind: ids for kind, ids in chosen.items() if kind != rules.STORYBOARD and len(ids) > 1}
+    if extra:
+        raise invalid("job_ids", f"at most one {next(iter(extra))} job")
+    narration = (chosen.get(rules.NARRATION) or [solutions.newest_success(parts, film.narrations)])[0]
+    music = (chosen.get(rules.BGM) or [solutions.newest_success(parts, film.bgms)])[0]
+    task = solutions.compose(ent, film, chosen.get(rules.STORYBOARD, []), narration, music,
+                             checks.callback_of(body), field="job_ids")
+    return {"id": task.task_id}
+
+
 # -- the control plane's views (/_emulator/tasks) ------------------------------------------------------------
 TASK_FILTERS = ("api_key", "state", "type", "model")
 
@@ -226,6 +314,13 @@ def routes(ent: EntArea) -> list[BaseRoute]:
         route(f"{MV}/{{id}}", get_mv, ent, methods=["GET"]),
         route(f"{MV}/{{id}}/edit", edit_mv, ent, methods=["POST"]),
         route(f"{MV}/{{id}}/compose", compose_mv, ent, methods=["POST"]),
+        route(f"{AD}/edit", edit_ad, ent, methods=["POST"]),
+        route(f"{AD}/compose", compose_ad, ent, methods=["POST"]),
+        _ad_tree_route(ent),
+        route(f"{GENERAL}/{{id}}", _get_film(solutions.GENERAL, views.general_film_view, by_part=True), ent,
+              methods=["GET"]),
+        route(f"{GENERAL}/{{id}}/edit", edit_general, ent, methods=["POST"]),
+        route(f"{GENERAL}/{{id}}/compose", compose_general, ent, methods=["POST"]),
         control_route("/_emulator/tasks", inspect_tasks, ent, methods=["GET"]),
         control_route("/_emulator/tasks/{task_id}", inspect_task, ent, methods=["GET"]),
     ]

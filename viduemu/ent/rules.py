@@ -403,3 +403,36 @@ REPLICATE_IMAGES = (1, 7)
 REPLICATE_RATIOS = Q2_RATIOS
 REPLICATE_RESOLUTIONS = ("540p", "720p", "1080p")
 REPLICATE_DEFAULTS = {"prompt": "", "aspect_ratio": "16:9", "resolution": "1080p", "remove_audio": False}
+# -- solutions: one-click films (more/ad-one-click.txt, more/general-one-click.txt) ------------------------
+# ad-one-click: OFF = the EN create page; CN = the official CN full-flow guide (copy hosted by a 3P).
+# general_one_click: no official page; 3P clients only (a playground's constants, a TS provider).
+
+
+@dataclass(frozen=True)
+class FilmRule:
+    durations: tuple[int, int]           # whole seconds, both ends accepted
+    default_duration: int
+    aspect_ratios: tuple[str, ...]
+    languages: tuple[str, ...] = ()      # () : the operation has no language field
+    creative: bool = False               # takes CN's "creative" (realistic or creative film)
+
+
+FILMS: dict[str, FilmRule] = {
+    # OFF "Default value :15,available: 10 - 60"; CN "8～60s，默认为15s": the union (docs/decisions.md)
+    # OFF/CN "Defaults to 16:9, accepted: 16:9 9:16 1:1"; "default zh available zh,en"; CN "creative ... 默认为false"
+    "ad-one-click": FilmRule((8, 60), 15, BASIC_RATIOS, ("zh", "en"), creative=True),
+    # 3P playground: "MIN_DURATION 1; MAX_DURATION 180; default duration 15; aspect ratio default 16:9"; the
+    # ratios accepted are not stated: the MV's (docs/decisions.md)
+    "general_one_click": FilmRule((1, 180), 15, ("16:9", "9:16", "1:1", "4:3", "3:4")),
+}
+FILM_IMAGES = (1, 7)            # OFF "Accepts 1-7 images"; 3P general: "MAX_IMAGES 7", "images (>=1)"
+FILM_IMAGE_LIMIT = 50 * MB      # OFF "All images are limited to 50MB"
+FILM_MAX_PROMPT = 2000          # OFF "with a maximum length of 2000 characters" (also an edit's prompt)
+FILM_RESOLUTION = "1080p"       # the price is "1080P 40 credits/s"; no other resolution is offered
+FILM_DEFAULT_LANGUAGE = "zh"    # OFF "default zh"
+FILM_SHOT_SECONDS = 5           # storyboards of at most 5 s: the guide's 15 s film has 3 storyboards
+# the sub tasks an edit makes (CN edit: "type ... generate_video / generate_narration / generate_bgm")
+STORYBOARD, NARRATION, BGM, COMPOSE = "generate_video", "generate_narration", "generate_bgm", "compose"
+EDIT_TYPES = (STORYBOARD, NARRATION, BGM)
+# the tasks whose GET creations has the guide's query shape (CN: "progress", "watermarked_url")
+FILM_TASK_TYPES = frozenset((*FILMS, STORYBOARD, NARRATION, BGM, COMPOSE))

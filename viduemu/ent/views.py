@@ -1,13 +1,15 @@
 """Every /ent/v2 wire shape: a task's create answer, its creations query (also the callback body) and
-its row in the task list; the credits answer; a subject; an MV and its jobs."""
+its row in the task list; the credits answer; a subject; an MV and its jobs; a one-click film's tree."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from viduemu.ent.models import Job, Mv, Subject
-from viduemu.vidu.accounts import Account, key_id
+from viduemu.core.errors import REASONS
+from viduemu.ent.models import Film, Job, Mv, Subject
+from viduemu.ent.rules import FILM_TASK_TYPES
+from viduemu.vidu.accounts import Account, creator_id, key_id
 from viduemu.vidu.tasks import Task, iso
 
 PACKAGE_VALIDITY = 365 * 86400.0
@@ -22,11 +24,25 @@ def create_view(task: Task) -> dict:
             "off_peak": task.off_peak, "credits": task.credits, "created_at": iso(task.created_at)}
 
 
-def creations_view(task: Task, link: Link) -> dict:
+def creations_view(task: Task, link: Link, now: float | None = None) -> dict:
     fields = task.fields
-    return {"id": task.task_id, "state": task.state, "err_code": task.err_code,
+    view = {"id": task.task_id, "state": task.state, "err_code": task.err_code,
             "credits": task.credits, "payload": fields.get("payload", ""), "bgm": bool(fields.get("bgm", False)),
             "off_peak": task.off_peak, "creations": [_creation(c, link) for c in task.creations]}
+    if task.type in FILM_TASK_TYPES:   # the film guide's query: "progress", and CN's "watermarked_url"
+        view["progress"] = _progress(task, now)
+        view["creations"] = [{**c, "watermarked_url": c["url"]} for c in view["creations"]]
+    return view
+
+
+def _progress(task: Task, now: float | None) -> int:
+    """Percent done: 100 once it succeeded, the share of its processing time spent while processing."""
+    if task.state == "success":
+        return 100
+    if task.state != "processing" or now is None or task.started_at is None or not task.finish_at:
+        return 0
+    span = task.finish_at - task.started_at
+    return min(99, int(100 * (now - task.started_at) / span)) if span > 0 else 99
 
 
 def model_of(task: Task) -> str:
@@ -118,3 +134,70 @@ def mv_view(mv: Mv, link: Link) -> dict:
                              "index": r["index"]} for r in mv.records],
             "created_at": iso(mv.created_at), "updated_at": iso(mv.updated_at),
             "err_code": mv.err_code, "err_msg": mv.err_msg, "signed_url": link(mv.signed_url)}
+
+
+# -- one-click films (ent/solutions.py) ------------------------------------------------------------------------
+def _first_url(task: Task | None, link: Link) -> str:
+    return link(task.creations[0]["url"]) if task is not None and task.creations else ""
+
+
+def _film_record(task: Task, link: Link) -> dict:
+    return {"id": task.task_id, "type": task.type, "prompt": task.fields.get("prompt", ""),
+            "creation_url": _first_url(task, link), "state": task.state, "err_code": task.err_code}
+
+
+def ad_film_view(film: Film, tasks: dict[str, Task], link: Link) -> dict:
+    """GET /ent/v2/ad-one-click/{id}: the guide's shape, its "stroyboard_id" spelling included."""
+    whole = tasks[film.id]
+
+    def records(ids: list[str]) -> list[dict]:
+        return [_film_record(tasks[i], link) for i in ids if i in tasks]
+
+    composed = [tasks[i] for i in film.composes if i in tasks]
+    return {"id": film.id, "err_code": whole.err_code, "state": whole.state, "data_records": {
+        "storyboards": [{"stroyboard_id": i, "records": records(board)} for i, board in enumerate(film.storyboards)],
+        "narration_records": records(film.narrations),
+        "bgm_records": records(film.bgms),
+        "completed_creation_records": [{"id": t.task_id, "state": t.state, "params": t.fields["params"],
+                                        "creation_url": _first_url(t, link), "err_code": t.err_code}
+                                       for t in composed]}}
+
+
+MV_STATES = {"queueing": "created"}   # an MV-shaped tree knows created, processing, success, failed
+
+
+def _err_msg(err_code: str) -> str:
+    return REASONS.get(err_code, (0, err_code))[1].replace(": {fields}", "") if err_code else ""
+
+
+def _updated_at(task: Task) -> str:
+    return iso(task.history[-1]["at"] if task.history else task.created_at)
+
+
+def _film_job(task: Task, link: Link) -> dict:
+    view: dict[str, Any] = {"id": task.task_id, "type": task.type, "input": "", "output": "",
+                            "state": MV_STATES.get(task.state, task.state), "created_at": iso(task.created_at),
+                            "updated_at": _updated_at(task), "err_code": task.err_code,
+                            "err_msg": _err_msg(task.err_code), "signed_url": _first_url(task, link)}
+    if task.type != "compose":
+        view["mv_generate_video_input"] = {"duration": task.fields["duration"], "prompt": task.fields["prompt"],
+                                           "lyric_text": "", "signed_images": []}
+    view["index"] = task.fields["index"]
+    return view
+
+
+def general_film_view(film: Film, tasks: dict[str, Task], link: Link) -> dict:
+    """GET /ent/v2/one-click/general_one_click/{id}: the MV's shape (docs/decisions.md), with the narration
+    and the music as records of their own. While its parts run, the film is "processing"."""
+    whole = tasks[film.id]
+    groups = [*(("generate_video", i, board) for i, board in enumerate(film.storyboards)),
+              ("generate_narration", 0, film.narrations), ("generate_bgm", 0, film.bgms), ("compose", 0, film.composes)]
+    state = MV_STATES.get(whole.state, whole.state)
+    if state == "created" and any(t.state != "queueing" and t.state != "created" for t in tasks.values()):
+        state = "processing"
+    composed = [tasks[i] for i in film.composes if i in tasks and tasks[i].state == "success"]
+    return {"id": film.id, "type": film.kind, "creator_id": creator_id(film.api_key), "state": state, "input": "",
+            "job_records": [{"type": kind, "jobs": [_film_job(tasks[i], link) for i in ids if i in tasks],
+                             "index": index} for kind, index, ids in groups],
+            "created_at": iso(whole.created_at), "updated_at": _updated_at(whole), "err_code": whole.err_code,
+            "err_msg": _err_msg(whole.err_code), "signed_url": _first_url(composed[-1] if composed else None, link)}

@@ -2,7 +2,9 @@
 the aggregator's, and the jobs of a one-click MV through ``finish_outcome`` and ``refund``).
 
 ``created -> queueing -> processing -> success | failed``. At most ``CONCURRENCY`` tasks of an
-account process at once; the rest wait in ``queueing`` in FIFO order. Off-peak tasks may not
+account process at once; the rest wait in ``queueing`` in FIFO order. A task made ``after`` others (a
+composition after its parts) waits in ``queueing`` without holding a slot until they have ended, and
+fails with the reason of the first of them that failed. Off-peak tasks may not
 start before ``offpeak_delay`` and must finish within 48 h, else they are cancelled and refunded.
 Every transition is a timer on the virtual clock that looks the task up by id, so the same code
 re-arms itself from stored state after a restart (``resume``).
@@ -77,6 +79,7 @@ class Task(Record):
     media: dict[str, Any] | None = None    # what the outputs are rendered from (set on success)
     result: dict[str, Any] | None = None   # what the task made besides media (the aggregator's subject)
     plan: dict[str, Any] | None = None     # what its outputs will be, when the creating request decided it
+    after: list[str] = field(default_factory=list)   # tasks (of its account) that must end before it starts
 
 
 @dataclass(frozen=True)
@@ -158,14 +161,17 @@ class TaskEngine(Area):
 
     # -- creating ----------------------------------------------------------
     def create(self, api_key: str, kind: str, fields: dict, credits: int, *,
-               off_peak: bool = False, callback_url: str | None = None, plan: dict | None = None) -> Task:
-        """Charge the credits and create the task; ``CreditInsufficient`` creates nothing."""
+               off_peak: bool = False, callback_url: str | None = None, plan: dict | None = None,
+               after: Sequence[str] = (), task_id: str | None = None) -> Task:
+        """Charge the credits and create the task; ``CreditInsufficient`` creates nothing. ``after``: the
+        tasks it waits for; ``task_id``: an id drawn beforehand (``ids.new_id``) that others wait for."""
         now = self.clock.now()
-        task = Task(task_id=self.core.ids.new_id(), api_key=api_key, type=kind, credits=credits, fields=fields,
-                    created_at=now, off_peak=off_peak, callback_url=callback_url,
-                    history=[{"state": "created", "at": now}], plan=plan)
+        task = Task(task_id=task_id or self.core.ids.new_id(), api_key=api_key, type=kind, credits=credits,
+                    fields=fields, created_at=now, off_peak=off_peak, callback_url=callback_url,
+                    history=[{"state": "created", "at": now}], plan=plan, after=list(after))
         with self.core.store.atomic():
-            self.accounts.charge(api_key, credits, f"task:{kind}", task.task_id)
+            if credits:   # a part paid for by the whole leaves no entry in the ledger
+                self.accounts.charge(api_key, credits, f"task:{kind}", task.task_id)
             self.table.put(task)
         self._owned.setdefault(api_key, []).append(task.task_id)
         self._arm(task)
@@ -220,6 +226,19 @@ class TaskEngine(Area):
             if task is None or task.state != "queueing":
                 del queue[i]
                 continue
+            waiting, failed = self._prerequisites(task)
+            if failed:
+                try:
+                    self._fail(task, failed)
+                except ViduError as exc:
+                    self._unwritten(exc, self._schedule, api_key)
+                    break
+                del queue[i]
+                i = 0   # a task before it may have been waiting for it
+                continue
+            if waiting:
+                i += 1
+                continue
             eligible_at = task.created_at + (self.core.settings.offpeak_delay if task.off_peak else 0)
             if eligible_at > now:
                 wake_at = eligible_at if wake_at is None else min(wake_at, eligible_at)
@@ -237,6 +256,15 @@ class TaskEngine(Area):
             self.clock.call_at(task.finish_at, self._finish, task_id)
         if wake_at is not None:
             self.clock.call_at(wake_at, self._schedule, api_key)
+
+    def _prerequisites(self, task: Task) -> tuple[bool, str]:
+        """(some task it waits for has not ended, the reason of the first that failed or "")."""
+        waiting = False
+        for other in filter(None, map(self.table.get, task.after)):
+            if other.state == "failed":
+                return False, other.err_code
+            waiting = waiting or other.state not in TERMINAL
+        return waiting, ""
 
     def _finish(self, task_id: str) -> None:
         task = self._live(task_id, "processing")
