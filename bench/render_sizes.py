@@ -33,6 +33,22 @@ CASES = {
     "upscale-8K-5s": ("8K upscale of a 5 s 1080p source (scaled)",
                       dict(width=7680, height=4320, duration=5, source={"blob": "source.mp4", "mode": "scaled",
                                                                          "seconds": 5.0})),
+    "extend-1080p-5+7s": ("extend: a 5 s 1080p source, then 7 s more (prefix)",
+                          dict(width=1920, height=1080, duration=12, source={"blob": "source.mp4", "mode": "prefix",
+                                                                              "seconds": 5.0})),
+    "lipsync-1080p-60s": ("lip-sync of a 60 s 1080p source, speech from a text",
+                          dict(width=1920, height=1080, duration=60, sound={"kind": "speech", "pitch": 140.0},
+                               source={"blob": "source60.mp4", "mode": "scaled", "seconds": 60.0})),
+    "replicate-1080p-180s": ("trending-replicate 1080p 180 s, the source's audio",
+                             dict(width=1920, height=1080, duration=180, sound={"kind": "file", "blob": "song.mp3"})),
+    "general-film-1080p-180s": ("general one-click film composite 1080p 180 s, music",
+                                dict(width=1920, height=1080, duration=180, sound={"kind": "music"})),
+    "ad-film-1080p-60s": ("ad film composite 1080p 60 s, music",
+                          dict(width=1920, height=1080, duration=60, sound={"kind": "music"})),
+    "dance-720p-30s": ("image2dance 720p 9:16 30 s, the dance video's audio",
+                       dict(width=720, height=1280, duration=30, sound={"kind": "file", "blob": "song.mp3"})),
+    "template-720p-8s-bgm": ("template (french_kiss_8s) 720p 8 s, bgm: true",
+                             dict(width=1280, height=720, duration=8, sound={"kind": "music"})),
 }
 
 PREPARE = """
@@ -52,15 +68,16 @@ with av.open(str(blobs / "song.mp3"), "w") as out:   # 180 s: a tone that steps 
         frame.sample_rate, frame.pts = 44100, second * 44100
         out.mux(stream.encode(frame))
     out.mux(stream.encode(None))
-with av.open(str(blobs / "source.mp4"), "w") as out:   # 5 s of 1080p at 25 fps
-    stream = out.add_stream("libx264", rate=25)
-    stream.width, stream.height, stream.pix_fmt = 1920, 1080, "yuv420p"
-    for i in range(125):
-        image = Image.new("RGB", (1920, 1080), (i * 2, 80, 255 - i * 2))
-        frame = av.VideoFrame.from_image(image)
-        frame.pts = i
-        out.mux(stream.encode(frame))
-    out.mux(stream.encode(None))
+for name, seconds in (("source.mp4", 5), ("source60.mp4", 60)):   # 1080p at 25 fps
+    with av.open(str(blobs / name), "w") as out:
+        stream = out.add_stream("libx264", rate=25, options={"preset": "ultrafast"})
+        stream.width, stream.height, stream.pix_fmt = 1920, 1080, "yuv420p"
+        for i in range(25 * seconds):
+            image = Image.new("RGB", (1920, 1080), (i * 2 % 256, 80, (255 - i * 2) % 256))
+            frame = av.VideoFrame.from_image(image)
+            frame.pts = i
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
 """
 
 RENDER = """
