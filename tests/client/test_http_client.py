@@ -38,6 +38,7 @@ def scenario():
         ("mv_create", lambda t, got: t.call("mv_create", images=[png()], audio_url=wav(10))),
         ("create_live", lambda t, got: t.call("create_live", call_mode="audio", avatar=AVATAR)),
         ("get_live", lambda t, got: t.call("get_live", got["create_live"]["live"]["id"])),
+        ("list_lives", lambda t, got: t.call("list_lives", **{"pager.pagesz": 5})),
         ("clone_voice", lambda t, got: t.call("clone_voice", voice="my-voice", audio_url="https://example.com/v.mp3")),
         ("list_voices", lambda t, got: t.call("list_voices")),
         # one-click films: made before the clock moves (wait_for_task), edited and composed after
@@ -114,6 +115,7 @@ def check(got: dict) -> None:
     assert got["update_subject"]["description"] == "brave"
     assert got["create_subject"]["id"] in {s["id"] for s in got["list_subjects"]["subjects"]}
     assert got["get_live"]["live"]["status"] == "waiting"
+    assert got["list_lives"]["lives"][0]["id"] == got["create_live"]["live"]["id"]
     assert got["list_voices"] == {"voices": [{"voice": "my-voice"}]}
     assert got["wait_for_task"]["state"] == "success" and got["wait_for_task"]["creations"]
     assert got["multiframe"]["type"] == "multiframe" and got["extend"]["video_creation_id"] == creation(got)

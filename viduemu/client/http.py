@@ -235,6 +235,11 @@ class _Operations(Generic[R]):
         """``GET /live/v1/lives/{live_id}``: the session's ``status``, ``hangup_reason``, ``credits_cost``."""
         return self._call("GET", f"/live/v1/lives/{live_id}")
 
+    def list_lives(self, **query: Any) -> R:
+        """``GET /live/v1/lives``: the key's own sessions, newest first, e.g. ``**{"pager.pagesz": 20}``;
+        the answer holds ``lives`` (the shape ``get_live`` answers in ``live``) and ``total``."""
+        return self._call("GET", "/live/v1/lives", params=query)
+
     def list_voices(self) -> R:
         """``GET /live/v1/voices``: the account's cloned voices."""
         return self._call("GET", "/live/v1/voices")

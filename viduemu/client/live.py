@@ -3,6 +3,8 @@
     async with LiveConnection(base_url, api_key, live_id) as live:   # conn_init, NOT_READY backoff
         async for message in live:                                   # server messages (dicts)
             ...
+        await live.send_text("Hello!")                              # the character answers (type 99)
+        await live.interrupt()                                       # ... and stops (type 7)
         await live.hangup()
 
 ``connect`` sends ``conn_init`` and, on ``NOT_READY``, closes, waits 2 -> 4 -> 8 s (the vendor's
@@ -17,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 import urllib.parse
 from typing import Any, AsyncIterator, Awaitable, Callable
 
@@ -26,7 +29,7 @@ from websockets.asyncio.client import ClientConnection
 BACKOFF = (2.0, 4.0, 8.0)
 """The vendor's NOT_READY schedule: "reconnect with exponential backoff (2s -> 4s -> 8s)"."""
 
-CONN_INIT, CONN_INIT_ACK, HANGUP, FORCED_HANGUP = 1, 2, 5, 6
+CONN_INIT, CONN_INIT_ACK, HANGUP, FORCED_HANGUP, AUDIO_INTERRUPTED, TEXT_MSG = 1, 2, 5, 6, 7, 99
 
 
 class LiveInitFailed(Exception):
@@ -63,6 +66,7 @@ class LiveConnection:
         self.seq_id = 0
         self.hangup_reason: str | None = None
         self.attempts = 0
+        self.messages_sent = 0   # text messages sent: their msg_id is "msg-{n}"
 
     def _socket(self) -> ClientConnection:
         if self.ws is None:
@@ -107,6 +111,18 @@ class LiveConnection:
                 yield message
         except websockets.exceptions.ConnectionClosed:
             return
+
+    async def send_text(self, content: str, msg_id: str | None = None) -> str:
+        """Send a ``text_msg`` (type 99) the character answers aloud; answers its ``msg_id``."""
+        self.messages_sent += 1
+        msg_id = msg_id or f"msg-{self.messages_sent}"
+        await self._send(TEXT_MSG, {"text_msg": {"msg_id": msg_id, "content": content,
+                                                 "timestamp": int(time.time() * 1000)}})
+        return msg_id
+
+    async def interrupt(self) -> None:
+        """Send ``audio_interrupted`` (type 7): the character stops speaking at once."""
+        await self._send(AUDIO_INTERRUPTED, {})
 
     async def hangup(self, reason: str = "user_end") -> None:
         """Send the hangup (type 5) and close."""

@@ -40,6 +40,16 @@ def test_unknown_live_is_not_found(vidu_client: ViduClient, observer: Observer) 
     observer.refused(lambda: vidu_client.get_live(UNKNOWN_LIVE), "GET /live/v1/lives/{live_id}", 404, "NotFound")
 
 
+def test_live_list_shape(vidu_client: ViduClient) -> None:
+    page = vidu_client.list_lives(**{"pager.pagesz": 1})
+    assert isinstance(page["lives"], list) and len(page["lives"]) <= 1
+
+
+def test_live_list_page_size_over_100_is_refused(vidu_client: ViduClient, observer: Observer) -> None:
+    observer.refused(lambda: vidu_client.list_lives(**{"pager.pagesz": 101}), "GET /live/v1/lives", 400,
+                     "PageSizeOutOfRange")
+
+
 @pytest.mark.vidu_spends(0)
 def test_live_without_avatar_is_refused(vidu_client: ViduClient, observer: Observer) -> None:
     observer.refused(lambda: vidu_client.create_live(call_mode="audio"), "POST /live/v1/lives", 400, "FieldLacking")

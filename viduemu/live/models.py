@@ -195,6 +195,11 @@ class Lives:
         """Any account's session (the control plane's views, the RTC gateway)."""
         return self.table.get(live_id)
 
+    def newest_first(self, api_key: str) -> list[Live]:
+        """The key's own sessions, newest first (``GET /live/v1/lives``)."""
+        return sorted((live for live in self.table.all() if live.api_key == api_key),
+                      key=lambda live: (live.created_at, live.id), reverse=True)
+
     def by_channel(self, channel_id: str) -> Live | None:
         """The session whose RTC channel this is (the RTC gateway's join), or None."""
         live_id = rules.live_of_channel(channel_id)

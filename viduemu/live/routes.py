@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.routing import BaseRoute, WebSocketRoute
 
-from viduemu.core.errors import ViduError
-from viduemu.core.http import control_route, read_object, read_valid, route
+from viduemu.core.errors import ViduError, invalid
+from viduemu.core.http import control_route, query_value, read_object, read_valid, route
 from viduemu.live import rules, signaling, views
 from viduemu.live.models import Avatar, Live
 from viduemu.vidu.auth import caller
@@ -40,6 +40,37 @@ async def create(area: LiveArea, request: Request):
 
 async def get(area: LiveArea, request: Request):
     return views.view(area.sessions.get(caller(area.accounts, request.headers), request.path_params["live_id"]))
+
+
+def _query_int(request: Request, name: str) -> int | None:
+    raw = query_value(request, name)
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise invalid(name, "an integer is expected") from None
+
+
+def _page(request: Request) -> tuple[int, int]:
+    """(page number, page size) of ``?pager.page=&pager.pagesz=``: pages from 0; a size of 0 is unset
+    (proto3), as GET /ent/v2/tasks reads its pager."""
+    size = _query_int(request, rules.PAGE_SIZE_PARAM) or rules.PAGE_SIZE_DEFAULT
+    if not 0 < size <= rules.PAGE_SIZE_MAX:
+        raise ViduError("PageSizeOutOfRange", f"page size out of range: {rules.PAGE_SIZE_PARAM} must be "
+                        f"1..{rules.PAGE_SIZE_MAX}", fields=rules.PAGE_SIZE_PARAM)
+    page = _query_int(request, rules.PAGE_PARAM) or 0
+    if page < 0:
+        raise invalid(rules.PAGE_PARAM, "pages are numbered from 0")
+    return page, size
+
+
+async def list_lives(area: LiveArea, request: Request):
+    """The caller's own sessions, newest first, one page of them."""
+    api_key = caller(area.accounts, request.headers)
+    page, size = _page(request)
+    mine = area.sessions.newest_first(api_key)
+    return views.list_view(mine[page * size:(page + 1) * size], len(mine))
 
 
 async def voices(area: LiveArea, request: Request):
@@ -93,7 +124,8 @@ async def rtc_block(area: LiveArea, request: Request):
 
 
 def routes(area: LiveArea) -> list[BaseRoute]:
-    return [route(LIVES, create, area, methods=["POST"]), route(LIVE, get, area, methods=["GET"]),
+    return [route(LIVES, create, area, methods=["POST"]), route(LIVES, list_lives, area, methods=["GET"]),
+            route(LIVE, get, area, methods=["GET"]),
             route(VOICES, voices, area, methods=["GET"]), route(CLONE, clone, area, methods=["POST"]),
             WebSocketRoute(SIGNALING, signaling.bind(area)),
             control_route("/_emulator/lives", inspect_lives, area, methods=["GET"]),

@@ -14,6 +14,11 @@ AVATAR_IMAGE_LIMIT = 20 * MB   # "base64 < 20 MB"
 BODY_LIMIT = 32 * MB
 CLONE_AUDIO = {k: AUDIO_FORMATS[k] for k in ("mp3", "wav")}  # "audio_url (mp3/wav)"
 
+# -- GET /live/v1/lives (wire notes §2.1 [3P]: "?pager.page=0&pager.pagesz=10"; docs/decisions.md "S1 extras")
+PAGE_PARAM, PAGE_SIZE_PARAM = "pager.page", "pager.pagesz"
+PAGE_SIZE_DEFAULT = 10    # the 3P example's pagesz, and GET /ent/v2/tasks' default
+PAGE_SIZE_MAX = 100       # GET /ent/v2/tasks' documented "max 100": the same gateway's pager
+
 # -- sessions ----------------------------------------------------------------------------------------
 TOKEN_TTL = 3600.0        # the vendor's example: token_expire_at = creation + 3600 s
 ENDING_SECONDS = 1.0      # how long a session stays "ending" before "ended"

@@ -37,6 +37,11 @@ def view(live: Live) -> dict[str, Any]:
     return {"live": body}
 
 
+def list_view(page: list[Live], total: int) -> dict[str, Any]:
+    """``GET /live/v1/lives``: one page of the query's ``live`` objects, and how many the key has."""
+    return {"lives": [view(live)["live"] for live in page], "total": total}
+
+
 def voices_view(clones: list[Voice]) -> dict[str, Any]:
     """``GET /live/v1/voices``: the account's cloned voices."""
     return {"voices": [{"voice": v.voice} for v in clones]}
