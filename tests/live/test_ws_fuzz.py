@@ -3,7 +3,8 @@
 One fuzzed session takes the frames in batches on a few open connections (each new connection
 starts as a real client would, with conn_init); another session, on another key, is on_live on its
 own connection the whole time. Every frame is answered as the contract says (an ack for a valid
-conn_init, nothing for a valid audio_interrupted / text_msg, an error message (type 0) for anything
+conn_init, nothing for a valid audio_interrupted / text_msg (nobody joined the RTC channel: no character
+answers), an error message (type 0) for anything
 else, close 1009 for a frame over 64 KiB), every server message matches contracts/asyncapi.yaml, no
 handler logs an error, and the other session carries on untouched: on_live, answering conn_init,
 its pings and 6 s deductions on time.

@@ -1,8 +1,8 @@
 """The signaling WebSocket ``/live/ws/live/connect?live_id=...`` (wire notes §2.6).
 
 Envelope ``{"type", "live_id", "seq_id", "payload"}``. The client sends 1 ``conn_init``,
-5 ``hangup``, 7 ``audio_interrupted`` (the character stops talking), 99 ``text_msg`` (accepted,
-ignored); the server answers 2 ``conn_init_ack``, 6 forced ``hangup``, 9 and 10 transcripts (with
+5 ``hangup``, 7 ``audio_interrupted`` (the character stops talking), 99 ``text_msg`` (the character
+answers it aloud); the server answers 2 ``conn_init_ack``, 6 forced ``hangup``, 9 and 10 transcripts (with
 ``--rtc-transcripts``), and 0 ``error`` for a frame it cannot take (the connection stays up).
 
 Heartbeats run on the virtual clock: every ``heartbeat_interval`` the server pings (through the
@@ -30,7 +30,7 @@ from viduemu.core.errors import ViduError
 from viduemu.core.http import JSON
 from viduemu.core.ws import EXTENSION
 from viduemu.vidu.auth import token_key
-from viduemu.vidu.lives import LiveInterrupted
+from viduemu.vidu.lives import LiveInterrupted, LiveText
 
 if TYPE_CHECKING:
     from viduemu.live.area import LiveArea
@@ -236,8 +236,10 @@ class Signaling:
             self.area.core.events.publish(LiveInterrupted(self.live_id))
 
     async def _text(self, payload: dict, seq_id: int | None) -> None:
-        """text_msg: accepted (checked against the contract, journaled) and otherwise ignored: the
-        emulated character answers speech only, not text."""
+        """text_msg: from the session's client, the character answers aloud on the RTC channel
+        (``LiveText``, heard by the RTC gateway), with a type-10 transcript when transcripts are on."""
+        if self.area.sessions.connection(self.live_id) is self:
+            self.area.core.events.publish(LiveText(self.live_id, payload["text_msg"]["content"]))
 
     HANDLERS = {CONN_INIT: _conn_init, HANGUP: _hangup, AUDIO_INTERRUPTED: _interrupted, TEXT_MSG: _text}
 

@@ -19,7 +19,7 @@ from viduemu.core.area import Area
 from viduemu.core.context import Core
 from viduemu.rtc import routes
 from viduemu.rtc.models import Gateway, Sessions
-from viduemu.vidu.lives import LiveChanged, LiveInterrupted
+from viduemu.vidu.lives import LiveChanged, LiveInterrupted, LiveText
 
 
 class RtcArea(Area):
@@ -28,6 +28,7 @@ class RtcArea(Area):
         self.gateway = Gateway(core, sessions)
         core.events.subscribe(LiveChanged, self._live_changed)
         core.events.subscribe(LiveInterrupted, self._live_interrupted)
+        core.events.subscribe(LiveText, self._live_text)
 
     # -- what the live area tells us -----------------------------------------------------------
     def _live_changed(self, event: LiveChanged) -> None:
@@ -35,6 +36,9 @@ class RtcArea(Area):
 
     def _live_interrupted(self, event: LiveInterrupted) -> None:
         self.gateway.interrupt(event.live_id)
+
+    def _live_text(self, event: LiveText) -> None:
+        self.gateway.say(event.live_id, event.content)
 
     # -- the Area protocol -----------------------------------------------------------------------
     def routes(self) -> Sequence[BaseRoute]:

@@ -8,8 +8,10 @@ session went on_live) and ``stop()`` (hangup or end: every track ends).
 The character listens to the viewers' microphones (``hear``; rtc/listen.py). When the user stops
 talking (about 600 ms of silence) it answers: state ``speaking``, the mouth moving with a
 syllable-rhythm voice, for as long as the user spoke (clamped to 1..8 s), then ``listening``
-again. A user who talks over the answer (``BARGE_IN_SECONDS`` of voice) interrupts it; so does the
-client's ``audio_interrupted`` message on the signaling socket (the gateway calls ``interrupt``).
+again. A ``text_msg`` on the signaling socket gets a spoken answer too (``reply``: a seeded reply,
+as long as it takes to say). A user who talks over the answer (``BARGE_IN_SECONDS`` of voice)
+interrupts it; so does the client's ``audio_interrupted`` message on the signaling socket (the
+gateway calls ``interrupt``).
 
 Video comes in two forms: decoded frames (aiortc encodes them, one encoder per viewer) or, with
 ``video_track(codec)``, pre-encoded packets of that codec shared by every viewer (aiortc only
@@ -33,6 +35,7 @@ import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from viduemu.rtc import look as looks
+from viduemu.rtc import reply as replies
 from viduemu.rtc.listen import Ears, level_dbfs
 from viduemu.vidu import voice as voices
 from viduemu.vidu.inputs import thumbnail
@@ -187,13 +190,21 @@ class Character:
         self._transcript("user", f"[user speech, {heard:.1f} s]")
         self._answer(min(ANSWER_MAX, max(ANSWER_MIN, heard)))
 
-    def _answer(self, seconds: float) -> None:
+    def reply(self, content: str) -> None:
+        """A text_msg's answer: a short seeded reply (rtc/reply.py), spoken for as long as it takes
+        to say, its words as the character's transcript. Only while on_live."""
+        if not self.started or self.stopped:
+            return
+        said = replies.reply(self._rng, content)
+        self._answer(replies.seconds(said), said)
+
+    def _answer(self, seconds: float, said: str | None = None) -> None:
         self.interrupt()
         self.answers += 1
         self.state = "speaking"
         self._speech_started = time.monotonic()
         self._speech_timer = asyncio.get_running_loop().call_later(seconds, self.interrupt)
-        self._transcript("character", f"[{self.name or self.voice} answers, {seconds:.1f} s]")
+        self._transcript("character", said or f"[{self.name or self.voice} answers, {seconds:.1f} s]")
 
     def interrupt(self) -> None:
         """End the current answer now (a barge-in; also what a client's audio_interrupted means)."""

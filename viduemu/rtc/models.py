@@ -7,7 +7,8 @@ user's microphone (heard by the character) and camera (black-holed); the answer 
 tracks under the stream id ``live-bot-{creatorID}-{liveID}``. Media flows only while the session is
 on_live (the character starts and stops with it, ``session_changed``); on hangup or end every peer of
 the session closes. A peer leaves by ``DELETE /_emulator/rtc/sdp/{peer_id}``, or when its ICE
-connection fails. A client's ``audio_interrupted`` ends the character's answer (``interrupt``).
+connection fails. A client's ``text_msg`` makes the character answer aloud (``say``); its
+``audio_interrupted`` ends the answer (``interrupt``).
 
 The gateway knows the live area only through the ``Sessions`` protocol below (the live engine,
 live/models.py ``Lives``, is passed in by viduemu/emulator.py) and the events of vidu/lives.py.
@@ -255,6 +256,13 @@ class Gateway:
         character = self.characters.get(live_id)
         if character is not None:
             character.interrupt()
+
+    def say(self, live_id: str, content: str) -> None:
+        """The session's client sent a text_msg: the character answers it aloud. With nobody joined to
+        the channel there is no character, and nobody to hear an answer: nothing happens."""
+        character = self.characters.get(live_id)
+        if character is not None:
+            character.reply(content)
 
     async def aclose(self) -> None:
         for character in self.characters.values():

@@ -25,3 +25,10 @@ class LiveChanged:
 class LiveInterrupted:
     """The session's client sent ``audio_interrupted`` (type 7): the character stops its answer."""
     live_id: str
+
+
+@dataclass(frozen=True)
+class LiveText:
+    """The session's client sent ``text_msg`` (type 99): the character answers it aloud."""
+    live_id: str
+    content: str
