@@ -72,6 +72,27 @@ async def test_older_forms_post_finish_and_finish_with_the_id_in_the_body(client
         assert r.status_code == 200 and r.json()["uri"] == f"ssupload:?id={made['id']}", r.text
 
 
+async def test_scene_vidu_is_the_only_documented_value(client):
+    assert_error(await client.post(UPLOADS, json={"scene": "other"}, headers=AUTH), 400, "FieldInvalid", "scene")
+    assert (await client.post(UPLOADS, json={}, headers=AUTH)).status_code == 200   # no table makes it required
+
+
+async def test_finishing_again_answers_the_same_uri(client):
+    made = await begin(client)
+    etag = (await put(client, made, image_bytes("PNG"))).headers["etag"]
+    first = await client.put(f"{UPLOADS}/{made['id']}/finish", json={"etag": etag}, headers=AUTH)
+    again = await client.put(f"{UPLOADS}/{made['id']}/finish", json={"etag": etag}, headers=AUTH)
+    assert first.json() == again.json()
+
+
+async def test_the_s1_form_without_an_id_is_refused(client):
+    assert_error(await client.post(f"{UPLOADS}/finish", json={"etag": "x"}, headers=AUTH), 400, "FieldLacking", "id")
+
+
+async def test_uploads_need_a_token(client):
+    assert_error(await client.post(UPLOADS, json={"scene": "vidu"}), 401, "Unauthorized")
+
+
 async def test_a_wrong_etag_is_refused(client):
     made = await begin(client)
     await put(client, made, image_bytes("PNG"))

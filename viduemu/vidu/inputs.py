@@ -259,8 +259,8 @@ def check_image_bytes(data: bytes, field: str, formats: dict = IMAGE_FORMATS) ->
 
 async def check_image(value, field: str, *, max_decoded: int = 10 * MB, fetcher=None,
                       formats: dict = IMAGE_FORMATS) -> Asset:
-    """Check one image input (URL or data URI); ``fetcher`` (when --fetch-urls) returns the URL's bytes;
-    ``formats``: the extensions (and MIME subtypes) accepted -> the format the bytes must sniff as."""
+    """Check one image input (URL, data URI or ``ssupload:`` upload); ``fetcher``: the area's ``Sources`` (the
+    caller's uploads, and a URL's bytes when --fetch-urls) or a bare fetch callable; ``formats``: the extensions (and MIME subtypes) accepted -> the format the bytes must sniff as."""
     if not isinstance(value, str) or not value.strip():
         raise ViduError("FieldLacking", fields=field)
     if value.startswith("data:"):
