@@ -251,3 +251,13 @@ async def test_uploads_survive_a_state_restart(tmp_path):
 def test_fixture_images_have_the_sizes_asked():
     with Image.open(io.BytesIO(image_bytes("PNG", 640, 360))) as img:
         assert img.size == (640, 360)
+
+
+async def test_an_http_fault_rule_reaches_the_put_url(client):
+    """A client's retry of a failed PUT can be tested: the put URL is an operation of the fault rules."""
+    rule = {"match": {"operation": "PUT /tools/v2/files/uploads/{id}/object"},
+            "action": {"status": 503, "reason": "ServiceUnavailable"}, "times": 1}
+    assert (await client.post("/_emulator/faults", json=rule)).status_code == 200, "fault rule refused"
+    made = await begin(client)
+    assert (await put(client, made, image_bytes("PNG"))).status_code == 503
+    assert (await put(client, made, image_bytes("PNG"))).status_code == 200
