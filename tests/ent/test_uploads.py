@@ -261,3 +261,12 @@ async def test_an_http_fault_rule_reaches_the_put_url(client):
     made = await begin(client)
     assert (await put(client, made, image_bytes("PNG"))).status_code == 503
     assert (await put(client, made, image_bytes("PNG"))).status_code == 200
+
+
+async def test_a_bomb_header_is_refused_at_finish_naming_the_field_never_500(client):
+    from tests.vidu.test_image_bombs import png_claiming
+
+    made = await begin(client)
+    etag = (await put(client, made, png_claiming(100_000, 100_000))).headers["etag"]
+    r = await client.put(f"{UPLOADS}/{made['id']}/finish", json={"etag": etag}, headers=AUTH)
+    assert_error(r, 400, "FieldInvalid", "etag")
