@@ -9,6 +9,7 @@ the emulator's ``--seed`` and the request: the same seed and request give the sa
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from functools import cache
@@ -96,7 +97,7 @@ async def recommend(ent: EntArea, api_key: str, body: dict) -> dict:
     count = _count(body.get("count"))
     resolution = body.get("resolution") or rules.RECOMMEND_DEFAULT_RESOLUTION
     await check_images(ent, images, rules.RECOMMEND_IMAGE_LIMIT)
-    fake = _faker()
+    fake = await asyncio.to_thread(_faker)   # the first call loads Faker's providers: not on the loop
     fake.seed_instance(_seed(ent, body))   # no await between the seed and the last prompt
     prompts = [_prompt(fake, kind, resolution) for kind in types for _ in range(count)]
     answer_id = ent.core.ids.new_id()

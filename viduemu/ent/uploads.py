@@ -75,7 +75,7 @@ class Uploads:
     async def put(self, upload: Upload, data: bytes) -> str:
         """Keep the bytes; their ETag (MD5 hex, as S3's for a single-part PUT)."""
         upload.blob = await self.outputs.keep(data, ".upload")
-        upload.etag = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        upload.etag = await asyncio.to_thread(_md5, data)   # 10 MB: ~20 ms, off the loop
         upload.put_at = self.core.clock.now()
         self.table.put(upload)
         return upload.etag
@@ -110,6 +110,10 @@ class Uploads:
             return await asyncio.to_thread((self.outputs.blobs() / upload.blob).read_bytes)
         except OSError:
             raise invalid(field, f"the bytes of upload {upload.id} are gone from the media directory") from None
+
+
+def _md5(data: bytes) -> str:
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
 def _check_upload(data: bytes) -> None:
