@@ -130,3 +130,20 @@ async def test_the_same_seed_and_request_give_the_same_prompts():
 
     first = await prompts(5)
     assert first == await prompts(5) and first != await prompts(6)
+
+
+async def test_an_http_fault_rule_reaches_it_and_charges_nothing(client, emu):
+    rule = {"match": {"operation": f"POST /ent/v2/{NAME}"}, "action": {"status": 429, "reason": "TooManyRequests"},
+            "times": 1}
+    assert (await client.post("/_emulator/faults", json=rule)).status_code == 200
+    before = await state_of(client, emu)
+    assert_error(await op_create(client, NAME, body()), 429, "TooManyRequests")
+    after = await state_of(client, emu)
+    assert after[:3] == before[:3]
+    assert len((await op_created(client, NAME, body(count=1)))["prompts"]) == 1
+
+
+async def test_the_charge_is_in_the_ledger_under_the_answers_id(client):
+    answer = await op_created(client, NAME, body(count=1))
+    ledger = (await client.get(f"/_emulator/accounts/{KEY}")).json()["ledger"]
+    assert any(entry.get("ref") == answer["id"] and entry.get("delta") == -10 for entry in ledger), ledger[-3:]
