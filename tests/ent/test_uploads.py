@@ -270,3 +270,13 @@ async def test_a_bomb_header_is_refused_at_finish_naming_the_field_never_500(cli
     etag = (await put(client, made, png_claiming(100_000, 100_000))).headers["etag"]
     r = await client.put(f"{UPLOADS}/{made['id']}/finish", json={"etag": etag}, headers=AUTH)
     assert_error(r, 400, "FieldInvalid", "etag")
+
+
+async def test_an_upload_is_an_image_of_the_aggregator_dialect_for_the_same_key(client):
+    uri = await upload(client)
+    bearer = {"Authorization": f"Bearer {KEY}"}   # one account per key string, whatever the scheme
+    body = {"model": "vidu20_img2video", "images": [uri], "prompt": "The astronaut waved."}
+    r = await client.post("/model/v1/generation", json=body, headers=bearer)
+    assert r.status_code == 200, r.text
+    r = await client.post("/model/v1/generation", json=body, headers={"Authorization": "Bearer vda_someone_else"})
+    assert r.status_code == 400 and "images" in r.text, r.text
