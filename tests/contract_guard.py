@@ -31,7 +31,7 @@ from viduemu.core.contracts import Contracts
 
 # The emulator's areas on the hosts it answers at: such an answer, to any httpx client of the suite, is
 # the emulator's (a stand-in server of a test, e.g. httpx.MockTransport at vidu.test, is not).
-EMULATOR_PATHS = ("/ent/", "/live/", "/model/", "/_emulator/")
+EMULATOR_PATHS = ("/ent/", "/live/", "/model/", "/_emulator/", "/tools/")
 EMULATOR_HOSTS = ("127.0.0.1", "localhost", "::1", "testserver")
 SIGNALING_PATH = "/live/ws/"
 

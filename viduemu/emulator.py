@@ -44,7 +44,7 @@ class Emulator:
                           allow_private=settings.fetch_allow_private) if settings.fetch_urls else None
         tasks, callbacks = TaskEngine(core, accounts), Callbacks(core)
         ent = EntArea(core, accounts, tasks, callbacks, fetcher)
-        live = LiveArea(core, accounts, fetcher)
+        live = LiveArea(core, accounts, ent.fetcher)   # the avatar's image may be an upload too
         control = ControlArea(core, accounts, reset=lambda: emu.reset())   # emu: bound just below
         emu = cls(core, accounts, fetcher, tasks, callbacks, ent, live, RtcArea(core, live.sessions),
                   AggregatorArea(core, accounts, tasks, callbacks, ent), control)

@@ -12,7 +12,7 @@ import pytest
 
 from tests.client.conftest import CLIENT_KEY
 from tests.client.harness import Target, public_methods
-from tests.support.media import png, wav
+from tests.support.media import image_bytes, png, wav
 from viduemu.client import AsyncViduClient, TaskTimeout, ViduClient, ViduError
 
 AVATAR = {"persona": "A guide.", "image_uri": "https://example.com/a.png"}
@@ -72,6 +72,14 @@ def scenario():
                                                          job_id=first_board(got)["id"], prompt="at night")),
         ("general_one_click_compose", lambda t, got: t.call("general_one_click_compose", got["general_one_click"]["id"],
                                                             job_ids=[first_board(got)["id"]])),
+        # uploads and the prompt recommendation (issue 15): the upload is the recommendation's image
+        ("upload", lambda t, got: t.call("upload", image_bytes("PNG", 320, 240))),
+        ("create_upload", lambda t, got: t.call("create_upload")),
+        ("finish_upload", lambda t, got: refusal(t, "finish_upload", upload_id=got["create_upload"]["id"],
+                                                 etag="0" * 32)),
+        ("img2video_prompt_recommendation", lambda t, got: t.call("img2video_prompt_recommendation",
+                                                                  images=[got["upload"]], type=["img2video"],
+                                                                  count=1)),
     ]
 
 
@@ -128,6 +136,9 @@ def check(got: dict) -> None:
     assert got["ad_one_click_get"]["state"] == "success" and got["ad_one_click_edit"]["sub_task_id"]
     assert got["ad_one_click_compose"]["credits"] == 1 and got["general_one_click_get"]["state"] == "success"
     assert got["general_one_click_edit"]["id"] and got["general_one_click_compose"]["id"]
+    assert got["upload"].startswith("ssupload:?id=") and got["create_upload"]["put_url"]
+    assert got["finish_upload"].reason == "FieldInvalid"   # nothing was PUT to it
+    assert len(got["img2video_prompt_recommendation"]["prompts"]) == 1
 
 
 def test_the_scenario_names_every_public_method_of_both_clients():

@@ -20,8 +20,10 @@ NEEDS_EARLIER = {
     "/ent/v2/ad-one-click/compose": (404, "TaskNotFound"),
     "/ent/v2/one-click/general_one_click/{id}/edit": (404, "TaskNotFound"),
     "/ent/v2/one-click/general_one_click/{id}/compose": (404, "TaskNotFound"),
+    "/tools/v2/files/uploads/{id}/finish": (404, "NotFound"),   # an upload made and PUT before
+    "/tools/v2/files/uploads/finish": (404, "NotFound"),
 }
-HEADERS = {"/ent/": AUTH, "/live/": AUTH, "/model/": {"Authorization": "Bearer vda_examples"}, "/_emulator/": {}}
+HEADERS = {"/ent/": AUTH, "/tools/": AUTH, "/live/": AUTH, "/model/": {"Authorization": "Bearer vda_examples"}, "/_emulator/": {}}
 
 
 def test_the_contract_has_examples_for_the_main_operations():

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from pathlib import Path
 from typing import Any, Awaitable, Callable, Coroutine, Generic, Mapping, TypeVar, cast
 
 import httpx
@@ -248,6 +249,44 @@ class _Operations(Generic[R]):
         """``POST /live/v1/voices/clone``: a voice (``voice``, ``audio_url``) for live sessions."""
         return self._call("POST", "/live/v1/voices/clone", json=fields)
 
+    # -- uploads and the prompt recommendation (issue 15) ----------------------------------------------
+    def create_upload(self, scene: str = "vidu") -> R:
+        """``POST /tools/v2/files/uploads``: ``{id, put_url, expires_at}`` (step 1; ``upload`` does all three)."""
+        return self._call("POST", UPLOADS, json={"scene": scene})
+
+    def finish_upload(self, upload_id: str, etag: str) -> R:
+        """``PUT /tools/v2/files/uploads/{id}/finish``: ``{"uri": "ssupload:?id=..."}`` (step 3)."""
+        return self._call("PUT", f"{UPLOADS}/{upload_id}/finish", json={"etag": etag})
+
+    def img2video_prompt_recommendation(self, **fields: Any) -> R:
+        """``POST /ent/v2/img2video-prompt-recommendation``: prompts for an image (``images``, ``type``,
+        ``count``, ``resolution``), answered at once."""
+        return self._call("POST", "/ent/v2/img2video-prompt-recommendation", json=fields)
+
+
+UPLOADS = "/tools/v2/files/uploads"
+_IMAGE_TYPES = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"RIFF": "image/webp"}
+
+
+def _image(source: bytes | str | os.PathLike[str]) -> tuple[bytes, str]:
+    """The bytes to upload (given, or read from a path) and their Content-Type, sniffed."""
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    kind = next((mime for magic, mime in _IMAGE_TYPES.items() if data.startswith(magic)), "application/octet-stream")
+    return data, kind
+
+
+def _put_request(http: httpx.Client | httpx.AsyncClient, put_url: str, data: bytes, kind: str) -> httpx.Request:
+    """The PUT to a presigned URL: its signature is the credential, so no Authorization header goes with it."""
+    request = http.build_request("PUT", put_url, content=data, headers={"Content-Type": kind})
+    request.headers.pop("Authorization", None)
+    return request
+
+
+def _etag(response: httpx.Response) -> str:
+    if response.status_code >= 400:
+        _decode(response)   # raises the ViduError
+    return response.headers["etag"]
+
 
 def _settings(api_key: str | None, base_url: str | None) -> tuple[str, str]:
     key = (api_key or os.environ.get("VIDU_API_KEY", "")).strip().removeprefix("Token ").strip()
@@ -312,6 +351,14 @@ class ViduClient(_Operations[JSON]):
             sleep(interval)
             waited += interval
 
+    def upload(self, source: bytes | str | os.PathLike[str]) -> str:
+        """An image (bytes, or a file's path) through the three upload steps; its ``ssupload:?id=...`` URI,
+        usable as any image input."""
+        data, kind = _image(source)
+        made = self.create_upload()
+        etag = _etag(self._http.send(_put_request(self._http, made["put_url"], data, kind)))
+        return str(self.finish_upload(made["id"], etag)["uri"])
+
     def close(self) -> None:
         """Close the connection pool (``with ViduClient(...) as client:`` does it for you)."""
         self._http.close()
@@ -361,6 +408,13 @@ class AsyncViduClient(_Operations[Coroutine[Any, Any, JSON]]):
                 raise TaskTimeout(task_id, task, waited)
             await sleep(interval)
             waited += interval
+
+    async def upload(self, source: bytes | str | os.PathLike[str]) -> str:
+        """``ViduClient.upload``, awaited: the image's ``ssupload:?id=...`` URI."""
+        data, kind = _image(source)
+        made = await self.create_upload()
+        etag = _etag(await self._http.send(_put_request(self._http, made["put_url"], data, kind)))
+        return str((await self.finish_upload(made["id"], etag))["uri"])
 
     async def aclose(self) -> None:
         """Close the connection pool (``async with AsyncViduClient(...) as client:`` does it for you)."""

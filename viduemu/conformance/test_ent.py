@@ -86,6 +86,11 @@ REFUSED: dict[str, tuple[str, dict[str, Any], str]] = {  # case -> (client metho
     "image2dance_without_video": ("image2dance", {"image_url": IMAGE}, "FieldLacking"),
     "trending_replicate_with_eight_images": ("trending_replicate", {"video_url": VIDEO, "images": [IMAGE] * 8},
                                              "FieldItemCountOutOfRange"),
+    # the prompt recommendation (issue 15)
+    "img2video_prompt_recommendation_with_two_images": (
+        "img2video_prompt_recommendation", {"images": [IMAGE] * 2, "type": ["img2video"]}, "FieldItemCountOutOfRange"),
+    "img2video_prompt_recommendation_with_count_11": (
+        "img2video_prompt_recommendation", {"images": [IMAGE], "type": ["img2video"], "count": 11}, "FieldInvalid"),
 }
 
 

@@ -16,6 +16,7 @@ import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -31,6 +32,11 @@ if TYPE_CHECKING:
     from viduemu.core.context import Core
 
 log = logging.getLogger("viduemu.http")
+
+# The key of the caller a vendor request is served for, set by its authentication (vidu/auth.py) and
+# cleared around every request: what is read on a caller's behalf (its uploads, vidu/inputs.py) asks it
+# here, so no operation has to remember to pass it along.
+CALLER: ContextVar[str | None] = ContextVar("viduemu_caller", default=None)
 
 
 class JSON(Response):
@@ -112,6 +118,7 @@ def endpoint(handler: Handler, *, faults: bool = True) -> Handler:
         emu = core_of(request)
         meta = request.scope.setdefault("viduemu", {})
         meta["trace_id"] = emu.ids.trace_id()
+        caller = CALLER.set(None)
         try:
             path = request.scope["path"]  # not request.url: building a URL object costs on every call
             action = faults and emu.faults.take(
@@ -126,6 +133,8 @@ def endpoint(handler: Handler, *, faults: bool = True) -> Handler:
             result = await handler(request)
         except ViduError as err:
             return error_response(request, err)
+        finally:
+            CALLER.reset(caller)
         if isinstance(result, Response):
             return result
         status, body = result if isinstance(result, tuple) else (200, result)
@@ -136,7 +145,14 @@ def endpoint(handler: Handler, *, faults: bool = True) -> Handler:
 
 async def read_json(request: Request, *, limit: int | None = None) -> Any:
     """The request's JSON body, read with a byte limit enforced while streaming."""
-    limit = limit or core_of(request).settings.max_body_bytes
+    raw = await read_body(request, limit or core_of(request).settings.max_body_bytes)
+    if not raw.strip():
+        raise ViduError("BadRequest", "request body is empty; a JSON object is expected")
+    return parse_json(raw)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request's raw body; over ``limit`` bytes (declared or streamed) is a 413, refused unbuffered."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise _too_large(limit)
@@ -151,10 +167,7 @@ async def read_json(request: Request, *, limit: int | None = None) -> Any:
         # The client left (or was cut off by --request-timeout) mid-body: nobody hears the answer,
         # but the journal records why, and it is not a server error.
         raise ViduError("Canceled", "the client disconnected before its body arrived") from None
-    raw = b"".join(chunks)
-    if not raw.strip():
-        raise ViduError("BadRequest", "request body is empty; a JSON object is expected")
-    return parse_json(raw)
+    return b"".join(chunks)
 
 
 def parse_json(raw: bytes | str) -> Any:

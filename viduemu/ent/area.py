@@ -13,10 +13,12 @@ from viduemu.core.records import Table
 from viduemu.ent import operations, routes
 from viduemu.ent.models import Film, Mv, MvChanged, MvEngine, Subjects
 from viduemu.ent.outputs import Outputs
+from viduemu.ent.uploads import Uploads
 from viduemu.ent.views import creations_view, mv_view
 from viduemu.vidu.accounts import Accounts
 from viduemu.vidu.callbacks import NOTIFY_STATES, Callbacks
 from viduemu.vidu.fetch import Fetcher
+from viduemu.vidu.inputs import Sources
 from viduemu.vidu.media import FPS, Clip, Sound, resolution_size
 from viduemu.vidu.tasks import TaskChanged, TaskEngine, TaskSucceeding
 
@@ -30,11 +32,14 @@ def _shot_starts(mv: Mv) -> list[float]:
 class EntArea(Area):
     def __init__(self, core: Core, accounts: Accounts, tasks: TaskEngine, callbacks: Callbacks,
                  fetcher: Fetcher | None) -> None:
-        self.core, self.accounts, self.tasks, self.callbacks, self.fetcher = core, accounts, tasks, callbacks, fetcher
+        self.core, self.accounts, self.tasks, self.callbacks = core, accounts, tasks, callbacks
         self.subjects = Subjects(core)
         self.mv = MvEngine(core, accounts)
         self.films = Table(core.store, Film)   # one-click films' trees (ent/solutions.py)
         self.outputs = Outputs(core)
+        self.uploads = Uploads(core, self.outputs)
+        # what every media check reads URL inputs through: remote URLs, and the caller's uploads
+        self.fetcher = Sources(fetcher, self.uploads.read)
         core.events.subscribe(TaskSucceeding, self._task_succeeding)
         core.events.subscribe(TaskChanged, self._task_changed)
         core.events.subscribe(MvChanged, self._mv_changed)

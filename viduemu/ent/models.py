@@ -363,3 +363,21 @@ class MvEngine:
 
     def reset(self) -> None:
         self._owner.clear()
+
+
+# -- uploads (ent/uploads.py) -------------------------------------------------------------------------------
+@dataclass
+class Upload(Record):
+    """An image upload of one key: made, then PUT (its bytes kept under the media directory's blobs), then
+    finished with the ETag of its bytes; only then usable, as ``ssupload:?id=<id>``, by its key alone."""
+    KIND = "uploads"
+    KEY = "id"
+
+    id: str
+    api_key: str
+    created_at: float
+    put_until: float          # the put URL's expiry (virtual clock)
+    blob: str = ""            # the bytes' key under blobs/, once PUT
+    etag: str = ""            # md5 hex of the bytes, once PUT
+    put_at: float = 0.0
+    finished: bool = False

@@ -193,3 +193,13 @@ def film_edit_credits(kind: str, seconds: int, text: str) -> int:
         credits, per = NARRATION_CREDITS
         return credits * max(1, math.ceil(len(text) / per))
     return (BGM_CREDITS_PER_SECOND if kind == "generate_bgm" else FILM_CREDITS_PER_SECOND) * seconds
+
+
+# -- the prompt recommendation (issue 15) -------------------------------------------------------------------
+# pricing.txt: "Prompt recommendation: 10 credits / 5 prompts": per 5 prompts answered, begun
+RECOMMEND_CREDITS = (10, 5)
+
+
+def recommend_credits(prompts: int) -> int:
+    credits, per = RECOMMEND_CREDITS
+    return credits * math.ceil(prompts / per)

@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from viduemu.core.errors import ViduError, invalid
 from viduemu.core.http import base_url, control_route, query_value, read_json, read_valid, route
-from viduemu.ent import checks, operations, pricing, queries, rules, solutions, views
+from viduemu.ent import checks, operations, pricing, queries, recommend, rules, solutions, uploads, views
 from viduemu.ent.models import Film, Mv
 from viduemu.vidu.auth import caller
 from viduemu.vidu.inputs import stored_form
@@ -277,6 +277,12 @@ async def compose_general(ent: EntArea, request: Request):
     return {"id": task.task_id}
 
 
+# -- synchronous answers of issue 15 ----------------------------------------------------------------------------
+async def prompt_recommendation(ent: EntArea, request: Request):
+    api_key = caller(ent.accounts, request.headers)
+    return await recommend.recommend(ent, api_key, await read_valid(request))
+
+
 # -- the control plane's views (/_emulator/tasks) ------------------------------------------------------------
 TASK_FILTERS = ("api_key", "state", "type", "model")
 
@@ -321,6 +327,8 @@ def routes(ent: EntArea) -> list[BaseRoute]:
               methods=["GET"]),
         route(f"{GENERAL}/{{id}}/edit", edit_general, ent, methods=["POST"]),
         route(f"{GENERAL}/{{id}}/compose", compose_general, ent, methods=["POST"]),
+        *uploads.routes(ent),
+        route("/ent/v2/img2video-prompt-recommendation", prompt_recommendation, ent, methods=["POST"]),
         control_route("/_emulator/tasks", inspect_tasks, ent, methods=["GET"]),
         control_route("/_emulator/tasks/{task_id}", inspect_task, ent, methods=["GET"]),
     ]

@@ -436,3 +436,25 @@ STORYBOARD, NARRATION, BGM, COMPOSE = "generate_video", "generate_narration", "g
 EDIT_TYPES = (STORYBOARD, NARRATION, BGM)
 # the tasks whose GET creations has the guide's query shape (CN: "progress", "watermarked_url")
 FILM_TASK_TYPES = frozenset((*FILMS, STORYBOARD, NARRATION, BGM, COMPOSE))
+
+
+# -- uploads and the prompt recommendation (issue 15) -------------------------------------------------------
+# file-uploads.txt: "Image requirements: aspect ratio must be less than 1:4 or 4:1, file size less than 10MB.
+# Supported formats: "png", "webp", "jpeg", "jpg""
+UPLOAD_LIMIT = 10 * MB
+UPLOAD_FORMATS = {"png": "png", "webp": "webp", "jpeg": "jpeg", "jpg": "jpeg"}
+UPLOAD_SCENES = ("vidu",)        # the only documented value of "scene" ('{"scene": "vidu"}')
+# The example's put_url "expiring" at expires_at; no lifetime is printed: ours is an hour (docs/decisions.md)
+UPLOAD_PUT_SECONDS = 3600
+# The PUT's answer: 'x-amz-expiration: ... rule-id="delete-for-7-days"': an upload is usable for 7 days
+UPLOAD_KEEP_SECONDS = 7 * 24 * 3600
+
+# img2video-prompt-recommendation.txt: "images ... Currently supports only one image", "Max size: 50MB";
+# type: EN "Enum values: template , img2video", CN adds "start_end2video", "e_commerce": the union
+RECOMMEND_IMAGES = (1, 1)
+RECOMMEND_IMAGE_LIMIT = 50 * MB
+RECOMMEND_TYPES = ("template", "img2video", "start_end2video", "e_commerce")
+RECOMMEND_COUNT = (1, 10)        # "count ... Default: 5  Range: 1~10"
+RECOMMEND_DEFAULT_COUNT = 5
+RECOMMEND_RESOLUTIONS = ("360p", "720p")   # "resolution ... Default: 360p  Enum: 360p,720p"
+RECOMMEND_DEFAULT_RESOLUTION = "360p"

@@ -18,11 +18,11 @@ from viduemu.core.faults import FaultPoint
 from viduemu.live import routes, rules
 from viduemu.live.models import Lives, Voices
 from viduemu.vidu.accounts import Accounts
-from viduemu.vidu.fetch import Fetcher
+from viduemu.vidu.inputs import Sources
 
 
 class LiveArea(Area):
-    def __init__(self, core: Core, accounts: Accounts, fetcher: Fetcher | None) -> None:
+    def __init__(self, core: Core, accounts: Accounts, fetcher: Sources) -> None:
         self.core, self.accounts, self.fetcher = core, accounts, fetcher
         self.sessions = Lives(core, accounts)
         self.voices = Voices(core, accounts)

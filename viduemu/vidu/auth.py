@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from viduemu.core.errors import ViduError
-from viduemu.core.http import credentials
+from viduemu.core.http import CALLER, credentials
 from viduemu.vidu.accounts import Accounts
 
 VENDOR_KEY_PREFIX = "vda_"
@@ -48,4 +48,5 @@ def bearer_caller(accounts: Accounts, headers: Mapping[str, str]) -> str:
 
 def _opened(accounts: Accounts, key: str) -> str:
     accounts.open(key)
+    CALLER.set(key)
     return key

@@ -1,6 +1,8 @@
 """Media inputs given as a URL or a ``data:`` URI: images, audio, video.
 
-Formats are sniffed from the bytes, never trusted from the MIME type. Remote URLs are not fetched
+Formats are sniffed from the bytes, never trusted from the MIME type. An image may also be the caller's
+own upload, ``ssupload:?id=<id>`` (ent/uploads.py): its bytes are read through ``Sources`` and checked
+like any image's; whose upload it is comes from the request's authentication (``core.http.CALLER``). Remote URLs are not fetched
 unless ``--fetch-urls`` is on (the emulator is offline): then only their scheme and file extension
 are checked. Every failure is a vendor error naming the field.
 
@@ -18,9 +20,11 @@ import binascii
 import io
 import urllib.parse
 import weakref
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from viduemu.core.errors import ViduError
+from viduemu.core.errors import ViduError, invalid
+from viduemu.core.http import CALLER
 
 MB = 1024 * 1024
 IMAGE_FORMATS = {"png": "png", "jpeg": "jpeg", "jpg": "jpeg", "webp": "webp"}
@@ -39,11 +43,48 @@ DECODERS = 2  # decodes in flight per event loop (2 x ~270 MB at worst, a 67 MP 
 class Asset:
     """What we know of an input: its bytes (None for an unfetched URL) and its sniffed format."""
 
-    source: str            # "data" | "url"
+    source: str            # "data" | "url" | "upload"
     data: bytes | None     # audio/video bytes when read (images keep only their facts)
     format: str | None
     size: tuple[int, int] | None = None  # an image's (width, height), or a video's frame, when its bytes were read
     fps: float | None = None             # a video's frame rate, when its bytes were read
+
+
+UPLOAD_SCHEME = "ssupload:"
+Fetch = Callable[[str, str], Awaitable[bytes]]                  # (url, field) -> bytes
+UploadReader = Callable[[str, str, str], Awaitable[bytes]]     # (upload id, field, caller's key) -> bytes
+
+
+class Sources:
+    """Where an area's URL inputs are read from, handed to the checks as their ``fetcher``: remote URLs
+    (``remote``, when --fetch-urls is on) and the uploads of the request's caller (``ssupload:``)."""
+
+    def __init__(self, remote: Fetch | None, uploads: UploadReader) -> None:
+        self.remote, self._uploads = remote, uploads
+
+    async def __call__(self, url: str, field: str) -> bytes:
+        assert self.remote is not None   # only called when remote_of() answered it
+        return await self.remote(url, field)
+
+    async def upload(self, uri: str, field: str) -> bytes:
+        """The bytes of the caller's finished upload ``ssupload:?id=<id>`` (else a FieldInvalid naming ``field``)."""
+        query = urllib.parse.parse_qs(uri[len(UPLOAD_SCHEME):].lstrip("?"))
+        ids = query.get("id", [])
+        key = CALLER.get()
+        if len(ids) != 1 or key is None:
+            raise invalid(field, "expected ssupload:?id=<the id of a finished upload>")
+        return await self._uploads(ids[0], field, key)
+
+
+def remote_of(fetcher) -> Fetch | None:
+    """What fetches remote URLs: the ``fetcher`` given (a ``Sources``' remote part), None offline."""
+    return fetcher.remote if isinstance(fetcher, Sources) else fetcher
+
+
+async def upload_bytes(fetcher, uri: str, field: str) -> bytes:
+    if not isinstance(fetcher, Sources):
+        raise invalid(field, "an upload (ssupload:) is not accepted here")
+    return await fetcher.upload(uri, field)
 
 
 def stored_form(value):
@@ -218,18 +259,24 @@ def check_image_bytes(data: bytes, field: str, formats: dict = IMAGE_FORMATS) ->
 
 async def check_image(value, field: str, *, max_decoded: int = 10 * MB, fetcher=None,
                       formats: dict = IMAGE_FORMATS) -> Asset:
-    """Check one image input (URL or data URI); ``fetcher`` (when --fetch-urls) returns the URL's bytes;
-    ``formats``: the extensions (and MIME subtypes) accepted -> the format the bytes must sniff as."""
+    """Check one image input (URL, data URI or ``ssupload:`` upload); ``fetcher``: the area's ``Sources`` (the
+    caller's uploads, and a URL's bytes when --fetch-urls) or a bare fetch callable; ``formats``: the extensions (and MIME subtypes) accepted -> the format the bytes must sniff as."""
     if not isinstance(value, str) or not value.strip():
         raise ViduError("FieldLacking", fields=field)
     if value.startswith("data:"):
         return await off_loop(_check_image_data, value, field, max_decoded, formats)
+    if value.startswith(UPLOAD_SCHEME):
+        data = await upload_bytes(fetcher, value, field)
+        if len(data) >= max_decoded:
+            raise _too_big(field, max_decoded)
+        return Asset("upload", data, *check_image_bytes(data, field, formats))
     ext = _url_extension(value, field)
     if ext is not None and ext not in formats:
         raise _wrong_format(field, formats)
-    if fetcher is None:
+    remote = remote_of(fetcher)
+    if remote is None:
         return Asset("url", None, formats.get(ext or ""))
-    data = await fetcher(value, field)
+    data = await remote(value, field)
     return Asset("url", data, *check_image_bytes(data, field, formats))
 
 
@@ -390,9 +437,10 @@ async def check_media(value, field: str, kind: str, formats: dict, *, max_decode
         if ext is not None and ext not in formats:
             raise ViduError("FieldInvalid", f"invalid field: {field} (supported: {', '.join(sorted(formats))})",
                             fields=field)
-        if fetcher is None:
+        remote = remote_of(fetcher)
+        if remote is None:
             return Asset("url", None, formats.get(ext or "")), None
-        data = await fetcher(value, field)
+        data = await remote(value, field)
     found = await off_loop(probe, data, field, kind)
     if found.format not in formats.values():
         raise ViduError("FieldInvalid", f"invalid field: {field} ({kind} format must be one of "
