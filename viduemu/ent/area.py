@@ -65,7 +65,7 @@ class EntArea(Area):
             self.callbacks.notify(ref, mv.api_key, url, mv_view(mv, self.core.linker(self.core.settings.base_url)))
 
     # -- media ------------------------------------------------------------------------------------
-    def _mv_clip(self, mv_id: str, job_id: str) -> Clip | None:
+    def _mv_clip(self, mv_id: str, job_id: str, suffix: str) -> Clip | None:
         """The clip a successful job's ``signed_url`` serves: its shot, or the shots it composes, with
         the song from where its first shot starts in it (docs/decisions.md "Sound")."""
         mv = self.mv.find(mv_id)
@@ -87,8 +87,8 @@ class EntArea(Area):
         return routes.routes(self)
 
     def files(self) -> Mapping[str, Resolver]:
-        return {"tasks": self.outputs.resolver(lambda task_id, creation_id:
-                                               Outputs.task_clip(self.tasks.find(task_id), creation_id)),
+        return {"tasks": self.outputs.resolver(lambda task_id, creation_id, suffix:
+                                               Outputs.task_clip(self.tasks.find(task_id), creation_id, suffix)),
                 "mv": self.outputs.resolver(self._mv_clip)}
 
     def resume(self) -> None:

@@ -436,3 +436,34 @@ STORYBOARD, NARRATION, BGM, COMPOSE = "generate_video", "generate_narration", "g
 EDIT_TYPES = (STORYBOARD, NARRATION, BGM)
 # the tasks whose GET creations has the guide's query shape (CN: "progress", "watermarked_url")
 FILM_TASK_TYPES = frozenset((*FILMS, STORYBOARD, NARRATION, BGM, COMPOSE))
+
+# -- Images and audio (issue 15) -------------------------------------------------------------------------
+# reference2image (more/reference2image.txt, OFFICIAL): "viduq2: Supports input of 0 to 7 images. viduq1: Supports
+# input of 1 to 7 images."; "viduq1:Default is 16:9, optional values:16:9,9:16,1:1, 3:4, 4:3"; "viduq2: ...
+# 16:9,9:16,1:1, 3:4,4:3,21:9,2:3,3:2"; "auto: ... consistent with the first input images"; "viduq1: Default is
+# 1080p, optional values:1080p"; "viduq2:Default is 1080p, optional values:1080p,2K,4K".
+
+
+@dataclass(frozen=True)
+class ImageModelRule:
+    images: tuple[int, int]
+    aspect_ratios: tuple[str, ...]
+    resolutions: tuple[str, ...]
+
+
+IMAGE_MODELS = {
+    "viduq2": ImageModelRule((0, 7), Q2_RATIOS + ("21:9", "2:3", "3:2", AUTO_RATIO), ("1080p", "2K", "4K")),
+    "viduq1": ImageModelRule((1, 7), Q2_RATIOS + (AUTO_RATIO,), ("1080p",)),
+}
+IMAGE_DEFAULT_RATIO = "16:9"          # "Default is 16:9" (both models); also what "auto" gives with no image
+IMAGE_DEFAULT_RESOLUTION = "1080p"    # "Default is 1080p"
+IMAGE_MAX_PROMPT = 2000               # "with a maximum length of 2000 characters"
+IMAGE_INPUT_LIMIT = 50 * MB           # "Image size must not exceed 50MB"
+
+# text2audio / timing2audio (more/text2audio.txt, timing2audio.txt, OFFICIAL): "model ... Available value: audio1.0";
+# "Audio duration. Default: 10 seconds. Range: 2–10 seconds."; text2audio "Maximum length: 1500 characters";
+# timing2audio "Max 1500 characters per event"; "from and to must be within [0, duration]"; 3P (kapon) "from < to".
+AUDIO_MODELS = ("audio1.0",)
+AUDIO_DURATION = (2.0, 10.0)
+AUDIO_DEFAULT_DURATION = 10.0
+AUDIO_MAX_PROMPT = 1500

@@ -63,6 +63,8 @@ def resolution_size(resolution: str, aspect_ratio: str) -> tuple[int, int]:
 X264_OPTIONS = {"preset": "ultrafast", "crf": "23", "threads": "1", "g": str(FPS * 2)}
 # FFmpeg's native AAC encoder, 48 kHz mono (docs/decisions.md, "Sound"); one thread, as x264.
 AAC_OPTIONS = {"b": "96k", "threads": "1"}
+# audio outputs (text2audio, timing2audio, audio-tts, audio-clone): MP3, 48 kHz mono (docs/decisions.md)
+MP3_OPTIONS = {"b": "128k"}
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class Sound:
     pitch: float = 0.0   # "speech": the voice's fundamental in Hz (vidu/voice.pitch)
     blob: str = ""       # "file": the content key of a kept input file
     offset: float = 0.0  # "file": where in that file this clip's audio starts, seconds
+    events: tuple = ()   # "events": ((from, to), ...) seconds: sound exactly in these windows, silence elsewhere
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,8 @@ class Clip:
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
 
-MEDIA_TYPES = {".mp4": "video/mp4", ".jpg": "image/jpeg"}
+# what a file of each suffix is; the renderer of each is ``RENDERERS`` (vidu/render.py)
+MEDIA_TYPES = {".mp4": "video/mp4", ".jpg": "image/jpeg", ".png": "image/png", ".mp3": "audio/mpeg"}
 
 
 def render(clip: Clip, suffix: str, path: Path, blobs: Path) -> None:
@@ -127,7 +131,7 @@ def render(clip: Clip, suffix: str, path: Path, blobs: Path) -> None:
     from viduemu.vidu import render as renderer
 
     try:
-        {".mp4": renderer.render_video, ".jpg": renderer.render_cover}[suffix](clip, partial, blobs)
+        renderer.RENDERERS[suffix](clip, partial, blobs)
         os.replace(partial, path)
     except BaseException:
         os.unlink(partial)
