@@ -137,3 +137,108 @@ async def test_audio_task_cancel_refunds_and_lists_by_type(client):
     assert (await client.get(f"/_emulator/accounts/{KEY}")).json()["credits"] == before + 10
     listed = (await client.get("/ent/v2/tasks", headers=AUTH, params={"type": "timing2audio"})).json()
     assert [t["id"] for t in listed["tasks"]] == [task["task_id"]]
+
+
+# -- audio-tts and audio-clone: synchronous (more/audio-tts.txt, audio-clone.txt) --------------------------------
+NARROW_PER_SECOND = 15   # the speaking rate chosen for lip-sync (docs/decisions.md "lip-sync"): 15 latin characters/s
+
+
+def tts(text="a" * 150, **extra):
+    return {"text": text, "voice_setting_voice_id": "female-shaonv", **extra}
+
+
+def clone(voice_id="vidu-voice01", **extra):
+    from tests.support.media import encoded_audio
+    return {"audio_url": encoded_audio("mp3", 12), "voice_id": voice_id, "text": "a" * 75, **extra}
+
+
+async def speech_of(client, url: str) -> float:
+    response = await client.get(url)
+    assert response.status_code == 200 and response.headers["content-type"] == "audio/mpeg"
+    with av.open(io.BytesIO(response.content)) as container:
+        stream = container.streams.audio[0]
+        return sum(frame.samples for frame in container.decode(stream)) / stream.codec_context.sample_rate
+
+
+async def test_audio_tts_is_synchronous_the_answer_carries_the_file_url(client):
+    answer = await op_created(client, "audio-tts", tts())
+    assert answer["state"] == "success" and answer["file_url"]
+    assert abs(await speech_of(client, answer["file_url"]) - 150 / NARROW_PER_SECOND) <= 0.1
+    listed = (await client.get("/ent/v2/tasks", headers=AUTH)).json()["tasks"]
+    assert all(t["id"] != answer["task_id"] for t in listed)   # no task is made
+
+
+async def test_audio_tts_duration_follows_voice_setting_speed_and_pauses(client):
+    fast = await op_created(client, "audio-tts", tts(voice_setting_speed=2))
+    assert abs(await speech_of(client, fast["file_url"]) - 150 / NARROW_PER_SECOND / 2) <= 0.1
+    paused = await op_created(client, "audio-tts", tts("a" * 75 + "<#2.5#>" + "a" * 75, voice_setting_speed="1"))
+    assert abs(await speech_of(client, paused["file_url"]) - (150 / NARROW_PER_SECOND + 2.5)) <= 0.1
+
+
+async def test_audio_tts_settings_within_their_ranges(client, emu):
+    before = await state_of(client, emu)
+    for name, value in (("voice_setting_speed", 0.4), ("voice_setting_speed", 2.1), ("voice_setting_volume", 11),
+                        ("voice_setting_pitch", -13), ("voice_setting_pitch", "high")):
+        assert_error(await op_create(client, "audio-tts", tts(**{name: value})), 400, "FieldInvalid", name)
+    assert_error(await op_create(client, "audio-tts", tts(voice_setting_emotion="bored")), 400, "FieldInvalid",
+                 "voice_setting_emotion")
+    assert_error(await op_create(client, "audio-tts", tts("a<#100#>b")), 400, "FieldInvalid", "text")
+    assert await state_of(client, emu) == before
+
+
+async def test_audio_tts_text_less_than_10000_characters(client):
+    await op_created(client, "audio-tts", tts("a" * 9999))
+    assert_error(await op_create(client, "audio-tts", tts("a" * 10000)), 400, "FieldInvalid", "text")
+
+
+async def test_audio_tts_price_10_credits_per_started_500_characters(client):
+    for length, credits in ((1, 10), (500, 10), (501, 20)):
+        before = (await client.get(f"/_emulator/accounts/{KEY}")).json()["credits"]
+        assert (await op_created(client, "audio-tts", tts("a" * length)))["credits"] == credits
+        assert (await client.get(f"/_emulator/accounts/{KEY}")).json()["credits"] == before - credits
+
+
+async def test_audio_clone_answers_the_voice_and_its_demo_audio(client):
+    answer = await op_created(client, "audio-clone", clone())
+    assert answer["state"] == "success" and answer["voice_id"] == "vidu-voice01"
+    assert abs(await speech_of(client, answer["demo_audio"]) - 75 / NARROW_PER_SECOND) <= 0.1
+
+
+async def test_audio_clone_price_30_per_voice_and_the_preview_as_tts(client):
+    before = (await client.get(f"/_emulator/accounts/{KEY}")).json()["credits"]
+    assert (await op_created(client, "audio-clone", clone()))["credits"] == 30 + 10
+    assert (await client.get(f"/_emulator/accounts/{KEY}")).json()["credits"] == before - 40
+
+
+async def test_audio_clone_voice_id_8_to_256_letters_digits_dash_underscore(client, emu):
+    await op_created(client, "audio-clone", clone("v" * 256))
+    before = await state_of(client, emu)
+    for bad in ("vidu01", "v" * 257, "1vidu-voice", "vidu-voice-", "vidu voice01"):
+        assert_error(await op_create(client, "audio-clone", clone(bad)), 400, "FieldInvalid", "voice_id")
+    assert await state_of(client, emu) == before
+
+
+async def test_audio_clone_voice_id_must_be_unique(client):
+    await op_created(client, "audio-clone", clone())
+    assert_error(await op_create(client, "audio-clone", clone()), 400, "FieldInvalid", "voice_id")
+
+
+async def test_audio_clone_audio_mp3_m4a_wav_10_s_to_5_min(client):
+    from tests.support.media import encoded_audio, wav
+    assert_error(await op_create(client, "audio-clone", clone(audio_url=wav(5))), 400, "FieldInvalid", "audio_url")
+    assert_error(await op_create(client, "audio-clone", clone(audio_url="https://example.com/v.ogg")), 400,
+                 "FieldInvalid", "audio_url")
+    await op_created(client, "audio-clone", clone(audio_url=wav(10)))
+    await op_created(client, "audio-clone", clone("vidu-voice02", audio_url=encoded_audio("ipod", 10)))
+
+
+async def test_audio_clone_text_within_1000_characters(client):
+    assert_error(await op_create(client, "audio-clone", clone(text="a" * 1001)), 400, "FieldInvalid", "text")
+
+
+async def test_audio_clone_demo_speaks_in_the_cloned_voices_pitch(client):
+    from viduemu.vidu import voice
+    assert voice.pitch("vidu-voice01") != voice.pitch("vidu-voice02")
+    one = await op_created(client, "audio-clone", clone("vidu-voice01"))
+    two = await op_created(client, "audio-clone", clone("vidu-voice02"))
+    assert (await client.get(one["demo_audio"])).content != (await client.get(two["demo_audio"])).content

@@ -11,7 +11,7 @@ from viduemu.core.context import Core
 from viduemu.core.files import Resolver
 from viduemu.core.records import Table
 from viduemu.ent import operations, routes
-from viduemu.ent.models import Film, Mv, MvChanged, MvEngine, Subjects
+from viduemu.ent.models import Film, Mv, MvChanged, MvEngine, Speech, Subjects
 from viduemu.ent.outputs import Outputs
 from viduemu.ent.views import creations_view, mv_view
 from viduemu.vidu.accounts import Accounts
@@ -34,6 +34,7 @@ class EntArea(Area):
         self.subjects = Subjects(core)
         self.mv = MvEngine(core, accounts)
         self.films = Table(core.store, Film)   # one-click films' trees (ent/solutions.py)
+        self.speeches = Table(core.store, Speech)   # audio-tts / audio-clone answers (ent/audio.py)
         self.outputs = Outputs(core)
         core.events.subscribe(TaskSucceeding, self._task_succeeding)
         core.events.subscribe(TaskChanged, self._task_changed)
@@ -82,6 +83,12 @@ class EntArea(Area):
                     " / ".join(s["input"]["prompt"] for s in shots if s["input"]["prompt"]) or mv.fields["prompt"],
                     seed, sound=sound)
 
+    def _speech_clip(self, task_id: str, file_id: str, suffix: str) -> Clip | None:
+        speech = self.speeches.get(task_id)
+        if speech is None or file_id != task_id or suffix != ".mp3":
+            return None
+        return Clip.from_media(speech.media)
+
     # -- the Area protocol --------------------------------------------------------------------------
     def routes(self) -> Sequence[BaseRoute]:
         return routes.routes(self)
@@ -89,7 +96,8 @@ class EntArea(Area):
     def files(self) -> Mapping[str, Resolver]:
         return {"tasks": self.outputs.resolver(lambda task_id, creation_id, suffix:
                                                Outputs.task_clip(self.tasks.find(task_id), creation_id, suffix)),
-                "mv": self.outputs.resolver(self._mv_clip)}
+                "mv": self.outputs.resolver(self._mv_clip),
+                "speech": self.outputs.resolver(self._speech_clip)}
 
     def resume(self) -> None:
         self.mv.resume()

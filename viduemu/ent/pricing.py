@@ -216,3 +216,15 @@ def image_credits(model: str, resolution: str, images: int) -> int:
 
 def audio_credits(seconds: float) -> int:
     return next(credits for below, credits in AUDIO_TASK_CREDITS if seconds < below)
+# "Text to Speech: 1 credit / 500 字符 ($0.05) [sic ...; $0.05 would be 10 credits]": 10 per started 500 characters,
+# as digital-human's "+TTS 10/500 字" (TTS_CREDITS). "Voice Clone: 30 credits / voice"; the official voice-clone page:
+# "The preview will incur standard TTS synthesis charges based on character count."
+CLONE_CREDITS = 30
+
+
+def tts_credits(text: str) -> int:
+    return per_started(len(text), TTS_CREDITS)
+
+
+def clone_credits(text: str) -> int:
+    return CLONE_CREDITS + tts_credits(text)

@@ -467,3 +467,22 @@ AUDIO_MODELS = ("audio1.0",)
 AUDIO_DURATION = (2.0, 10.0)
 AUDIO_DEFAULT_DURATION = 10.0
 AUDIO_MAX_PROMPT = 1500
+
+# audio-tts (more/audio-tts.txt, OFFICIAL): "Length must be less than 10,000 characters"; "<#x#> ... range
+# [0.01, 99.99]" (PAUSE_SECONDS); "voice_setting_speed ... default is 1.0 ... range [0.5, 2]"; "voice_setting_volume
+# ... Range 0–10, default is 0"; "voice_setting_pitch ... Range [-12, 12], default 0"; emotions as listed.
+TTS_MAX_TEXT = 9999
+TTS_SETTINGS = {   # field -> (low, high, default)
+    "voice_setting_speed": (0.5, 2.0, 1.0),
+    "voice_setting_volume": (0, 10, 0),
+    "voice_setting_pitch": (-12, 12, 0),
+}
+TTS_EMOTIONS = ("happy", "sad", "angry", "fearful", "disgusted", "surprised", "calm")
+# audio-clone (more/audio-clone.txt, OFFICIAL): audio_url "Supported formats: mp3, m4a, wav. Duration: minimum 10
+# seconds, maximum 5 minutes. File size must not exceed 20 MB."; voice_id "Length range: [8, 256]. Must start with an
+# English letter. Allows numbers, letters, -, _. Must not end with -, _. ... duplicates will result in an error";
+# prompt_audio_url "mp3, m4a, wav ... less than 8 seconds ... 20 MB"; text "within 1,000 characters".
+CLONE_AUDIO = MediaRule({"mp3": "mp3", "m4a": "m4a", "wav": "wav"}, (10, 300), 20 * MB)
+CLONE_PROMPT_AUDIO = MediaRule({"mp3": "mp3", "m4a": "m4a", "wav": "wav"}, (0, 8), 20 * MB)
+VOICE_ID_PATTERN = r"[A-Za-z](?:[A-Za-z0-9_-]{6,254}[A-Za-z0-9])"   # 8-256 characters, the rules above
+CLONE_MAX_TEXT = 1000
