@@ -242,3 +242,31 @@ async def test_audio_clone_demo_speaks_in_the_cloned_voices_pitch(client):
     one = await op_created(client, "audio-clone", clone("vidu-voice01"))
     two = await op_created(client, "audio-clone", clone("vidu-voice02"))
     assert (await client.get(one["demo_audio"])).content != (await client.get(two["demo_audio"])).content
+
+
+async def test_audio_task_callback_carries_the_mp3_creation(client):
+    from tests.conftest import advance
+    from tests.support.receiver import Receiver, wait_for
+    with Receiver() as rx:
+        task = await op_created(client, "text2audio", text(duration=2, callback_url=rx.url + "/hook"))
+        await advance(client, 120)
+        await wait_for(lambda: any(r["body"]["state"] == "success" for r in rx.requests), what="success callback")
+        done = next(r["body"] for r in rx.requests if r["body"]["state"] == "success")
+    assert done["id"] == task["task_id"] and done["creations"][0]["url"].split("?")[0].endswith(".mp3")
+
+
+async def test_a_failed_timing2audio_refunds_its_credits(client):
+    await client.post("/_emulator/faults", json={"match": {"operation": "task.finish"},
+                                                 "action": {"err_code": "CreationPolicyViolation"}, "times": 1})
+    before = (await client.get(f"/_emulator/accounts/{KEY}")).json()["credits"]
+    task = await op_created(client, "timing2audio", timing(duration=3))
+    creations = await finish(client, task["task_id"])
+    assert creations["state"] == "failed" and creations["creations"] == []
+    assert (await client.get(f"/_emulator/accounts/{KEY}")).json()["credits"] == before
+
+
+async def test_a_synchronous_answer_with_too_few_credits_is_refused_and_changes_nothing(client, emu):
+    await client.put(f"/_emulator/accounts/{KEY}", json={"credits": 5})
+    before = await state_of(client, emu)
+    assert_error(await op_create(client, "audio-tts", tts()), 400, "CreditInsufficient")
+    assert await state_of(client, emu) == before
