@@ -270,3 +270,34 @@ async def test_a_synchronous_answer_with_too_few_credits_is_refused_and_changes_
     before = await state_of(client, emu)
     assert_error(await op_create(client, "audio-tts", tts()), 400, "CreditInsufficient")
     assert await state_of(client, emu) == before
+
+
+async def test_with_state_audio_files_survive_a_restart_and_the_seed_decides_their_bytes(tmp_path):
+    import httpx
+
+    from tests.conftest import advance
+    from viduemu.app import create_app
+    from viduemu.config import Settings
+
+    async def session(settings: Settings, make: bool) -> tuple[bytes, bytes]:
+        app = create_app(settings)
+        try:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+                if make:
+                    urls["tts"] = (await op_created(c, "audio-tts", tts("a" * 30)))["file_url"]
+                    task = await op_created(c, "text2audio", text(duration=2))
+                    await advance(c, 120)
+                    urls["task"] = (await c.get(f"/ent/v2/tasks/{task['task_id']}/creations", headers=AUTH)
+                                    ).json()["creations"][0]["url"]
+                got = [await c.get(urls[name]) for name in ("tts", "task")]
+                assert [r.status_code for r in got] == [200, 200]
+                return got[0].content, got[1].content
+        finally:
+            await app.state.emu.aclose()
+
+    urls: dict[str, str] = {}
+    state = Settings(clock="manual", seed=5, state=str(tmp_path / "emu.db"))
+    made = await session(state, True)
+    assert await session(state, False) == made                                    # after a restart
+    urls.clear()
+    assert await session(Settings(clock="manual", seed=5), True) == made          # same --seed, same bytes
