@@ -301,3 +301,13 @@ async def test_with_state_audio_files_survive_a_restart_and_the_seed_decides_the
     assert await session(state, False) == made                                    # after a restart
     urls.clear()
     assert await session(Settings(clock="manual", seed=5), True) == made          # same --seed, same bytes
+
+
+@pytest.mark.parametrize("path", ["audio-tts", "timing2audio"])
+async def test_an_http_fault_rule_on_the_operation_answers_instead_and_charges_nothing(client, emu, path):
+    rule = {"match": {"operation": f"POST /ent/v2/{path}"}, "action": {"status": 429, "reason": "TooManyRequests"},
+            "times": 1}
+    assert (await client.post("/_emulator/faults", json=rule)).status_code in (200, 201)
+    before = await state_of(client, emu)
+    assert_error(await op_create(client, path, tts() if path == "audio-tts" else timing()), 429, "TooManyRequests")
+    assert await state_of(client, emu) == before

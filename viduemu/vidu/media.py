@@ -1,4 +1,5 @@
-"""Real, playable media for finished tasks: an H.264 MP4 and a JPEG cover, synthetic and deterministic.
+"""Real, playable media for finished tasks: an H.264 MP4 and a JPEG cover, synthetic and deterministic; for
+images and audio (issue 15) a PNG still (gradient and prompt) or an MP3 of the clip's sound (``MEDIA_TYPES``).
 
 This module holds what a clip is (sizes, frame rate, the cache key); the drawing and encoding live
 in ``vidu/render.py``, imported on the first render so that start-up does not load PyAV and Pillow.
