@@ -311,3 +311,10 @@ async def test_an_http_fault_rule_on_the_operation_answers_instead_and_charges_n
     before = await state_of(client, emu)
     assert_error(await op_create(client, path, tts() if path == "audio-tts" else timing()), 429, "TooManyRequests")
     assert await state_of(client, emu) == before
+
+
+async def test_audio_clone_prompt_audio_mp3_m4a_wav_less_than_8_s(client):
+    from tests.support.media import wav
+    assert_error(await op_create(client, "audio-clone", clone(prompt_audio_url=wav(9))), 400, "FieldInvalid",
+                 "prompt_audio_url")
+    await op_created(client, "audio-clone", clone(prompt_audio_url=wav(5), prompt_text="Hello there."))
