@@ -318,3 +318,14 @@ async def test_audio_clone_prompt_audio_mp3_m4a_wav_less_than_8_s(client):
     assert_error(await op_create(client, "audio-clone", clone(prompt_audio_url=wav(9))), 400, "FieldInvalid",
                  "prompt_audio_url")
     await op_created(client, "audio-clone", clone(prompt_audio_url=wav(5), prompt_text="Hello there."))
+
+
+async def test_audio_tts_pauses_are_silent_between_the_spoken_parts(client):
+    answer = await op_created(client, "audio-tts", tts("a" * 75 + "<#2.5#>" + "a" * 75))   # 5 s, 2.5 s, 5 s
+    response = await client.get(answer["file_url"])
+    samples: list[float] = []
+    with av.open(io.BytesIO(response.content)) as container:
+        for frame in container.decode(container.streams.audio[0]):
+            samples.extend(array("f", bytes(frame.planes[0]))[:frame.samples])
+    assert rms(samples, 0.2, 4.8) > 0.01 and rms(samples, 7.7, 12.3) > 0.01
+    assert rms(samples, 5.1, 7.4) < 0.001

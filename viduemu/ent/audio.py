@@ -17,7 +17,7 @@ from viduemu.core.errors import invalid
 from viduemu.ent import pricing, rules
 from viduemu.ent.checks import Order, callback_of, check_timed, seed_of, unsupported_model
 from viduemu.ent.outputs import plan
-from viduemu.ent.people import speaking_seconds
+from viduemu.ent.people import speaking_seconds, spoken_windows
 from viduemu.vidu import voice
 from viduemu.vidu.media import Sound
 
@@ -122,9 +122,11 @@ async def accept_clone(ent: EntArea, api_key: str, body: dict) -> Spoken:
 
 
 def _speech(ent: EntArea, text: str, speed: float, pitch: float) -> dict:
+    """The text said (silent in its pauses), as long as it takes."""
     seconds = max(MIN_SPEECH, speaking_seconds(text, speed))
+    windows = spoken_windows(text, speed) if "<#" in text else ()
     seed = ent.core.ids.generation_seed()
-    return plan(0, 0, seconds, text, seed, sound=Sound("speech", seed, pitch=pitch))
+    return plan(0, 0, seconds, text, seed, sound=Sound("speech", seed, pitch=pitch, events=windows))
 
 
 def _setting(body: dict, name: str) -> float:

@@ -77,7 +77,8 @@ class Sound:
     pitch: float = 0.0   # "speech": the voice's fundamental in Hz (vidu/voice.pitch)
     blob: str = ""       # "file": the content key of a kept input file
     offset: float = 0.0  # "file": where in that file this clip's audio starts, seconds
-    events: tuple = ()   # "events": ((from, to), ...) seconds: sound exactly in these windows, silence elsewhere
+    events: tuple = ()   # ((from, to), ...) seconds: sound exactly in these windows, silence elsewhere
+                         # ("events": timing2audio's; "speech": a text's spoken parts between its pauses)
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,17 @@ def pcm(sound: Sound, seconds: float, blobs: Path) -> Iterator[bytes]:
 
 
 def _speech(sound: Sound, seconds: float, blobs: Path) -> Iterable[bytes]:
-    return [voice.Rhythm(sound.pitch, f"video:{sound.seed}", seconds).pcm()]
+    """The voice for ``seconds``; with ``events``, only inside those windows (a text's ``<#x#>`` pauses silent)."""
+    data = voice.Rhythm(sound.pitch, f"video:{sound.seed}", seconds).pcm()
+    return [_only_within(data, sound.events)] if sound.events else [data]
+
+
+def _only_within(data: bytes, windows) -> bytes:
+    kept = bytearray(len(data))
+    for start, end in windows:
+        first, last = 2 * round(start * SAMPLE_RATE), 2 * round(end * SAMPLE_RATE)
+        kept[first:last] = data[first:last]
+    return bytes(kept[:len(data)])
 
 
 def _music(sound: Sound, seconds: float, blobs: Path) -> Iterator[bytes]:
