@@ -63,6 +63,14 @@ def scenario():
         ("image2dance", lambda t, got: t.call("image2dance", image_url=png(), video_url="https://example.com/d.mp4")),
         ("trending_replicate", lambda t, got: t.call("trending_replicate", video_url="https://example.com/t.mp4",
                                                      images=[png()], resolution="540p")),
+        # images and audio
+        ("reference2image", lambda t, got: t.call("reference2image", model="viduq2", prompt="a fox")),
+        ("text2audio", lambda t, got: t.call("text2audio", model="audio1.0", prompt="rain", duration=3)),
+        ("timing2audio", lambda t, got: t.call("timing2audio", model="audio1.0", duration=3,
+                                               timing_prompts=[{"from": 0, "to": 1, "prompt": "a bell"}])),
+        ("audio_tts", lambda t, got: t.call("audio_tts", text="Hello there", voice_setting_voice_id="female-shaonv")),
+        ("audio_clone", lambda t, got: t.call("audio_clone", audio_url="https://example.com/v.mp3",
+                                              voice_id="client-voice", text="Hello.")),
         ("ad_one_click_get", lambda t, got: t.call("ad_one_click_get", got["ad_one_click"]["task_id"])),
         ("ad_one_click_edit", lambda t, got: t.call("ad_one_click_edit", ad_one_click_task_id=ad_id(got),
                                                     type="generate_bgm", prompt="calm")),
@@ -133,6 +141,9 @@ def check(got: dict) -> None:
     assert got["mv_edit"]["id"] and got["mv_compose"]["id"]
     assert [got[name]["type"] for name in ("lip_sync", "digital_human", "image2dance", "trending_replicate")] == [
         "lip-sync", "digital-human", "image2dance", "trending-replicate"]
+    assert [got[name]["type"] for name in ("reference2image", "text2audio", "timing2audio")] == [
+        "reference2image", "text2audio", "timing2audio"]
+    assert got["audio_tts"]["file_url"] and got["audio_clone"]["voice_id"] == "client-voice"
     assert got["ad_one_click_get"]["state"] == "success" and got["ad_one_click_edit"]["sub_task_id"]
     assert got["ad_one_click_compose"]["credits"] == 1 and got["general_one_click_get"]["state"] == "success"
     assert got["general_one_click_edit"]["id"] and got["general_one_click_compose"]["id"]

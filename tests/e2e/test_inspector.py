@@ -155,6 +155,40 @@ async def test_a_task_reaches_success_after_one_minute_and_its_video_plays(serve
     await shot(page, "task-1280x800")
 
 
+async def test_an_image_task_shows_its_image_and_an_audio_task_plays(server, open_page):
+    made = {}
+    for path, body in (("reference2image", {"model": "viduq2", "prompt": "a red fox", "aspect_ratio": "1:1"}),
+                       ("text2audio", {"model": "audio1.0", "prompt": "rain on a tin roof", "duration": 3})):
+        r = await server.http.post(f"/ent/v2/{path}", json=body, headers=auth("vda_media"))
+        assert r.status_code == 200, r.text
+        made[path] = r.json()["task_id"]
+    page = await open_page("#tasks")
+    await page.evaluate(click('header [data-advance="60"]'))
+    for path, task_id in made.items():
+        await page.evaluate(f"location.hash = '#tasks/{task_id}'")
+        await page.wait_for(f"!!document.querySelector('#task-media {'img.image' if path == 'reference2image' else 'audio'}')",
+                            f"the {path} creation's element")
+    size = await page.evaluate("""(async () => {
+      location.hash = '#tasks/%s';
+      for (let i = 0; i < 100; i++) {
+        const img = document.querySelector('#task-media img.image');
+        if (img && img.complete && img.naturalWidth) return [img.naturalWidth, img.naturalHeight];
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return null;
+    })()""" % made["reference2image"], timeout=10)
+    assert size == [1080, 1080]
+    await page.evaluate(f"location.hash = '#tasks/{made['text2audio']}'")
+    await page.wait_for("!!document.querySelector('#task-media audio')", "the audio element")
+    duration = await page.evaluate("""(async () => {
+      const audio = document.querySelector('#task-media audio');
+      audio.muted = true;
+      await audio.play();
+      return audio.duration;
+    })()""", timeout=10)
+    assert duration == pytest.approx(3, abs=0.2)
+
+
 async def test_a_live_sessions_billing_chart_has_a_step_per_deduction(server, open_page):
     key = "vda_lives"
     live_id = await create_live(server, key)

@@ -208,13 +208,13 @@ async def test_an_upload_is_checked_like_any_image_of_the_operation(client):
                  "PageSizeOutOfRange", "images.0")
 
 
-async def test_an_upload_is_an_image_of_reference2image_where_served(client):
+async def test_an_upload_is_an_image_of_reference2image(client):
     uri = await upload(client)
-    r = await client.post("/ent/v2/reference2image", json={"model": "viduq2", "images": [uri], "prompt": "a cat"},
-                          headers=AUTH)
-    if r.status_code == 404 and r.json().get("reason") == "NotFound":
-        pytest.skip("reference2image is not served on this branch")
-    assert r.status_code == 200, r.text
+    task = await op_created(client, "reference2image", {"model": "viduq2", "images": [uri], "prompt": "a cat"})
+    assert task["images"] == [uri]
+    other = await client.post("/ent/v2/reference2image", json={"model": "viduq2", "images": [uri], "prompt": "a cat"},
+                              headers={"Authorization": "Token vda_someone_else"})
+    assert_error(other, 400, "FieldInvalid", "images.0")   # another key's upload
 
 
 async def test_an_upload_is_the_s1_avatars_image(client):

@@ -226,6 +226,31 @@ class _Operations(Generic[R]):
         """``POST /ent/v2/one-click/general_one_click/{id}/compose``: a new film from ``job_ids``."""
         return self._call("POST", f"/ent/v2/one-click/general_one_click/{film_id}/compose", json=fields)
 
+    # -- images and audio (issue 15) -----------------------------------------------------------------------
+    def reference2image(self, **fields: Any) -> R:
+        """``POST /ent/v2/reference2image``: an image (a task; its creation's ``url`` is a PNG) from ``prompt``
+        and 0-7 ``images`` (none: text-to-image, viduq2)."""
+        return self._call("POST", "/ent/v2/reference2image", json=fields)
+
+    def text2audio(self, **fields: Any) -> R:
+        """``POST /ent/v2/text2audio``: sound effects or music (a task; an MP3) from ``prompt``, 2-10 s."""
+        return self._call("POST", "/ent/v2/text2audio", json=fields)
+
+    def timing2audio(self, **fields: Any) -> R:
+        """``POST /ent/v2/timing2audio``: sound events (``timing_prompts``: ``from``, ``to``, ``prompt``) on a
+        timeline (a task; an MP3)."""
+        return self._call("POST", "/ent/v2/timing2audio", json=fields)
+
+    def audio_tts(self, **fields: Any) -> R:
+        """``POST /ent/v2/audio-tts``: speech from ``text`` in ``voice_setting_voice_id``; synchronous, the
+        answer's ``file_url`` is the MP3 (no task)."""
+        return self._call("POST", "/ent/v2/audio-tts", json=fields)
+
+    def audio_clone(self, **fields: Any) -> R:
+        """``POST /ent/v2/audio-clone``: a voice (``voice_id``) cloned from ``audio_url``; synchronous, the
+        answer's ``demo_audio`` says ``text`` in it (no task)."""
+        return self._call("POST", "/ent/v2/audio-clone", json=fields)
+
     # -- S1 live -----------------------------------------------------------------------------------
     def create_live(self, **fields: Any) -> R:
         """``POST /live/v1/lives``: a live session (``call_mode``, ``avatar``, ...); the answer holds

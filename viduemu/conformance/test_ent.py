@@ -91,6 +91,18 @@ REFUSED: dict[str, tuple[str, dict[str, Any], str]] = {  # case -> (client metho
         "img2video_prompt_recommendation", {"images": [IMAGE] * 2, "type": ["img2video"]}, "FieldItemCountOutOfRange"),
     "img2video_prompt_recommendation_with_count_11": (
         "img2video_prompt_recommendation", {"images": [IMAGE], "type": ["img2video"], "count": 11}, "FieldInvalid"),
+    # images and audio (reference2image, text2audio, timing2audio, audio-tts, audio-clone)
+    "reference2image_viduq1_without_images": ("reference2image", {"model": "viduq1", "prompt": "a fox"},
+                                              "FieldItemCountOutOfRange"),
+    "reference2image_viduq1_at_2k": ("reference2image", {"model": "viduq1", "prompt": "a fox", "images": [IMAGE],
+                                                         "resolution": "2K"}, "FieldInvalid"),
+    "text2audio_for_11_seconds": ("text2audio", {"model": "audio1.0", "prompt": "rain", "duration": 11}, "FieldInvalid"),
+    "timing2audio_event_past_the_end": ("timing2audio", {"model": "audio1.0", "duration": 4, "timing_prompts": [
+        {"from": 3, "to": 5, "prompt": "a bell"}]}, "FieldInvalid"),
+    "audio_tts_at_speed_3": ("audio_tts", {"text": "Hello", "voice_setting_voice_id": "female-shaonv",
+                                           "voice_setting_speed": 3}, "FieldInvalid"),
+    "audio_clone_with_a_6_character_voice_id": ("audio_clone", {"audio_url": "https://example.com/v.mp3",
+                                                                "voice_id": "vidu01", "text": "Hello."}, "FieldInvalid"),
 }
 
 

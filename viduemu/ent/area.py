@@ -11,7 +11,7 @@ from viduemu.core.context import Core
 from viduemu.core.files import Resolver
 from viduemu.core.records import Table
 from viduemu.ent import operations, routes
-from viduemu.ent.models import Film, Mv, MvChanged, MvEngine, Subjects
+from viduemu.ent.models import Film, Mv, MvChanged, MvEngine, Speech, Subjects
 from viduemu.ent.outputs import Outputs
 from viduemu.ent.uploads import Uploads
 from viduemu.ent.views import creations_view, mv_view
@@ -36,6 +36,7 @@ class EntArea(Area):
         self.subjects = Subjects(core)
         self.mv = MvEngine(core, accounts)
         self.films = Table(core.store, Film)   # one-click films' trees (ent/solutions.py)
+        self.speeches = Table(core.store, Speech)   # audio-tts / audio-clone answers (ent/audio.py)
         self.outputs = Outputs(core)
         self.uploads = Uploads(core, self.outputs)
         # what every media check reads URL inputs through: remote URLs, and the caller's uploads
@@ -70,7 +71,7 @@ class EntArea(Area):
             self.callbacks.notify(ref, mv.api_key, url, mv_view(mv, self.core.linker(self.core.settings.base_url)))
 
     # -- media ------------------------------------------------------------------------------------
-    def _mv_clip(self, mv_id: str, job_id: str) -> Clip | None:
+    def _mv_clip(self, mv_id: str, job_id: str, suffix: str) -> Clip | None:
         """The clip a successful job's ``signed_url`` serves: its shot, or the shots it composes, with
         the song from where its first shot starts in it (docs/decisions.md "Sound")."""
         mv = self.mv.find(mv_id)
@@ -87,14 +88,21 @@ class EntArea(Area):
                     " / ".join(s["input"]["prompt"] for s in shots if s["input"]["prompt"]) or mv.fields["prompt"],
                     seed, sound=sound)
 
+    def _speech_clip(self, task_id: str, file_id: str, suffix: str) -> Clip | None:
+        speech = self.speeches.get(task_id)
+        if speech is None or file_id != task_id or suffix != ".mp3":
+            return None
+        return Clip.from_media(speech.media)
+
     # -- the Area protocol --------------------------------------------------------------------------
     def routes(self) -> Sequence[BaseRoute]:
         return routes.routes(self)
 
     def files(self) -> Mapping[str, Resolver]:
-        return {"tasks": self.outputs.resolver(lambda task_id, creation_id:
-                                               Outputs.task_clip(self.tasks.find(task_id), creation_id)),
-                "mv": self.outputs.resolver(self._mv_clip)}
+        return {"tasks": self.outputs.resolver(lambda task_id, creation_id, suffix:
+                                               Outputs.task_clip(self.tasks.find(task_id), creation_id, suffix)),
+                "mv": self.outputs.resolver(self._mv_clip),
+                "speech": self.outputs.resolver(self._speech_clip)}
 
     def resume(self) -> None:
         self.mv.resume()

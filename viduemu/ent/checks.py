@@ -98,9 +98,14 @@ def _model_rule(endpoint: Endpoint, body: dict, subjects_form: bool) -> ModelRul
     assert table is not None  # the subjects form on an endpoint without one was refused above
     rule = table.get(model)
     if rule is None:
-        raise ViduError("FieldInvalid", f"model is not supported: {model} (supported: {', '.join(table)})",
-                        fields="model")
+        raise unsupported_model(model, table)
     return rule
+
+
+def unsupported_model(model: str, supported) -> ViduError:
+    """The refusal of a model the operation does not take (``supported``: the names it takes)."""
+    return ViduError("FieldInvalid", f"model is not supported: {model} (supported: {', '.join(supported)})",
+                     fields="model")
 
 
 def _check_prompt(rule: ModelRule, body: dict) -> None:

@@ -381,3 +381,23 @@ class Upload(Record):
     etag: str = ""            # md5 hex of the bytes, once PUT
     put_at: float = 0.0
     finished: bool = False
+# -- synchronous audio answers (audio-tts, audio-clone: ent/audio.py) -----------------------------------------
+def speech_path(task_id: str) -> str:
+    """Where a synchronous audio answer's file is served, relative to the emulator's base URL."""
+    return f"/_emulator/files/speech/{task_id}/{task_id}.mp3"
+
+
+@dataclass
+class Speech(Record):
+    """A synchronous audio answer: no task is made (the answer is the result); this record keeps what its file
+    renders and, for audio-clone, the voice it made (a key's voice ids are unique)."""
+    KIND = "speeches"
+    KEY = "task_id"
+
+    task_id: str
+    api_key: str
+    kind: str           # "audio-tts" | "audio-clone"
+    voice_id: str       # audio-clone: the cloned voice; audio-tts: the voice spoken in
+    media: dict         # the Clip its file is rendered from (vidu/media.Clip, stored)
+    credits: int
+    created_at: float

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from viduemu.ent import checks, edits, people, rules, solutions, templates
+from viduemu.ent import audio, checks, edits, images, people, rules, solutions, templates
 
 if TYPE_CHECKING:
     from viduemu.ent.area import EntArea
@@ -62,6 +62,10 @@ OPERATIONS: dict[str, Operation] = {
     "ad-one-click": Operation(solutions.AD, solutions.accept_ad, ("images",), make=solutions.make),
     "one-click/general_one_click": Operation(solutions.GENERAL, solutions.accept_general, ("images",),
                                              make=solutions.make, also_id=True),
+    # images and audio (issue 15; ent/images.py, ent/audio.py)
+    "reference2image": Operation("reference2image", images.accept_reference2image, ("images",)),
+    "text2audio": Operation("text2audio", audio.accept_text2audio),
+    "timing2audio": Operation("timing2audio", audio.accept_timing2audio),
 }
 
 # every kind of /ent/v2 task (a film's parts too)

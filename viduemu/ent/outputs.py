@@ -1,7 +1,8 @@
 """The outputs of finished work: creations filled on success, media rendered on first download.
 
 On success a task gets one creation whose ``url`` / ``cover_url`` point under
-``/_emulator/files/tasks/<task_id>/<creation_id>.mp4|.jpg`` and a ``media`` record of what the
+``/_emulator/files/tasks/<task_id>/<creation_id>.<suffix>`` (``KINDS``: a video and its cover, an image,
+an audio file) and a ``media`` record of what the
 render needs (``fill``). ``resolver(lookup)`` serves the clips a lookup finds (tasks, MV jobs). Nothing is
 rendered at success: the first download renders in a worker thread (the event loop keeps serving)
 and caches the file under a content key, so concurrent first downloads render once and identical
@@ -38,12 +39,20 @@ DEFAULT_ASPECT_RATIO = "16:9"
 BLOBS = "blobs"
 
 
+# the kind of a task's output -> the suffixes of its creation's (url, cover_url); None: no cover_url file
+# (an image is its own cover; an audio file has none: "", docs/decisions.md "Images and audio")
+KINDS: dict[str, tuple[str, str | None]] = {"video": (".mp4", ".jpg"), "image": (".png", ".png"),
+                                            "audio": (".mp3", None)}
+
+
 def plan(width: int, height: int, duration: float, prompt: str, seed: int, *, sound: Sound | None = None,
-         source: Source | None = None, fails: str = "") -> dict:
-    """What a task's video will be (``Task.plan``, then ``Task.media``: the stored form of its ``Clip``);
-    ``fails``: the reason it will fail with instead (a documented failure the request already determines)."""
+         source: Source | None = None, fails: str = "", kind: str = "video") -> dict:
+    """What a task's output will be (``Task.plan``, then ``Task.media``: the stored form of its ``Clip``);
+    ``fails``: the reason it will fail with instead (a documented failure the request already determines);
+    ``kind``: a key of ``KINDS`` (an image is a still of the clip, an audio file its sound)."""
     media = asdict(Clip(width, height, duration, FPS, prompt, seed, sound=sound, source=source))
-    return {**media, "fails": fails} if fails else media
+    extra = {"fails": fails} if fails else {}
+    return {**media, **extra, **({"kind": kind} if kind != "video" else {})}
 
 
 def _speech(fields: dict, seed: int) -> Sound:
@@ -65,8 +74,8 @@ def task_sound(fields: dict) -> Sound | None:
     return next((make(fields, seed) for name, make in SOUNDS if fields.get(name)), None)
 
 
-# ("<owner id>", "<file id>") -> the clip to render, or None when there is no such finished file
-Lookup = Callable[[str, str], "Clip | None"]
+# ("<owner id>", "<file id>", ".<suffix>") -> the clip to render, or None when there is no such finished file
+Lookup = Callable[[str, str, str], "Clip | None"]
 
 
 class Outputs:
@@ -77,13 +86,13 @@ class Outputs:
         self._rendering: dict[Path, asyncio.Future] = {}
 
     def resolver(self, lookup: Lookup) -> Resolver:
-        """What serves ``/_emulator/files/<prefix>/<owner>/<file>.mp4|.jpg`` for the clips ``lookup`` finds."""
+        """What serves ``/_emulator/files/<prefix>/<owner>/<file>.<suffix>`` for the clips ``lookup`` finds."""
 
         async def resolve(name: str) -> tuple[Path, str] | None:
             owner, _, file_name = name.partition("/")
             file_id, _, ext = file_name.rpartition(".")
             suffix = f".{ext}"
-            clip = lookup(owner, file_id) if suffix in MEDIA_TYPES else None
+            clip = lookup(owner, file_id, suffix) if suffix in MEDIA_TYPES else None
             if clip is None:
                 return None
             path = self._directory() / f"{clip.key()}{suffix}"
@@ -99,8 +108,10 @@ class Outputs:
         fields, planned = task.fields, task.plan
         if planned and planned.get("fails"):
             raise TaskFailed(planned["fails"])
+        kind = "video"
         if planned:
-            task.media = planned
+            kind = planned.get("kind", kind)
+            task.media = {k: v for k, v in planned.items() if k != "kind"}
         else:
             width, height = resolution_size(fields.get("resolution") or DEFAULT_RESOLUTION,
                                             fields.get("aspect_ratio") or DEFAULT_ASPECT_RATIO)
@@ -108,13 +119,16 @@ class Outputs:
                               fields.get("seed") or 0, sound=task_sound(fields))
         task_id, creation_id = task.task_id, self.core.ids.new_id()
         base = f"/_emulator/files/{PREFIX}/{task_id}/{creation_id}"
-        task.creations = [{"id": creation_id, "url": f"{base}.mp4", "cover_url": f"{base}.jpg"}]
+        url, cover = KINDS[kind]
+        task.creations = [{"id": creation_id, "url": f"{base}{url}", "cover_url": f"{base}{cover}" if cover else ""}]
 
     @staticmethod
-    def task_clip(task: Task | None, creation_id: str) -> Clip | None:
-        """The clip of a successful task's creation, or None."""
+    def task_clip(task: Task | None, creation_id: str, suffix: str) -> Clip | None:
+        """The clip of a successful task's creation when it has a file of this suffix, or None."""
+        name = f"/{creation_id}{suffix}"
         if (task is None or task.state != "success" or task.media is None
-                or not any(c["id"] == creation_id for c in task.creations)):
+                or not any(c["id"] == creation_id and name in (c["url"][-len(name):], c["cover_url"][-len(name):])
+                           for c in task.creations)):
             return None
         return Clip.from_media(task.media)
 

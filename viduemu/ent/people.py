@@ -189,6 +189,18 @@ def speaking_seconds(text: str, speed: float) -> float:
     return round(talk / speed + sum(_pauses(text)), 2)
 
 
+def spoken_windows(text: str, speed: float) -> tuple[tuple[float, float], ...]:
+    """When each part of ``text`` between its ``<#x#>`` pauses is said: (from, to) seconds, in order; the last
+    ``to`` plus nothing is the text's ``speaking_seconds``."""
+    parts, pauses = _PAUSE.split(text)[::2], [*_pauses(text), 0.0]
+    windows, at = [], 0.0
+    for part, pause in zip(parts, pauses, strict=True):
+        said = speaking_seconds(part, speed)
+        windows.append((round(at, 2), round(at + said, 2)))
+        at += said + pause
+    return tuple(windows)
+
+
 def _pauses(text: str) -> list[float]:
     low, high = rules.PAUSE_SECONDS
     found = []

@@ -203,3 +203,37 @@ RECOMMEND_CREDITS = (10, 5)
 def recommend_credits(prompts: int) -> int:
     credits, per = RECOMMEND_CREDITS
     return credits * math.ceil(prompts / per)
+# -- Images and audio (issue 15) ---------------------------------------------------------------------------
+# more/pricing.txt "Image" [EN-SUM]: "viduq2 text2image (no reference): 1080P / 2K / 4K = 6 / 8 / 10 credits per
+# image"; "viduq2 reference2image 1–3 images: 8 / 12 / 20; 4–7 images: 10 / 16 / 30"; "viduq1 reference2image
+# 1080P (1–7 images): 20 credits per image". One image is made per task.
+IMAGE_CREDITS: dict[tuple[str, int], dict[str, int]] = {   # (model, fewest images of the tier) -> resolution -> credits
+    ("viduq2", 0): {"1080p": 6, "2K": 8, "4K": 10},
+    ("viduq2", 1): {"1080p": 8, "2K": 12, "4K": 20},
+    ("viduq2", 4): {"1080p": 10, "2K": 16, "4K": 30},
+    ("viduq1", 1): {"1080p": 20},
+}
+# "Audio 1.0 text2audio: <5s 10 credits ($0.05); <10s 20 credits ($0.1)"; timing2audio the same (kapon, 3P).
+# "<5s" read as below 5 s; 5 s up to the longest (10 s, "<10s" taken to include it) costs 20.
+AUDIO_TASK_CREDITS = ((5.0, 10), (math.inf, 20))   # (below this many seconds, credits), first match
+
+
+def image_credits(model: str, resolution: str, images: int) -> int:
+    tier = max(low for m, low in IMAGE_CREDITS if m == model and low <= images)
+    return IMAGE_CREDITS[(model, tier)][resolution]
+
+
+def audio_credits(seconds: float) -> int:
+    return next(credits for below, credits in AUDIO_TASK_CREDITS if seconds < below)
+# "Text to Speech: 1 credit / 500 字符 ($0.05) [sic ...; $0.05 would be 10 credits]": 10 per started 500 characters,
+# as digital-human's "+TTS 10/500 字" (TTS_CREDITS). "Voice Clone: 30 credits / voice"; the official voice-clone page:
+# "The preview will incur standard TTS synthesis charges based on character count."
+CLONE_CREDITS = 30
+
+
+def tts_credits(text: str) -> int:
+    return per_started(len(text), TTS_CREDITS)
+
+
+def clone_credits(text: str) -> int:
+    return CLONE_CREDITS + tts_credits(text)

@@ -13,8 +13,8 @@ from starlette.routing import BaseRoute, Route
 
 from viduemu.core.errors import ViduError, invalid
 from viduemu.core.http import base_url, control_route, query_value, read_json, read_valid, route
-from viduemu.ent import checks, operations, pricing, queries, recommend, rules, solutions, uploads, views
-from viduemu.ent.models import Film, Mv
+from viduemu.ent import audio, checks, operations, pricing, queries, recommend, rules, solutions, uploads, views
+from viduemu.ent.models import Film, Mv, Speech
 from viduemu.vidu.auth import caller
 from viduemu.vidu.inputs import stored_form
 
@@ -283,6 +283,22 @@ async def prompt_recommendation(ent: EntArea, request: Request):
     return await recommend.recommend(ent, api_key, await read_valid(request))
 
 
+# -- synchronous audio (audio-tts, audio-clone; ent/audio.py): the answer is the result, no task ---------------
+def create_speech(accept):
+    async def create(ent: EntArea, request: Request):
+        api_key = caller(ent.accounts, request.headers)
+        body = await read_valid(request)
+        spoken = await accept(ent, api_key, body)
+        task_id = ent.core.ids.new_id()
+        with ent.core.store.atomic():
+            ent.accounts.charge(api_key, spoken.credits, spoken.kind, task_id)
+            speech = ent.speeches.put(Speech(task_id, api_key, spoken.kind, spoken.voice_id, spoken.media,
+                                             spoken.credits, ent.core.clock.now()))
+        return views.speech_view(speech, spoken.payload, ent.core.linker(base_url(request)))
+
+    return create
+
+
 # -- the control plane's views (/_emulator/tasks) ------------------------------------------------------------
 TASK_FILTERS = ("api_key", "state", "type", "model")
 
@@ -329,6 +345,8 @@ def routes(ent: EntArea) -> list[BaseRoute]:
         route(f"{GENERAL}/{{id}}/compose", compose_general, ent, methods=["POST"]),
         *uploads.routes(ent),
         route("/ent/v2/img2video-prompt-recommendation", prompt_recommendation, ent, methods=["POST"]),
+        route("/ent/v2/audio-tts", create_speech(audio.accept_tts), ent, methods=["POST"]),
+        route("/ent/v2/audio-clone", create_speech(audio.accept_clone), ent, methods=["POST"]),
         control_route("/_emulator/tasks", inspect_tasks, ent, methods=["GET"]),
         control_route("/_emulator/tasks/{task_id}", inspect_task, ent, methods=["GET"]),
     ]

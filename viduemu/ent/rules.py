@@ -458,3 +458,52 @@ RECOMMEND_COUNT = (1, 10)        # "count ... Default: 5  Range: 1~10"
 RECOMMEND_DEFAULT_COUNT = 5
 RECOMMEND_RESOLUTIONS = ("360p", "720p")   # "resolution ... Default: 360p  Enum: 360p,720p"
 RECOMMEND_DEFAULT_RESOLUTION = "360p"
+# -- Images and audio (issue 15) -------------------------------------------------------------------------
+# reference2image (more/reference2image.txt, OFFICIAL): "viduq2: Supports input of 0 to 7 images. viduq1: Supports
+# input of 1 to 7 images."; "viduq1:Default is 16:9, optional values:16:9,9:16,1:1, 3:4, 4:3"; "viduq2: ...
+# 16:9,9:16,1:1, 3:4,4:3,21:9,2:3,3:2"; "auto: ... consistent with the first input images"; "viduq1: Default is
+# 1080p, optional values:1080p"; "viduq2:Default is 1080p, optional values:1080p,2K,4K".
+
+
+@dataclass(frozen=True)
+class ImageModelRule:
+    images: tuple[int, int]
+    aspect_ratios: tuple[str, ...]
+    resolutions: tuple[str, ...]
+
+
+IMAGE_MODELS = {
+    "viduq2": ImageModelRule((0, 7), Q2_RATIOS + ("21:9", "2:3", "3:2", AUTO_RATIO), ("1080p", "2K", "4K")),
+    "viduq1": ImageModelRule((1, 7), Q2_RATIOS + (AUTO_RATIO,), ("1080p",)),
+}
+IMAGE_DEFAULT_RATIO = "16:9"          # "Default is 16:9" (both models); also what "auto" gives with no image
+IMAGE_DEFAULT_RESOLUTION = "1080p"    # "Default is 1080p"
+IMAGE_MAX_PROMPT = 2000               # "with a maximum length of 2000 characters"
+IMAGE_INPUT_LIMIT = 50 * MB           # "Image size must not exceed 50MB"
+
+# text2audio / timing2audio (more/text2audio.txt, timing2audio.txt, OFFICIAL): "model ... Available value: audio1.0";
+# "Audio duration. Default: 10 seconds. Range: 2–10 seconds."; text2audio "Maximum length: 1500 characters";
+# timing2audio "Max 1500 characters per event"; "from and to must be within [0, duration]"; 3P (kapon) "from < to".
+AUDIO_MODELS = ("audio1.0",)
+AUDIO_DURATION = (2.0, 10.0)
+AUDIO_DEFAULT_DURATION = 10.0
+AUDIO_MAX_PROMPT = 1500
+
+# audio-tts (more/audio-tts.txt, OFFICIAL): "Length must be less than 10,000 characters"; "<#x#> ... range
+# [0.01, 99.99]" (PAUSE_SECONDS); "voice_setting_speed ... default is 1.0 ... range [0.5, 2]"; "voice_setting_volume
+# ... Range 0–10, default is 0"; "voice_setting_pitch ... Range [-12, 12], default 0"; emotions as listed.
+TTS_MAX_TEXT = 9999
+TTS_SETTINGS = {   # field -> (low, high, default)
+    "voice_setting_speed": (0.5, 2.0, 1.0),
+    "voice_setting_volume": (0, 10, 0),
+    "voice_setting_pitch": (-12, 12, 0),
+}
+TTS_EMOTIONS = ("happy", "sad", "angry", "fearful", "disgusted", "surprised", "calm")
+# audio-clone (more/audio-clone.txt, OFFICIAL): audio_url "Supported formats: mp3, m4a, wav. Duration: minimum 10
+# seconds, maximum 5 minutes. File size must not exceed 20 MB."; voice_id "Length range: [8, 256]. Must start with an
+# English letter. Allows numbers, letters, -, _. Must not end with -, _. ... duplicates will result in an error";
+# prompt_audio_url "mp3, m4a, wav ... less than 8 seconds ... 20 MB"; text "within 1,000 characters".
+CLONE_AUDIO = MediaRule({"mp3": "mp3", "m4a": "m4a", "wav": "wav"}, (10, 300), 20 * MB)
+CLONE_PROMPT_AUDIO = MediaRule({"mp3": "mp3", "m4a": "m4a", "wav": "wav"}, (0, 8), 20 * MB)
+VOICE_ID_PATTERN = r"[A-Za-z](?:[A-Za-z0-9_-]{6,254}[A-Za-z0-9])"   # 8-256 characters, the rules above
+CLONE_MAX_TEXT = 1000

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from viduemu.core.errors import REASONS
-from viduemu.ent.models import Film, Job, Mv, Subject
+from viduemu.ent.models import Film, Job, Mv, Speech, Subject, speech_path
 from viduemu.ent.rules import FILM_TASK_TYPES
 from viduemu.vidu.accounts import Account, creator_id, key_id
 from viduemu.vidu.tasks import Task, iso
@@ -201,3 +201,13 @@ def general_film_view(film: Film, tasks: dict[str, Task], link: Link) -> dict:
                              "index": index} for kind, index, ids in groups],
             "created_at": iso(whole.created_at), "updated_at": _updated_at(whole), "err_code": whole.err_code,
             "err_msg": _err_msg(whole.err_code), "signed_url": _first_url(composed[-1] if composed else None, link)}
+
+
+# -- synchronous audio answers (audio-tts, audio-clone) ---------------------------------------------------------
+def speech_view(speech: Speech, payload: str, link: Link) -> dict:
+    """audio-tts: ``file_url``; audio-clone: ``voice_id`` and ``demo_audio`` (3P clients' reading of the answer,
+    docs/decisions.md "Images and audio"). Always ``success``: the file exists when the answer is sent."""
+    url = link(speech_path(speech.task_id))
+    result = {"file_url": url} if speech.kind == "audio-tts" else {"voice_id": speech.voice_id, "demo_audio": url}
+    return {"task_id": speech.task_id, "state": "success", **result, "credits": speech.credits, "payload": payload,
+            "created_at": iso(speech.created_at)}

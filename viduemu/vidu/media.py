@@ -1,4 +1,5 @@
-"""Real, playable media for finished tasks: an H.264 MP4 and a JPEG cover, synthetic and deterministic.
+"""Real, playable media for finished tasks: an H.264 MP4 and a JPEG cover, synthetic and deterministic; for
+images and audio (issue 15) a PNG still (gradient and prompt) or an MP3 of the clip's sound (``MEDIA_TYPES``).
 
 This module holds what a clip is (sizes, frame rate, the cache key); the drawing and encoding live
 in ``vidu/render.py``, imported on the first render so that start-up does not load PyAV and Pillow.
@@ -63,6 +64,8 @@ def resolution_size(resolution: str, aspect_ratio: str) -> tuple[int, int]:
 X264_OPTIONS = {"preset": "ultrafast", "crf": "23", "threads": "1", "g": str(FPS * 2)}
 # FFmpeg's native AAC encoder, 48 kHz mono (docs/decisions.md, "Sound"); one thread, as x264.
 AAC_OPTIONS = {"b": "96k", "threads": "1"}
+# audio outputs (text2audio, timing2audio, audio-tts, audio-clone): MP3, 48 kHz mono (docs/decisions.md)
+MP3_OPTIONS = {"b": "128k"}
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ class Sound:
     pitch: float = 0.0   # "speech": the voice's fundamental in Hz (vidu/voice.pitch)
     blob: str = ""       # "file": the content key of a kept input file
     offset: float = 0.0  # "file": where in that file this clip's audio starts, seconds
+    events: tuple = ()   # ((from, to), ...) seconds: sound exactly in these windows, silence elsewhere
+                         # ("events": timing2audio's; "speech": a text's spoken parts between its pauses)
 
 
 @dataclass(frozen=True)
@@ -117,7 +122,8 @@ class Clip:
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
 
-MEDIA_TYPES = {".mp4": "video/mp4", ".jpg": "image/jpeg"}
+# what a file of each suffix is; the renderer of each is ``RENDERERS`` (vidu/render.py)
+MEDIA_TYPES = {".mp4": "video/mp4", ".jpg": "image/jpeg", ".png": "image/png", ".mp3": "audio/mpeg"}
 
 
 def render(clip: Clip, suffix: str, path: Path, blobs: Path) -> None:
@@ -127,7 +133,7 @@ def render(clip: Clip, suffix: str, path: Path, blobs: Path) -> None:
     from viduemu.vidu import render as renderer
 
     try:
-        {".mp4": renderer.render_video, ".jpg": renderer.render_cover}[suffix](clip, partial, blobs)
+        renderer.RENDERERS[suffix](clip, partial, blobs)
         os.replace(partial, path)
     except BaseException:
         os.unlink(partial)

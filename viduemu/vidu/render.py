@@ -15,7 +15,7 @@ from pathlib import Path
 import av
 from PIL import Image, ImageDraw, ImageFont
 
-from viduemu.vidu.media import AAC_OPTIONS, X264_OPTIONS, Clip, Sound, Source
+from viduemu.vidu.media import AAC_OPTIONS, MP3_OPTIONS, X264_OPTIONS, Clip, Sound, Source
 from viduemu.vidu.sound import SAMPLE_RATE
 from viduemu.vidu.sound import pcm as sound_pcm
 
@@ -71,16 +71,41 @@ def _wrap(text: str, font, max_width: float, max_lines: int) -> list[str]:
     return lines
 
 
+def _gradient(w: int, h: int, top: tuple, bottom: tuple) -> Image.Image:
+    return Image.composite(Image.new("RGB", (w, h), bottom), Image.new("RGB", (w, h), top),
+                           Image.linear_gradient("L").resize((w, h)))
+
+
+def _draw_prompt(draw: ImageDraw.ImageDraw, prompt: str, font, box: tuple[int, int, int, int], s: int) -> None:
+    """The prompt wrapped, shadowed and centred in ``box`` (left, top, right, bottom); ``s`` the short side."""
+    left, top_y, right, bottom_y = box
+    line_h = sum(font.getmetrics())
+    max_lines = max(1, (bottom_y - top_y) // line_h)
+    lines = _wrap(_clean(prompt), font, right - left, max_lines)
+    y = top_y + (bottom_y - top_y - len(lines) * line_h) // 2
+    for line in lines:
+        x = left + (right - left - font.getlength(line)) / 2
+        draw.text((x + max(1, s // 300), y + max(1, s // 300)), line, font=font, fill=(0, 0, 0))
+        draw.text((x, y), line, font=font, fill=(255, 255, 255))
+        y += line_h
+
+
+def _colours(seed: int) -> tuple[random.Random, float, tuple, tuple]:
+    """The seed's generator (what else is drawn draws from it next), its hue and the gradient's colours."""
+    rng = random.Random(seed)
+    hue = rng.random()
+    top = tuple(round(255 * c) for c in colorsys.hsv_to_rgb(hue, 0.65, 0.55))
+    bottom = tuple(round(255 * c) for c in colorsys.hsv_to_rgb((hue + 0.18) % 1, 0.75, 0.25))
+    return rng, hue, top, bottom
+
+
 class _Layout:
     """The static picture and the places where each frame draws."""
 
     def __init__(self, clip: Clip):
         w, h = clip.width, clip.height
         s = min(w, h)
-        rng = random.Random(clip.seed)
-        hue = rng.random()
-        top = tuple(round(255 * c) for c in colorsys.hsv_to_rgb(hue, 0.65, 0.55))
-        bottom = tuple(round(255 * c) for c in colorsys.hsv_to_rgb((hue + 0.18) % 1, 0.75, 0.25))
+        rng, hue, top, bottom = _colours(clip.seed)
         ball_rgb = tuple(round(255 * c) for c in colorsys.hsv_to_rgb((hue + 0.5) % 1, 0.8, 1.0))
         self.ball_yuv = _yuv(ball_rgb)
         self.bar_yuv = _yuv((255, 255, 255))
@@ -92,8 +117,7 @@ class _Layout:
         self.radius = max(2, s // 18)
         self.bar = (m, h - m - max(2, s // 90) // 2 * 2, w - 2 * m, max(2, s // 90) // 2 * 2)  # x, y, w, h
 
-        image = Image.composite(Image.new("RGB", (w, h), bottom), Image.new("RGB", (w, h), top),
-                                Image.linear_gradient("L").resize((w, h)))
+        image = _gradient(w, h, top, bottom)
         draw = ImageDraw.Draw(image)
         small, big = _font(max(8, s // 28)), _font(max(10, s // 14))
 
@@ -119,16 +143,7 @@ class _Layout:
         draw.text((m, m), header, font=small, fill=(235, 235, 235))
 
         # the prompt, centred in the space between the header and the progress bar
-        line_h = sum(big.getmetrics())
-        top_y, bottom_y = py + self.cell_h + 2 * pad + m, self.bar[1] - m
-        max_lines = max(1, (bottom_y - top_y) // line_h)
-        lines = _wrap(_clean(clip.prompt), big, w - 2 * m, max_lines)
-        y = top_y + (bottom_y - top_y - len(lines) * line_h) // 2
-        for line in lines:
-            x = (w - big.getlength(line)) / 2
-            draw.text((x + max(1, s // 300), y + max(1, s // 300)), line, font=big, fill=(0, 0, 0))
-            draw.text((x, y), line, font=big, fill=(255, 255, 255))
-            y += line_h
+        _draw_prompt(draw, clip.prompt, big, (m, py + self.cell_h + 2 * pad + m, w - m, self.bar[1] - m), s)
         bx, by, bw, bh = self.bar
         draw.rectangle((bx, by, bx + bw - 1, by + bh - 1), fill=(40, 40, 40))
 
@@ -322,3 +337,32 @@ def render_cover(clip: Clip, path: str | os.PathLike, blobs: Path) -> None:
     first = frames(clip, blobs)
     next(first).to_image().save(os.fspath(path), format="JPEG", quality=90)
     first.close()
+
+
+def render_image(clip: Clip, path: str | os.PathLike, blobs: Path) -> None:
+    """Write a PNG still of ``clip.width`` x ``clip.height``: the seed's gradient and the prompt."""
+    w, h = clip.width, clip.height
+    s = min(w, h)
+    _, _, top, bottom = _colours(clip.seed)
+    image = _gradient(w, h, top, bottom)
+    m = max(4, s // 24)
+    _draw_prompt(ImageDraw.Draw(image), clip.prompt, _font(max(10, s // 14)), (m, m, w - m, h - m), s)
+    image.save(os.fspath(path), format="PNG", optimize=False)
+
+
+def render_audio(clip: Clip, path: str | os.PathLike, blobs: Path) -> None:
+    """Write an MP3 (48 kHz mono) of the clip's sound, ``clip.duration`` long."""
+    with av.open(os.fspath(path), mode="w", format="mp3") as container:
+        stream = container.add_stream("libmp3lame", rate=SAMPLE_RATE, layout="mono", options=dict(MP3_OPTIONS))
+        samples = 0
+        for piece in sound_pcm(clip.sound or Sound("events"), clip.duration, blobs):
+            frame = av.AudioFrame(format="s16", layout="mono", samples=len(piece) // 2)
+            frame.planes[0].update(piece)
+            frame.sample_rate, frame.pts, frame.time_base = SAMPLE_RATE, samples, Fraction(1, SAMPLE_RATE)
+            samples += frame.samples
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+
+
+# suffix -> what renders a file of it (vidu/media.render; the media types: media.MEDIA_TYPES)
+RENDERERS = {".mp4": render_video, ".jpg": render_cover, ".png": render_image, ".mp3": render_audio}

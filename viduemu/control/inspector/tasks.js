@@ -62,6 +62,22 @@ function callbackRows(task) {
   }));
 }
 
+// a creation's markup by its file's kind (the URL's suffix): an image shown, an audio file playable, a video
+const MEDIA = [
+  [/\.(png|jpe?g|webp)$/i, (c) => `<figure><img class="image" alt="image" src="${esc(c.url)}">
+      <figcaption><a href="${esc(c.url)}">image</a></figcaption></figure>`],
+  [/\.(mp3|wav|m4a)$/i, (c) => `<figure><audio controls preload="metadata" src="${esc(c.url)}"></audio>
+      <figcaption><a href="${esc(c.url)}">audio</a></figcaption></figure>`],
+  [/./, (c) => `<figure><video controls preload="metadata" src="${esc(c.url)}" poster="${esc(c.cover_url)}"></video>
+      <figcaption><a href="${esc(c.url)}">MP4</a> · <a href="${esc(c.cover_url)}">cover</a></figcaption>
+      <img class="cover" alt="cover" src="${esc(c.cover_url)}"></figure>`],
+];
+
+function creationMedia(c) {
+  const path = c.url.split("?")[0];
+  return MEDIA.find(([suffix]) => suffix.test(path))[1](c);
+}
+
 async function refreshDetail(root, taskId) {
   const task = await api("GET", `/tasks/${encodeURIComponent(taskId)}`);
   patch($("#task-facts", root), `<dl class="facts">
@@ -71,9 +87,7 @@ async function refreshDetail(root, taskId) {
     <dt>off-peak</dt><dd>${task.off_peak ? "yes" : "no"}</dd><dt>created</dt><dd>${esc(when(task.created_at))}</dd>
     <dt>callback_url</dt><dd>${task.callback_url ? `<code>${esc(task.callback_url)}</code>` : "–"}</dd></dl>`);
   patch($("#task-media-body", root), task.creations.length
-    ? task.creations.map((c) => `<figure><video controls preload="metadata" src="${esc(c.url)}" poster="${esc(c.cover_url)}"></video>
-        <figcaption><a href="${esc(c.url)}">MP4</a> · <a href="${esc(c.cover_url)}">cover</a></figcaption>
-        <img class="cover" alt="cover" src="${esc(c.cover_url)}"></figure>`).join("")
+    ? task.creations.map(creationMedia).join("")
     : `<p class="empty">${task.state === "failed" ? "failed: no media" : "media appears when the task succeeds"}</p>`);
   patch($("#task-history", root), table(["state", "at", "+"], task.history.map((h) => ({
     cells: [badge(h.state), esc(clockTime(h.at)), esc(secs(h.at - task.created_at, 3))],
