@@ -49,6 +49,8 @@ SAMPLES = {
     "rtc_max_peers_total": (["--rtc-max-peers-total", "30"], "40", 40),
     "request_timeout": (["--request-timeout", "5"], "6", 6.0),
     "log_level": (["--log-level", "debug"], "warning", "warning"),
+    "log_format": (["--log-format", "json"], "text", "text"),
+    "strict": (["--strict"], "0", False),
     "allowed_host": (["--allowed-host", "a.test", "--allowed-host", "b.test"], "c.test,d.test", ("c.test", "d.test")),
 }
 

@@ -44,7 +44,9 @@ def create_app(settings: Settings | None = None, contracts: Contracts | None = N
 
     async def http_error(request: Request, exc: HTTPException):
         reason = {404: "NotFound", 405: "MethodNotAllowed"}.get(exc.status_code, "BadRequest")
-        response = error_response(request, ViduError(reason, status=exc.status_code))
+        near = exc.status_code == 404 and emu.core.contracts.nearest_operation(request.method, request.url.path)
+        message = f"not found; did you mean {near}?" if near else None
+        response = error_response(request, ViduError(reason, message, status=exc.status_code))
         if exc.status_code == 405:  # RFC 9110: a 405 names every method the path has (one route per method)
             response.headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope))
         return response

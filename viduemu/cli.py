@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import logging
 import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -19,7 +18,7 @@ if TYPE_CHECKING:
     from viduemu.core.context import Core
 
 CHOICES = {"clock": ("real", "speed", "manual"), "callback_allow": ("loopback", "private", "public"),
-           "log_level": ("critical", "error", "warning", "info", "debug")}
+           "log_level": ("critical", "error", "warning", "info", "debug"), "log_format": ("text", "json")}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--insecure-admin", action="store_true", default=None,
                        help="bound to a non-loopback address, serve the control plane without --admin-token")
     serve.add_argument("--log-level", choices=CHOICES["log_level"], help="log level (default info)")
+    serve.add_argument("--log-format", choices=CHOICES["log_format"],
+                       help="text (default) or json: one JSON object a line, for log collectors")
+    serve.add_argument("--strict", action="store_true", default=None,
+                       help="refuse fields an operation does not declare (400 FieldUnwanted) instead of "
+                            "ignoring them with a Viduemu-Warning header")
     for name, what in (("export", "write the state file's contents to FILE, a JSON snapshot"),
                        ("import", "load the JSON snapshot FILE into the state file (stop its server first)")):
         cmd = sub.add_parser(name, help=what)
@@ -170,9 +174,10 @@ def serve(settings: Settings) -> None:
     import uvicorn
 
     from viduemu.app import create_app
+    from viduemu.core import logs
     from viduemu.core.store import StateFileError
 
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logs.configure(settings.log_level, settings.log_format)
     if settings.tls and not settings.tls_cert:
         from viduemu.core.tls import ensure_certificate
 
@@ -199,7 +204,9 @@ def server_config(app: Starlette, settings: Settings) -> uvicorn.Config:
     # holds zlib state that, with sessions cycling, kept the server's memory climbing (bench/soak.py).
     # The Host check guards the socket (DNS rebinding, core/hosts.py); in-process use has none to guard.
     guarded = HostGuard(app, Hosts(settings.host, settings.allowed_host), lambda: app.state.core.ids.trace_id())
+    # log_config=None: uvicorn's loggers propagate to the one handler of core/logs.configure (text or json).
     return uvicorn.Config(guarded, host=settings.host, port=settings.port, log_level=settings.log_level,
+                          log_config=None,
                           access_log=settings.log_level == "debug", ws=VirtualPingProtocol,
                           http=limited_http(settings.max_header_bytes, settings.request_timeout,
                                             lambda: app.state.core.ids.trace_id()),

@@ -21,6 +21,8 @@ class Settings:
     tls_cert: str | None = None
     tls_key: str | None = None
     log_level: str = "info"
+    log_format: str = "text"       # text | json (one object a line)
+    strict: bool = False           # refuse fields an operation does not declare (400 FieldUnwanted)
     fetch_urls: bool = False       # fetch remote image/audio URLs (off: offline checks only)
     fetch_allow_private: bool = False  # --fetch-urls may reach private/loopback/link-local addresses
     fetch_timeout: float = 10.0

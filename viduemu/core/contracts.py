@@ -10,6 +10,7 @@ every answer it sees, and the live contract suite on the real service's answers.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 import re
@@ -85,6 +86,7 @@ class Contracts:
         self._validators: dict[tuple[str, str], Draft202012Validator | None] = {}
         self._fast: dict[tuple[str, str], jsonschema_rs.Validator] = {}  # twins of the request validators
         self._response_validators: dict[int, Draft202012Validator] = {}  # by id() of a schema in the document
+        self._declared: dict[tuple[str, str], frozenset[str] | None] = {}  # (method, path) -> declared fields
 
     @cached_property
     def _components(self) -> dict[str, Any]:
@@ -117,6 +119,35 @@ class Contracts:
         error = next(iter(sorted(validator.iter_errors(body), key=_error_rank)), None)
         if error is not None:
             raise to_vendor_error(error)
+
+    def undeclared(self, method: str, path: str, body: Mapping[str, Any]) -> list[str]:
+        """The top-level fields of ``body`` that the operation's request schema does not declare (in any
+        branch of its allOf/anyOf/oneOf/if): what the emulator accepts and ignores. An operation without a
+        request schema, or whose schema takes any field (``additionalProperties: {...}``), has none."""
+        key = (method.lower(), path)
+        if key not in self._declared:
+            op = self.document.get("paths", {}).get(path, {}).get(method.lower()) or {}
+            schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            self._declared[key] = None if schema is None else self._properties(schema)
+        declared = self._declared[key]
+        return [] if declared is None else [name for name in body if name not in declared]
+
+    def _properties(self, schema: Any) -> frozenset[str] | None:
+        """The property names a schema declares; None if it takes any (an open ``additionalProperties``)."""
+        names: set[str] = set()
+        stack = [schema]
+        while stack:
+            node = self._deref(stack.pop())
+            if not isinstance(node, dict):
+                continue
+            extra = node.get("additionalProperties")
+            if isinstance(extra, dict) and extra or node.get("patternProperties"):
+                return None
+            names.update(node.get("properties", {}))
+            for word in ("allOf", "anyOf", "oneOf"):
+                stack.extend(node.get(word, []))
+            stack.extend(node[word] for word in ("if", "then", "else") if word in node)
+        return frozenset(names)
 
     # -- responses -----------------------------------------------------------
     @cached_property
@@ -153,6 +184,27 @@ class Contracts:
         """Every HTTP operation of the contract as ``(METHOD, path template, operation)``."""
         return [(method.upper(), path, op) for path, item in self.document.get("paths", {}).items()
                 for method, op in item.items() if method in HTTP_METHODS]
+
+    def nearest_operation(self, method: str, path: str, cutoff: float = 0.75) -> str | None:
+        """``"METHOD /path/template"``: the operation a request for an unknown path most likely meant (its
+        path parameters compared as the request's own segments), or None under ``cutoff``. Only a path
+        whose first segment is one of the contract's (not the control plane's) is a near miss."""
+        if len(path) > 200:  # no vendor path is that long; difflib's cost grows with it
+            return None
+        segments = path.split("/")
+        vendor = [(m, p) for m, p, _ in self.operations() if not p.startswith("/_emulator")]
+        if len(segments) < 2 or segments[1] not in {p.split("/")[1] for _, p in vendor}:
+            return None
+        asked = f"{method.upper()} {path}"
+
+        def score(candidate: tuple[str, str]) -> float:
+            parts = candidate[1].split("/")
+            filled = "/".join(segments[i] if PATH_PARAM.fullmatch(part) and i < len(segments) else part
+                              for i, part in enumerate(parts))
+            return difflib.SequenceMatcher(None, asked, f"{candidate[0]} {filled}").ratio()
+
+        best = max(vendor, key=score, default=None)
+        return f"{best[0]} {best[1]}" if best is not None and score(best) >= cutoff else None
 
     def _deref(self, node: dict[str, Any]) -> dict[str, Any]:
         while isinstance(node, dict) and "$ref" in node:

@@ -15,7 +15,7 @@ import functools
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
@@ -90,7 +90,8 @@ def base_url(request: Request) -> str:
 def error_response(request: Request, err: ViduError) -> JSON:
     meta = request.scope.setdefault("viduemu", {})
     meta["reason"] = err.reason
-    trace_id = meta.get("trace_id") or core_of(request).ids.trace_id()
+    trace_id = meta.setdefault("trace_id", None) or core_of(request).ids.trace_id()
+    meta["trace_id"] = trace_id  # the journal and the log line name the trace the envelope carries
     return JSON(err.body(trace_id), status_code=err.status)
 
 
@@ -228,10 +229,28 @@ async def read_object(request: Request, *, limit: int | None = None) -> dict[str
 
 
 async def read_valid(request: Request, *, limit: int | None = None) -> dict[str, Any]:
-    """The request's JSON object, validated against the contract entry of the route that matched."""
+    """The request's JSON object, validated against the contract entry of the route that matched.
+
+    Fields the operation does not declare are ignored, and the answer says so (``warn``); with
+    ``--strict`` they are refused as the vendor refuses them where its tables are allow-lists."""
     body = await read_object(request, limit=limit)
-    core_of(request).contracts.validate_request(request.method, request.scope["route"].path, body)
+    core = core_of(request)
+    core.contracts.validate_request(request.method, request.scope["route"].path, body)
+    if ignored := core.contracts.undeclared(request.method, request.scope["route"].path, body):
+        names = ", ".join(json.dumps(name)[1:-1] for name in ignored)  # escaped: it goes into a header
+        if core.settings.strict:
+            raise ViduError("FieldUnwanted", fields=names)
+        warn(request.scope, f"ignored fields: {names}")
     return body
+
+
+# The answer's header that says what the emulator accepted but ignored (docs/decisions.md, "Near-misses").
+WARNING_HEADER = b"viduemu-warning"
+
+
+def warn(scope: MutableMapping[str, Any], text: str) -> None:
+    """Tell the caller (the ``Viduemu-Warning`` header), the request journal and the log ``text``."""
+    scope.setdefault("viduemu", {}).setdefault("warnings", []).append(text)
 
 
 def _too_large(limit: int) -> ViduError:

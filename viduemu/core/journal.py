@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from viduemu.core.http import any_key
+from viduemu.core import logs
+from viduemu.core.http import WARNING_HEADER, any_key
 
 if TYPE_CHECKING:
     from viduemu.core.context import Core
@@ -67,6 +68,9 @@ class RequestJournal:
         async def send_and_watch(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                if warnings := scope.get("viduemu", {}).get("warnings"):  # what was accepted but ignored
+                    message = {**message, "headers": [*message.get("headers", []),
+                                                      (WARNING_HEADER, "; ".join(warnings).encode())]}
             elif message["type"] == "http.response.body":
                 sent.add(message.get("body", b""))
             await send(message)
@@ -82,6 +86,10 @@ class RequestJournal:
             if trace_id:
                 emu.bodies.add(trace_id, {"request_body": received.text(), "request_bytes": received.size,
                                           "response_body": sent.text(), "response_bytes": sent.size})
+            key = any_key({"authorization": auth.decode("latin-1")})
+            latency_ms = round((time.perf_counter() - started) * 1000, 3)
+            logs.request_line(scope["method"], scope["path"], status["code"], meta.get("reason"), trace_id,
+                              latency_ms, key, meta.get("warnings"))
             emu.journal(REQUESTS, {
                 "at": emu.clock.now(),
                 "method": scope["method"],
@@ -89,9 +97,10 @@ class RequestJournal:
                 "query": scope.get("query_string", b"").decode("latin-1"),
                 "status": status["code"],
                 "reason": meta.get("reason"),
-                "api_key": any_key({"authorization": auth.decode("latin-1")}),
+                "api_key": key,
                 "trace_id": trace_id,
-                "latency_ms": round((time.perf_counter() - started) * 1000, 3),
+                "latency_ms": latency_ms,
+                **({"warnings": meta["warnings"]} if meta.get("warnings") else {}),
             })
 
 

@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from viduemu.core import asyncapi
+from viduemu.core import asyncapi, logs
 from viduemu.core.clock import Timer
 from viduemu.core.errors import ViduError
-from viduemu.core.http import JSON
+from viduemu.core.http import JSON, any_key, warn
 from viduemu.core.ws import EXTENSION
 from viduemu.vidu.auth import token_key
 from viduemu.vidu.lives import LiveInterrupted, LiveText
@@ -41,6 +41,10 @@ JOURNAL = "ws"
 CONN_INIT, CONN_INIT_ACK, HANGUP, FORCED_HANGUP, AUDIO_INTERRUPTED, TEXT_MSG, ERROR = 1, 2, 5, 6, 7, 99, 0
 USER_TRANSCRIPT, CHARACTER_TRANSCRIPT = 9, 10
 CLOSE_NORMAL, CLOSE_TOO_BIG, CLOSE_INTERNAL, CLOSE_SILENT, CLOSE_REPLACED = 1000, 1009, 1011, 4000, 4001
+# Accepted (browsers cannot set a WebSocket's headers) though the vendor's API reference calls it
+# unsupported: said at warning and in the journal (docs/decisions.md, "Near-misses").
+QUERY_AUTH = ("authorization by query parameter: the vendor's API reference calls it unsupported; "
+              "send the Authorization header")
 
 
 def _caller(ws: WebSocket) -> str:
@@ -57,8 +61,14 @@ async def endpoint(area: LiveArea, ws: WebSocket) -> None:
             raise ViduError("FieldLacking", fields="live_id")
         area.sessions.get(api_key, live_id)  # 404 unknown, 403 another key's
     except ViduError as err:
+        given = ws.headers.get("authorization") or ws.query_params.get("authorization", "")
+        logs.websocket_line("refused", ws.url.path, any_key({"authorization": given}),
+                            live_id=live_id or None, status=err.status, reason=err.reason)
         await _refuse(ws, area, err)
         return
+    if not ws.headers.get("authorization"):
+        log.warning("live session %s: %s", live_id, QUERY_AUTH)
+        warn(ws.scope, QUERY_AUTH)
     await Signaling(area, ws, live_id, api_key).run()
 
 
@@ -94,10 +104,17 @@ class Signaling:
         self._drop: Callable[[int, str], None] | None = None
         self._beat_timer: Timer | None = None
         self._tasks: set[asyncio.Task] = set()
+        self.close_code: int | None = None  # how the connection ended (the close log line)
+        self.close_reason = ""
 
     # -- the connection's life ------------------------------------------------------
     async def run(self) -> None:
         await self.ws.accept()
+        warnings = self.ws.scope.get("viduemu", {}).get("warnings")
+        logs.websocket_line("open", self.ws.url.path, self.api_key, live_id=self.live_id,
+                            warning="; ".join(warnings) if warnings else None)
+        if warnings:
+            self._journal("in", {"connect": self.ws.url.path}, warnings=warnings)
         ext = self.ws.scope.get("extensions", {}).get(EXTENSION)
         if ext is not None:
             ext["on_heard"] = self._heard
@@ -107,10 +124,13 @@ class Signaling:
             while not self.closed:
                 message = await self.ws.receive()
                 if message["type"] == "websocket.disconnect":
+                    self._closed_by_client(message.get("code"), message.get("reason") or "")
                     break
                 self._heard()
                 await self._take(message)
-        except (WebSocketDisconnect, OSError):
+        except WebSocketDisconnect as exc:
+            self._closed_by_client(exc.code, exc.reason or "")
+        except OSError:
             pass
         except Exception:  # a bug of ours: say so in the log, and tell the client with 1011
             log.exception("signaling handler failed on session %s", self.live_id)
@@ -118,7 +138,15 @@ class Signaling:
         finally:
             self._finish()
 
+    def _closed_by_client(self, code: int | None, reason: str) -> None:
+        if self.close_code is None:
+            self.close_code, self.close_reason = code, f"client: {reason}" if reason else "client"
+
     def _finish(self) -> None:
+        live = self.area.sessions.find(self.live_id)
+        logs.websocket_line("close", self.ws.url.path, self.api_key, live_id=self.live_id, code=self.close_code,
+                            reason=self.close_reason or None,
+                            hangup_reason=(live.hangup_reason or None) if live is not None else None)
         self.closed = True
         if self._beat_timer is not None:
             self._beat_timer.cancel()
@@ -129,6 +157,7 @@ class Signaling:
         if self.closed:
             return
         self.closed = True
+        self.close_code, self.close_reason = code, reason
         try:
             await self.ws.close(code=code, reason=reason)
         except (RuntimeError, OSError):
@@ -152,6 +181,7 @@ class Signaling:
                 and time.monotonic() - self.unanswered_since >= self.settings.heartbeat_wall_slack):
             self._journal("out", {"close": CLOSE_SILENT, "reason": "heartbeat timeout"})
             self.closed = True
+            self.close_code, self.close_reason = CLOSE_SILENT, "heartbeat timeout"
             self.area.sessions.detach(self.live_id, self)
             self._drop(CLOSE_SILENT, f"heartbeat timeout: nothing received for {silent_for:g} s")
             return
@@ -259,9 +289,9 @@ class Signaling:
     def replaced(self) -> None:
         self._spawn(self._close(CLOSE_REPLACED, "replaced by a newer connection to this session"))
 
-    def _journal(self, direction: str, message) -> None:
+    def _journal(self, direction: str, message, **extra: Any) -> None:
         self.area.core.journal(JOURNAL, {"at": self.area.core.clock.now(), "live_id": self.live_id, "dir": direction,
-                                   "message": message})
+                                   "message": message, **extra})
 
 
 __all__ = ["endpoint", "Signaling"]

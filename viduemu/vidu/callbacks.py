@@ -129,6 +129,10 @@ class Callbacks(Area):
                                      "url": url, "headers": headers, "body": body, "status": None, "error": None,
                                      "attempt": box.attempt}
             entry["status"], entry["error"], final = await self._post(url, headers, body)
+            if entry["error"] is not None:
+                log.warning("callback of task %s to %s failed (attempt %d): %s", task_id, url, box.attempt,
+                            entry["error"], extra={"fields": {"task_id": task_id, "url": url, "attempt": box.attempt,
+                                                              "error": entry["error"], "status": entry["status"]}})
         finally:
             self._inflight.pop(task_id, None)
         self.core.journal(JOURNAL, entry)
