@@ -291,6 +291,16 @@ async def test_the_request_journal_filters_and_shows_bodies(server, open_page):
     await shot(page, "request-1280x800")
 
 
+async def test_the_request_view_shows_the_fields_the_emulator_ignored(server, open_page):
+    r = await server.http.post("/ent/v2/text2video", json={"model": "viduq1", "prompt": "ok", "durration": 5},
+                               headers=auth("vda_ignored"))
+    assert r.status_code == 200 and r.headers["Viduemu-Warning"] == "ignored fields: durration"
+    trace_id = next(e["trace_id"] for e in reversed((await server.http.get("/_emulator/requests")).json()["requests"])
+                    if e.get("warnings"))
+    page = await open_page(f"#requests/{trace_id}")
+    await page.wait_for(f"{text_of('#request-facts')}.includes('ignored fields: durration')", "the warning")
+
+
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
 async def test_every_view_fits_the_viewport(server, open_page, viewport):
     """No view is wider than the screen (tables scroll inside their card); the navigation and the

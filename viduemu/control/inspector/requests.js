@@ -40,10 +40,15 @@ async function refreshList(root) {
     shown.slice(0, SHOWN).map((e) => ({
       href: e.trace_id ? `requests/${e.trace_id}` : null,
       cells: [esc(when(e.at)), esc(e.method), `<code>${esc(e.path)}${e.query ? "?" + esc(e.query) : ""}</code>`,
-        badge(e.status, statusClass(e.status)), esc(e.reason || ""), `${esc(e.latency_ms)} ms`,
+        badge(e.status, statusClass(e.status)), esc(e.reason || "") + warned(e), `${esc(e.latency_ms)} ms`,
         `<code>${esc(e.api_key || "–")}</code>`],
     })), { empty: all.length ? "no request matches the filters" : "no request yet", className: "requests" })
     + (shown.length > SHOWN ? `<p>the newest ${SHOWN} of ${shown.length} shown</p>` : ""));
+}
+
+// What the emulator accepted but ignored (the answer's Viduemu-Warning header).
+function warned(e) {
+  return (e.warnings || []).map((w) => ` <span class="warning" title="${esc(w)}">⚠ ${esc(w)}</span>`).join("");
 }
 
 function pretty(text, size) {
@@ -69,7 +74,8 @@ async function refreshDetail(root, traceId) {
     <dt>call</dt><dd><code>${esc(e.method)} ${esc(e.path)}${e.query ? "?" + esc(e.query) : ""}</code></dd>
     <dt>status</dt><dd>${badge(e.status, statusClass(e.status))} ${esc(e.reason || "")}</dd>
     <dt>latency</dt><dd>${esc(e.latency_ms)} ms</dd><dt>key</dt><dd><code>${esc(e.api_key || "–")}</code></dd>
-    <dt>trace id</dt><dd><code>${esc(e.trace_id)}</code></dd></dl>`);
+    <dt>trace id</dt><dd><code>${esc(e.trace_id)}</code></dd>
+    ${e.warnings ? `<dt>warnings</dt><dd class="warnings">${e.warnings.map(esc).join("<br>")}</dd>` : ""}</dl>`);
   patch($("#request-body", root), pretty(e.request_body, e.request_bytes));
   patch($("#response-body", root), pretty(e.response_body, e.response_bytes));
 }
