@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import AUTH, KEY, assert_error
+from tests.support.process import ServeProcess
 from tests.support.server import running
 from viduemu.app import create_app
 from viduemu.config import Settings
@@ -92,3 +93,12 @@ async def test_websocket_authorised_by_query_parameter_is_accepted_with_a_warnin
     assert len(warned) == 1 and "unsupported" in warned[0].getMessage() and live_id in warned[0].getMessage()
     assert "authorization by query parameter" in journal[0]["warnings"][0]
     assert KEY not in "".join(r.getMessage() for r in caplog.records if r.name.startswith("viduemu"))
+
+
+def test_serve_strict_refuses_a_misspelt_field_through_the_real_cli():
+    proc = ServeProcess("--strict").start()
+    try:
+        r = httpx.post(proc.url + "/ent/v2/text2video", json=MISSPELT, headers=AUTH)
+    finally:
+        proc.stop()
+    assert_error(r, 400, "FieldUnwanted", "durration")

@@ -106,6 +106,7 @@ class Signaling:
         self._tasks: set[asyncio.Task] = set()
         self.close_code: int | None = None  # how the connection ended (the close log line)
         self.close_reason = ""
+        self.hangup_reason: str | None = None  # the client's (type 5) or the server's (type 6)
 
     # -- the connection's life ------------------------------------------------------
     async def run(self) -> None:
@@ -143,10 +144,8 @@ class Signaling:
             self.close_code, self.close_reason = code, f"client: {reason}" if reason else "client"
 
     def _finish(self) -> None:
-        live = self.area.sessions.find(self.live_id)
         logs.websocket_line("close", self.ws.url.path, self.api_key, live_id=self.live_id, code=self.close_code,
-                            reason=self.close_reason or None,
-                            hangup_reason=(live.hangup_reason or None) if live is not None else None)
+                            reason=self.close_reason or None, hangup_reason=self.hangup_reason)
         self.closed = True
         if self._beat_timer is not None:
             self._beat_timer.cancel()
@@ -253,7 +252,7 @@ class Signaling:
             await self._close(CLOSE_NORMAL, "connection initialization failed")
 
     async def _hangup(self, payload: dict, seq_id: int | None) -> None:
-        reason = payload["hangup"]["hangup_reason"]
+        reason = self.hangup_reason = payload["hangup"]["hangup_reason"]
         self.area.sessions.detach(self.live_id, self)  # a hangup is not a drop: no reconnect wait
         self.area.sessions.hangup(self.live_id, reason, notify=False)
         await self._close(CLOSE_NORMAL, "hung up")
@@ -276,6 +275,7 @@ class Signaling:
     # -- what the session tells its connection ------------------------------------------
     def hangup(self, reason: str) -> None:
         """Forced hangup (type 6) then close: called from timers and the control plane."""
+        self.hangup_reason = reason
         async def go():
             await self.send(FORCED_HANGUP, {"hangup": {"hangup_reason": reason}})
             await self._close(CLOSE_NORMAL, reason)
