@@ -108,3 +108,19 @@ async def test_every_failed_callback_attempt_is_a_warning_naming_the_url_and_the
     warning = next(r for r in caplog.records if r.name == "viduemu.callbacks" and r.levelno == logging.WARNING)
     assert hook in warning.getMessage() and warning.fields["url"] == hook
     assert warning.fields["attempt"] == 1 and "Connect" in warning.fields["error"]
+
+
+async def test_a_forced_hangup_logs_the_close_with_the_servers_hangup_reason(caplog, contracts):
+    caplog.set_level(logging.INFO)
+    async with running(Settings(clock="manual", log_level="info"), contracts) as srv:
+        live_id = (await srv.create())["live"]["id"]
+        async with srv.connect(live_id) as ws:
+            await conn_init(ws, live_id)
+            r = await srv.http.post(f"/_emulator/lives/{live_id}/hangup", json={"hangup_reason": "audit_violation"})
+            assert r.status_code == 200, r.text
+            assert (await recv(ws))["type"] == 6
+            with pytest.raises(websockets.exceptions.ConnectionClosed):
+                await recv(ws)
+        await eventually(lambda: any(r.fields.get("event") == "close" for r in access(caplog)), "the close")
+    close = next(r.fields for r in access(caplog) if r.fields.get("event") == "close")
+    assert (close["code"], close["hangup_reason"]) == (1000, "audit_violation")
