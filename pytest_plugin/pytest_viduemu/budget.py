@@ -17,12 +17,13 @@ It is an httpx transport wrapper, so it guards any client built on httpx (``Vidu
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -39,6 +40,9 @@ SPENDING = tuple(re.compile(p) for p in (
 ))
 BILLED_BY_TIME = re.compile(r"^/live/v1/lives$")
 SCRATCH_CREDITS = 10 ** 9   # the pricer's accounts never refuse for want of credits
+# The caller's uploads exist only on the target: the pricer sees an image of its own in their place
+# (a price depends on how many images, never on what they show).
+UPLOAD_REF, STAND_IN_IMAGE = "ssupload:", "https://example.com/priced-in-place-of-an-upload.png"
 
 
 def spends(request: httpx.Request) -> bool:
@@ -57,6 +61,25 @@ class BudgetRefused(Exception):
 class Quote:
     credits: int | None   # None: not known before sending
     why: str
+
+
+def _without_uploads(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(UPLOAD_REF):
+        return STAND_IN_IMAGE
+    if isinstance(value, list):
+        return [_without_uploads(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _without_uploads(v) for k, v in value.items()}
+    return value
+
+
+def _priced_body(request: httpx.Request) -> bytes:
+    if UPLOAD_REF.encode() not in request.content:
+        return request.content
+    try:
+        return json.dumps(_without_uploads(json.loads(request.content))).encode()
+    except ValueError:
+        return request.content
 
 
 def _reason(answer: httpx.Response) -> str:
@@ -88,7 +111,7 @@ class Pricer:
             return Quote(None, "a live session is billed by its on_live time")
         http, key = self._http(), f"vda_quote_{secrets.token_hex(8)}"
         headers = {"Authorization": f"Token {key}", "Content-Type": request.headers.get("Content-Type", "")}
-        answer = http.request(request.method, request.url.raw_path.decode("ascii"), content=request.content,
+        answer = http.request(request.method, request.url.raw_path.decode("ascii"), content=_priced_body(request),
                               headers=headers)
         if answer.status_code == 404:
             return Quote(None, "it acts on something only the target has (the emulator answers 404)")

@@ -175,3 +175,22 @@ def test_no_pytest_asyncio_warning_in_a_project_without_configuration(tmp_path):
     assert result.returncode == 0, output
     assert "1 passed" in output, output
     assert "DeprecationWarning" not in output and "warnings summary" not in output, output
+
+
+def test_a_request_naming_the_callers_upload_is_priced_not_waved_through(run, pytester, stand_in):
+    # The pricer has none of the caller's uploads: it must price the request, not answer "refused, free".
+    pytester.makepyfile("""
+        import io
+        from PIL import Image
+
+        def test_upload_then_animate(vidu_client):
+            png = io.BytesIO()
+            Image.new("RGB", (64, 64), "teal").save(png, "PNG")
+            uri = vidu_client.upload(png.getvalue())
+            vidu_client.img2video(model="viduq1", images=[uri], prompt="it moves")
+    """)
+    result = run(*live_args(stand_in), env={"VIDU_API_KEY": "vda_uploader"})
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*BudgetRefused: POST /ent/v2/img2video costs * credits (the emulator's price "
+                                 "tables) and 0 of --vidu-live-budget are left*"])
+    assert _posts(stand_in, "vda_uploader") == ["/tools/v2/files/uploads"]
