@@ -15,7 +15,8 @@ import os
 import secrets
 import time
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING, cast
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 import pytest
@@ -42,6 +43,7 @@ SKIPS = {  # marker -> (target it skips on, why)
     "vidu_live_only": ("emulator", "live-only test: run with --vidu-target=live"),
 }
 STATE = pytest.StashKey["Vidu"]()
+SPEND_PROPERTY = "vidu_spend"   # a test's Spend, as a user property of its report
 __all__ = ["pytest_addoption", "pytest_configure", "pytest_unconfigure", "pytest_collection_modifyitems",
            "pytest_sessionfinish", "pytest_terminal_summary", "_vidu", "_vidu_allowance", "vidu_clock",
            "vidu_base_url", "vidu_api_key", "vidu_emulator", "vidu_transport", "vidu_async_transport",
@@ -98,6 +100,12 @@ class Vidu:
             self._emulator = BackgroundEmulator(clock="manual").start()
         return self._emulator.base_url
 
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """(A hook: the session's Vidu is registered as a plugin.) Each test's spend, from its report."""
+        if report.when == "teardown":
+            self.spends.extend(Spend(**cast(dict[str, Any], value)) for name, value in report.user_properties
+                               if name == SPEND_PROPERTY)
+
     def close(self) -> None:
         self.pricer.close()
         if self._emulator is not None:
@@ -115,6 +123,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if vidu.live and not os.environ.get("VIDU_API_KEY"):
         raise pytest.UsageError("--vidu-target=live needs the API key in $VIDU_API_KEY")
     config.stash[STATE] = vidu
+    config.pluginmanager.register(vidu, "viduemu-session")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -176,8 +185,9 @@ def spend_table(spends: list[Spend], budget: Budget) -> list[str]:
                      f"{_figure(s.real):>5}  {_figure(s.drift):>5}")
     estimated = sum(s.estimate for s in spends)
     real = sum(s.real or 0 for s in spends)
+    unused = f", {budget.left} not reserved nor spent" if budget.granted else ""   # xdist: the workers' budgets
     lines.append(f"estimated {estimated}, really spent {real} (drift {real - estimated:+d}); "
-                 f"--vidu-live-budget {budget.total}, {budget.left} not reserved nor spent")
+                 f"--vidu-live-budget {budget.total}{unused}")
     return lines
 
 
@@ -202,8 +212,8 @@ def _vidu_allowance(request: pytest.FixtureRequest, _vidu: Vidu) -> Iterator[All
     allowance = Allowance(spend, _vidu.budget, _vidu.pricer, _vidu.balance)
     yield allowance
     allowance.finish()
-    if spend.before is not None:
-        _vidu.spends.append(spend)
+    if spend.before is not None:   # on the report: it reaches the xdist controller (and junit XML)
+        request.node.user_properties.append((SPEND_PROPERTY, asdict(spend)))
 
 
 @pytest.fixture

@@ -194,3 +194,4 @@ def test_a_request_naming_the_callers_upload_is_priced_not_waved_through(run, py
     result.stdout.fnmatch_lines(["*BudgetRefused: POST /ent/v2/img2video costs * credits (the emulator's price "
                                  "tables) and 0 of --vidu-live-budget are left*"])
     assert _posts(stand_in, "vda_uploader") == ["/tools/v2/files/uploads"]
+
