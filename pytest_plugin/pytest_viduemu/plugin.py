@@ -3,8 +3,9 @@
     --vidu-target=emulator   one viduemu per test session (a background thread, a free 127.0.0.1 port,
                              a manual clock that the clients advance instead of sleeping) and a fresh
                              account per test
-    --vidu-target=live       the service at --vidu-base-url with $VIDU_API_KEY; spending requests are
-                             refused unless declared (vidu_spends) and covered by --vidu-live-budget
+    --vidu-target=live       the service at --vidu-base-url with $VIDU_API_KEY; each spending request is
+                             priced by the emulator's rules first and sent only if the test's vidu_spends
+                             or what is left of --vidu-live-budget covers it (budget.py)
 """
 
 from __future__ import annotations
@@ -14,14 +15,16 @@ import os
 import secrets
 import time
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING, cast
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 import pytest
 
-from pytest_viduemu.budget import Allowance, AsyncGuardedTransport, Budget, GuardedTransport
+from pytest_viduemu.budget import Allowance, AsyncGuardedTransport, Budget, GuardedTransport, Pricer, Spend
 from pytest_viduemu.control import EmulatorControl
 from pytest_viduemu.drift import DriftReport
+from pytest_viduemu.receiver import CallbackReceiver
 from viduemu.client import AsyncViduClient, ViduClient
 
 if TYPE_CHECKING:
@@ -40,10 +43,13 @@ SKIPS = {  # marker -> (target it skips on, why)
     "vidu_live_only": ("emulator", "live-only test: run with --vidu-target=live"),
 }
 STATE = pytest.StashKey["Vidu"]()
+SPEND_PROPERTY = "vidu_spend"   # a test's Spend, as a user property of its report
 __all__ = ["pytest_addoption", "pytest_configure", "pytest_unconfigure", "pytest_collection_modifyitems",
            "pytest_sessionfinish", "pytest_terminal_summary", "_vidu", "_vidu_allowance", "vidu_clock",
            "vidu_base_url", "vidu_api_key", "vidu_emulator", "vidu_transport", "vidu_async_transport",
-           "vidu_client", "vidu_async_client", "vidu_drift"]
+           "vidu_client", "vidu_async_client", "vidu_drift", "vidu_callback_receiver"]
+# pytest-asyncio warns when a project leaves this unset; "function" is its announced default.
+ASYNCIO_LOOP_SCOPE = "asyncio_default_fixture_loop_scope"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -68,10 +74,22 @@ class Vidu:
         self.live_url = (config.getoption("vidu_base_url") or os.environ.get("VIDU_BASE_URL")
                          or DEFAULT_LIVE_URL).rstrip("/")
         self._emulator: BackgroundEmulator | None = None
+        self.pricer = Pricer()
+        self.spends: list[Spend] = []
 
     @property
     def live(self) -> bool:
         return self.target == "live"
+
+    def live_key(self) -> str:
+        return os.environ["VIDU_API_KEY"].removeprefix("Token ").strip()
+
+    def balance(self) -> int:
+        """The live account's real balance: every ``credit_remain`` of GET /ent/v2/credits."""
+        answer = httpx.get(f"{self.live_url}/ent/v2/credits", headers={"Authorization": f"Token {self.live_key()}"},
+                           timeout=30.0)
+        answer.raise_for_status()
+        return sum(int(r["credit_remain"]) for r in answer.json()["remains"])
 
     def base_url(self) -> str:
         if self.live:
@@ -82,18 +100,30 @@ class Vidu:
             self._emulator = BackgroundEmulator(clock="manual").start()
         return self._emulator.base_url
 
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """(A hook: the session's Vidu is registered as a plugin.) Each test's spend, from its report."""
+        if report.when == "teardown":
+            self.spends.extend(Spend(**cast(dict[str, Any], value)) for name, value in report.user_properties
+                               if name == SPEND_PROPERTY)
+
     def close(self) -> None:
+        self.pricer.close()
         if self._emulator is not None:
             self._emulator.stop()
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.has_plugin("asyncio") and not config.getini(ASYNCIO_LOOP_SCOPE):
+        # No public setter for another plugin's ini value: getini's cache is what it reads next.
+        config._inicache[ASYNCIO_LOOP_SCOPE] = "function"
     for marker in MARKERS:
         config.addinivalue_line("markers", marker)
     vidu = Vidu(config)
     if vidu.live and not os.environ.get("VIDU_API_KEY"):
         raise pytest.UsageError("--vidu-target=live needs the API key in $VIDU_API_KEY")
     config.stash[STATE] = vidu
+    config.pluginmanager.register(vidu, "viduemu-session")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -132,6 +162,33 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     if vidu is not None and vidu.drift.entries:
         terminalreporter.section("Vidu contract drift")
         terminalreporter.write_line(vidu.drift.text())
+    if vidu is not None and vidu.spends:
+        terminalreporter.section("Vidu live spend")
+        for line in spend_table(vidu.spends, vidu.budget):
+            terminalreporter.write_line(line)
+
+
+def _figure(value: int | None) -> str:
+    return "?" if value is None else str(value)
+
+
+def spend_table(spends: list[Spend], budget: Budget) -> list[str]:
+    """What each test spent: the guard's estimate, the real balance before and after, the drift."""
+    width = max(len(s.nodeid) for s in spends)
+    lines = [f"{'test':<{width}}  {'reserved':>8}  {'estimate':>8}  {'balance before -> after':>23}  "
+             f"{'real':>5}  {'drift':>5}"]
+    for s in spends:
+        balance = f"{_figure(s.before)} -> {_figure(s.after)}"
+        estimate = f"{s.estimate}{'+?' if s.unpriced else ''}"
+        reserved = "-" if s.reserved is None else str(s.reserved)   # -: from the session budget
+        lines.append(f"{s.nodeid:<{width}}  {reserved:>8}  {estimate:>8}  {balance:>23}  "
+                     f"{_figure(s.real):>5}  {_figure(s.drift):>5}")
+    estimated = sum(s.estimate for s in spends)
+    real = sum(s.real or 0 for s in spends)
+    unused = f", {budget.left} not reserved nor spent" if budget.granted else ""   # xdist: the workers' budgets
+    lines.append(f"estimated {estimated}, really spent {real} (drift {real - estimated:+d}); "
+                 f"--vidu-live-budget {budget.total}{unused}")
+    return lines
 
 
 # -- fixtures ----------------------------------------------------------------------------------------
@@ -141,16 +198,22 @@ def _vidu(request: pytest.FixtureRequest) -> Vidu:
 
 
 @pytest.fixture(autouse=True)
-def _vidu_allowance(request: pytest.FixtureRequest, _vidu: Vidu) -> Allowance:
+def _vidu_allowance(request: pytest.FixtureRequest, _vidu: Vidu) -> Iterator[Allowance]:
     # A fixture, not a setup hook: it runs after skip markers are judged, so a skipped test takes no budget.
     credits = _spend(request.node)
-    may_spend = not _vidu.live
-    if _vidu.live and credits is not None:
+    spend = Spend(request.node.nodeid, credits)
+    if not _vidu.live:
+        yield Allowance(spend)   # the guard is off: credits on the emulator are free
+        return
+    if credits is not None:
         refusal = _vidu.budget.grant(credits)
         if refusal:
             pytest.skip(f"live budget: {refusal}")
-        may_spend = True
-    return Allowance(request.node.nodeid, may_spend)
+    allowance = Allowance(spend, _vidu.budget, _vidu.pricer, _vidu.balance)
+    yield allowance
+    allowance.finish()
+    if spend.before is not None:   # on the report: it reaches the xdist controller (and junit XML)
+        request.node.user_properties.append((SPEND_PROPERTY, asdict(spend)))
 
 
 @pytest.fixture
@@ -169,7 +232,7 @@ def vidu_base_url(_vidu: Vidu) -> str:
 def vidu_api_key(_vidu: Vidu) -> str:
     """The key to call with: a fresh account of the test's own (emulator), or $VIDU_API_KEY (live)."""
     if _vidu.live:
-        return os.environ["VIDU_API_KEY"].removeprefix("Token ").strip()
+        return _vidu.live_key()
     return f"vda_test_{secrets.token_hex(12)}"
 
 
@@ -221,6 +284,22 @@ def vidu_client(vidu_base_url: str, vidu_api_key: str, vidu_transport: httpx.Bas
     returns at once."""
     with ViduClient(vidu_api_key, vidu_base_url, transport=vidu_transport, sleep=vidu_clock.sleep) as client:
         yield client
+
+
+@pytest.fixture
+def vidu_callback_receiver(_vidu: Vidu, vidu_api_key: str,
+                           vidu_clock: EmulatorControl | WallClock) -> Iterator[CallbackReceiver]:
+    """A callback receiver on 127.0.0.1: give ``receiver.url`` as ``callback_url``; ``receiver.wait(task_id,
+    state="success", timeout=...)`` returns that callback's body (on the emulator by advancing its clock).
+    Every callback's signature is verified under the test's key; one that fails fails the test."""
+    advance = None if isinstance(vidu_clock, WallClock) else vidu_clock.advance
+    receiver = CallbackReceiver(vidu_api_key, advance)
+    yield receiver
+    receiver.close()
+    unsigned = receiver.unsigned()
+    if unsigned:
+        pytest.fail(f"{len(unsigned)} callback(s) without a valid signature under the test's key: "
+                    f"{[c.path for c in unsigned]}")
 
 
 try:

@@ -178,8 +178,9 @@ def test_budget_guard_refuses_an_undeclared_spend_before_sending(run, pytester, 
     """)
     result = run(*live_args(stand_in), env={"VIDU_API_KEY": "vda_guarded"})
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*BudgetRefused: POST /ent/v2/text2video spends credits on the live Vidu*"
-                                 "mark the test @pytest.mark.vidu_spends(CREDITS) and run with --vidu-live-budget*"])
+    result.stdout.fnmatch_lines(["*BudgetRefused: POST /ent/v2/text2video costs 80 credits (the emulator's price "
+                                 "tables) and 0 of --vidu-live-budget are left: mark the test "
+                                 "@pytest.mark.vidu_spends(CREDITS) and run with --vidu-live-budget*"])
     assert _posts(stand_in, "vda_guarded") == []   # refused before it was sent
 
 
@@ -187,23 +188,23 @@ def test_budget_guard_refuses_a_declared_spend_the_budget_does_not_cover(run, py
     pytester.makepyfile("""
         import pytest
 
-        @pytest.mark.vidu_spends(25)
+        @pytest.mark.vidu_spends(80)
         def test_first(vidu_client):
             vidu_client.text2video(model="viduq1", prompt="allowed")
 
-        @pytest.mark.vidu_spends(25)
+        @pytest.mark.vidu_spends(80)
         def test_second(vidu_client):
             vidu_client.text2video(model="viduq1", prompt="over budget")
     """)
     refused = run(*live_args(stand_in), env={"VIDU_API_KEY": "vda_budget_zero"})
     refused.assert_outcomes(skipped=2)
-    refused.stdout.fnmatch_lines(["*live budget: needs 25 credits of live budget and 0 are left; "
-                                  "run with --vidu-live-budget 25 (or more) to allow it*"])
+    refused.stdout.fnmatch_lines(["*live budget: needs 80 credits of live budget and 0 are left; "
+                                  "run with --vidu-live-budget 80 (or more) to allow it*"])
     assert _posts(stand_in, "vda_budget_zero") == []
-    partly = run(*live_args(stand_in, "--vidu-live-budget=40"), env={"VIDU_API_KEY": "vda_budget_40"})
+    partly = run(*live_args(stand_in, "--vidu-live-budget=100"), env={"VIDU_API_KEY": "vda_budget_100"})
     partly.assert_outcomes(passed=1, skipped=1)
-    partly.stdout.fnmatch_lines(["*needs 25 credits of live budget and 15 are left; run with --vidu-live-budget 50*"])
-    assert _posts(stand_in, "vda_budget_40") == ["/ent/v2/text2video"]
+    partly.stdout.fnmatch_lines(["*needs 80 credits of live budget and 20 are left; run with --vidu-live-budget 160*"])
+    assert _posts(stand_in, "vda_budget_100") == ["/ent/v2/text2video"]
 
 
 def test_budget_is_not_needed_on_the_emulator(run, pytester):

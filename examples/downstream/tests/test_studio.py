@@ -12,7 +12,7 @@ from viduemu.client import ViduError
 AVATAR = "https://example.com/host.png"
 
 
-@pytest.mark.vidu_spends(40)
+@pytest.mark.vidu_spends(80)
 def test_make_clip_returns_a_playable_video(vidu_client):
     url = make_clip(vidu_client, "a paper boat drifting on a pond")
     video = httpx.get(url, follow_redirects=True, timeout=60)
