@@ -21,6 +21,7 @@ import httpx
 
 from viduemu.background import BackgroundEmulator
 from viduemu.config import Settings
+from viduemu.core.store import StateFileError
 
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -32,7 +33,11 @@ def run(settings: Settings, cmd: Sequence[str]) -> int:
         from viduemu.core.tls import ensure_certificate
 
         settings.tls_cert, settings.tls_key = ensure_certificate(settings.state)
-    with BackgroundEmulator(settings) as emulator:
+    try:
+        emulator = BackgroundEmulator(settings).start()
+    except StateFileError as exc:
+        raise SystemExit(f"viduemu exec: {exc}") from None
+    try:
         environ = {**os.environ, **command_environment(emulator)}
         print(f"viduemu exec: emulator on {emulator.base_url}, running {shlex.join(cmd)}", file=sys.stderr, flush=True)
         try:
@@ -44,6 +49,8 @@ def run(settings: Settings, cmd: Sequence[str]) -> int:
             print(f"viduemu exec: {cmd[0]}: permission denied (not executable)", file=sys.stderr)
             return 126
         return wait_forwarding_signals(child)
+    finally:
+        emulator.stop()
 
 
 def command_environment(emulator: BackgroundEmulator) -> dict[str, str]:

@@ -66,3 +66,10 @@ def test_sigterm_reaches_the_command_which_decides_the_exit_code(tmp_path):
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=15)
     assert proc.returncode == 42, err
+
+
+def test_an_unusable_state_file_is_one_sentence_and_the_command_never_runs(tmp_path):
+    marker = tmp_path / "ran"
+    code, _, err = finished("--state", str(tmp_path / "no-such-dir" / "s.sqlite"), "--", "touch", str(marker))
+    assert code == 1 and not marker.exists()
+    assert err.startswith("viduemu exec: cannot lock the state file ") and "Traceback" not in err
