@@ -182,6 +182,7 @@ def test_port_0_serves_on_the_free_port_the_banner_names_and_the_ready_file_hold
         server.stop()
 
 
+@pytest.mark.slow  # two servers
 def test_a_busy_port_is_one_clear_line_and_a_non_zero_exit_before_any_banner():
     with ServeProcess() as first:
         second = ServeProcess(port=first.port).spawn()

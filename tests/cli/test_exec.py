@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.support.process import ROOT
 
 NODE_SMOKE = Path(__file__).with_name("node_smoke.mjs")
@@ -26,6 +28,7 @@ def finished(*args: str) -> tuple[int, str, str]:
     return proc.returncode, out, err
 
 
+@pytest.mark.slow  # a few seconds: node, or a wait for the command to be ready
 def test_a_node_script_creates_and_finishes_an_img2video_task_and_exits_zero():
     code, out, err = finished("--clock", "manual", "--", "node", str(NODE_SMOKE))
     assert code == 0, out + err
@@ -55,6 +58,7 @@ def test_a_command_that_does_not_exist_is_one_line_and_exit_127():
     assert "Traceback" not in err
 
 
+@pytest.mark.slow  # a few seconds: node, or a wait for the command to be ready
 def test_sigterm_reaches_the_command_which_decides_the_exit_code(tmp_path):
     ready = tmp_path / "ready"
     script = f'trap "exit 42" TERM; touch {ready}; while :; do sleep 0.05; done'
