@@ -51,6 +51,7 @@ SAMPLES = {
     "log_level": (["--log-level", "debug"], "warning", "warning"),
     "log_format": (["--log-format", "json"], "text", "text"),
     "strict": (["--strict"], "0", False),
+    "ready_file": (["--ready-file", "r1"], "r2", "r2"),
     "allowed_host": (["--allowed-host", "a.test", "--allowed-host", "b.test"], "c.test,d.test", ("c.test", "d.test")),
 }
 
@@ -154,3 +155,40 @@ def test_tls_cert_and_key_are_used_as_given(tmp_path):
     with server:
         assert _printed_cert(server) == str(cert)
         assert httpx.get(server.url + "/_emulator/health", verify=_trusting(str(cert))).status_code == 200
+
+
+def _banner_url(server: ServeProcess, timeout: float = 15) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = re.search(r"serving the Vidu API on (\S+)", "".join(server.output))
+        if found:
+            return found.group(1)
+        assert server.proc.poll() is None, server.output
+        time.sleep(0.01)
+    raise AssertionError(f"no banner: {server.output}")
+
+
+def test_port_0_serves_on_the_free_port_the_banner_names_and_the_ready_file_holds(tmp_path):
+    ready = tmp_path / "ready"
+    server = ServeProcess("--port", "0", "--ready-file", str(ready)).spawn()  # the later --port wins
+    try:
+        url = _banner_url(server)
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url) and not url.endswith(":0")
+        deadline = time.monotonic() + 15
+        while not ready.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert ready.read_text() == url + "\n"
+        # written once the server answers: no retry needed by whoever waited on the file
+        assert httpx.get(url + "/_emulator/health").status_code == 200
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow  # two servers
+def test_a_busy_port_is_one_clear_line_and_a_non_zero_exit_before_any_banner():
+    with ServeProcess() as first:
+        second = ServeProcess(port=first.port).spawn()
+        second.proc.wait(15)
+        second._reader.join(5)
+        assert second.proc.returncode != 0
+        assert second.output == [f"viduemu: port {first.port} on 127.0.0.1 is in use\n"]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import errno
 import ipaddress
 import os
+import socket
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -27,7 +30,29 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the emulator (every flag also reads VIDUEMU_<FLAG>)")
     serve.add_argument("--host", help="bind address (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (default 8000)")
+    serve.add_argument("--port", type=int, help="port (default 8000; 0: a free port, printed in the banner)")
+    serve.add_argument("--ready-file", metavar="FILE",
+                       help="write the base URL to FILE once the server answers (for scripts that wait on it)")
+    add_emulator_flags(serve)
+    exec_ = sub.add_parser("exec", usage="viduemu exec [serve flags] -- CMD [ARGS...]",
+                           help="run CMD against a fresh emulator on a free port; exit with CMD's exit code",
+                           description="Start an emulator on a free 127.0.0.1 port, run CMD with VIDU_BASE_URL, "
+                                       "VIDU_API_HOST, VIDU_API_KEY (a fresh funded key) and VIDUEMU_URL set, "
+                                       "stop the emulator and exit with CMD's exit code.")
+    add_emulator_flags(exec_)
+    exec_.add_argument("cmd", nargs=argparse.REMAINDER, help="-- CMD [ARGS...]")
+    for name, what in (("export", "write the state file's contents to FILE, a JSON snapshot"),
+                       ("import", "load the JSON snapshot FILE into the state file (stop its server first)")):
+        cmd = sub.add_parser(name, help=what)
+        cmd.add_argument("file", metavar="FILE", help="the JSON snapshot")
+        cmd.add_argument("--state", help="the SQLite state file (default: VIDUEMU_STATE)")
+        cmd.add_argument("--overwrite", action="store_true",
+                         help="replace an existing FILE (export) or a state file that holds a state (import)")
+    return parser
+
+
+def add_emulator_flags(serve: argparse.ArgumentParser) -> None:
+    """The flags ``serve`` and ``exec`` share: everything but where to listen."""
     serve.add_argument("--clock", choices=CHOICES["clock"], help="virtual clock mode (default real)")
     serve.add_argument("--speed", type=float, help="clock multiple for --clock speed (e.g. 60)")
     serve.add_argument("--state", help="SQLite file that keeps all state (default: in memory)")
@@ -79,27 +104,20 @@ def build_parser() -> argparse.ArgumentParser:
                             "loopback addresses and --host; VIDUEMU_ALLOWED_HOST takes a comma-separated list)")
     serve.add_argument("--insecure-admin", action="store_true", default=None,
                        help="bound to a non-loopback address, serve the control plane without --admin-token")
-    serve.add_argument("--log-level", choices=CHOICES["log_level"], help="log level (default info)")
+    serve.add_argument("--log-level", choices=CHOICES["log_level"],
+                       help="log level (default info; warning under exec)")
     serve.add_argument("--log-format", choices=CHOICES["log_format"],
                        help="text (default) or json: one JSON object a line, for log collectors")
     serve.add_argument("--strict", action="store_true", default=None,
                        help="refuse fields an operation does not declare (400 FieldUnwanted) instead of "
                             "ignoring them with a Viduemu-Warning header")
-    for name, what in (("export", "write the state file's contents to FILE, a JSON snapshot"),
-                       ("import", "load the JSON snapshot FILE into the state file (stop its server first)")):
-        cmd = sub.add_parser(name, help=what)
-        cmd.add_argument("file", metavar="FILE", help="the JSON snapshot")
-        cmd.add_argument("--state", help="the SQLite state file (default: VIDUEMU_STATE)")
-        cmd.add_argument("--overwrite", action="store_true",
-                         help="replace an existing FILE (export) or a state file that holds a state (import)")
-    return parser
 
 
 def settings_from(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Settings:
     """The Settings of ``viduemu serve``: flags > VIDUEMU_* variables of ``environ`` > defaults.
 
     Values from the environment get the same checks as flags; a bad one stops with a usage error."""
-    overrides = {k: v for k, v in vars(args).items() if k != "command"}
+    overrides = {k: v for k, v in vars(args).items() if k not in ("command", "cmd")}
     try:
         settings = Settings.from_env(environ, **overrides)
     except ValueError as exc:
@@ -130,6 +148,16 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         serve(settings_from(args))
+    elif args.command == "exec":
+        from viduemu.exec import run
+
+        if args.cmd[:1] == ["--"]:
+            args.cmd = args.cmd[1:]
+        if not args.cmd:
+            raise SystemExit("viduemu exec: say what to run after --, e.g. viduemu exec -- npm test")
+        if args.log_level is None:  # the command's output is what the user reads
+            args.log_level = "warning"
+        raise SystemExit(run(settings_from(args), args.cmd))
     else:
         snapshot_command(args)
 
@@ -182,12 +210,48 @@ def serve(settings: Settings) -> None:
         from viduemu.core.tls import ensure_certificate
 
         settings.tls_cert, settings.tls_key = ensure_certificate(settings.state)
+    sock = listen_socket(settings.host, settings.port)  # before the banner: a busy port is one line
+    settings.port = sock.getsockname()[1]  # --port 0: the port really bound, in the banner and media URLs
     try:
         app = create_app(settings)
     except StateFileError as exc:
         raise SystemExit(f"viduemu: {exc}") from None
     print(banner(settings, app.state.core), flush=True)
-    uvicorn.Server(server_config(app, settings)).run()
+    server = uvicorn.Server(server_config(app, settings))
+
+    async def run() -> None:
+        serving = asyncio.ensure_future(server.serve(sockets=[sock]))
+        while not server.started and not serving.done():
+            await asyncio.sleep(0.01)
+        if server.started and settings.ready_file:
+            write_atomically(settings.ready_file, settings.base_url + "\n")
+        await serving
+
+    with asyncio.Runner(loop_factory=server.config.get_loop_factory()) as runner:
+        runner.run(run())
+
+
+def listen_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` (uvicorn listens on it); SystemExit with one line if it cannot be."""
+    bare = host.strip("[]")
+    sock = socket.socket(socket.AF_INET6 if ":" in bare else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: restart over TIME_WAIT
+    try:
+        sock.bind((bare, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise SystemExit(f"viduemu: port {port} on {host} is in use") from None
+        raise SystemExit(f"viduemu: cannot listen on {host} port {port}: {exc.strerror or exc}") from None
+    return sock
+
+
+def write_atomically(path: str, text: str) -> None:
+    """A reader polling ``path`` sees nothing or all of ``text``, never half."""
+    partial = f"{path}.{os.getpid()}.partial"
+    with open(partial, "w") as f:
+        f.write(text)
+    os.replace(partial, path)
 
 
 def server_config(app: Starlette, settings: Settings) -> uvicorn.Config:

@@ -55,6 +55,7 @@ class Settings:
     allowed_host: tuple[str, ...] = ()  # host names answered besides loopback and --host (core/hosts.py)
     insecure_admin: bool = False   # bound to a non-loopback host without admin_token: start anyway
     media_dir: str | None = None   # where rendered task media is cached; default <state>.media or a temp dir
+    ready_file: str | None = None  # serve writes the base URL here once the server answers
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
