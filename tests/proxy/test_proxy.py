@@ -133,6 +133,17 @@ def test_replay_reports_request_by_request_against_a_fresh_emulator(session, tmp
     assert json.loads((tmp_path / "replay.json").read_text())["exchanges"][0]["request"] == "POST /ent/v2/text2video"
 
 
+def test_the_cli_replay_prints_the_parity_report_writes_it_and_fails_on_a_difference(session, tmp_path):
+    record, _ = session
+    result = subprocess.run([sys.executable, "-m", "viduemu", "replay", str(record), "--seed", "3", "--report",
+                             str(tmp_path / "parity.json")], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert "#1 POST /ent/v2/text2video: real 200, emulator 200: same" in result.stdout, result.stderr
+    assert "#5 WebSocket /live/ws/live/connect: real 101, emulator None: not replayed" in result.stdout
+    report = json.loads((tmp_path / "parity.json").read_text())
+    assert result.returncode == (1 if report["differences"] else 0)
+    assert (tmp_path / "parity.json.txt").read_text() in result.stdout
+
+
 def test_replay_names_a_difference_in_status_reason_and_fields(tmp_path):
     line = {"n": 1, "at": 0, "kind": "http", "method": "POST", "path": "/ent/v2/text2video", "query": "",
             "request_headers": {"content-type": "application/json"},

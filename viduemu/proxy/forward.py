@@ -31,6 +31,7 @@ from viduemu.core.errors import ViduError
 from viduemu.proxy.recording import FILE, encode_body, redact, redact_headers, redact_text
 
 log = logging.getLogger("viduemu.proxy")
+logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per exchange is ours; not httpx's too
 # Not forwarded: hop-by-hop headers, and what httpx sets itself (Host: the upstream's own).
 DROP_REQUEST = {"host", "connection", "keep-alive", "transfer-encoding", "upgrade", "content-length",
                 "accept-encoding", "te", "proxy-authorization", "proxy-connection"}
@@ -189,7 +190,7 @@ class Proxy:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await upstream.close()
-            log.info("WebSocket %s closed (%s messages%s)", ws.url.path, len(messages),
+            log.info("WebSocket %s closed %s (%s messages%s)", ws.url.path, entry.get("close_code"), len(messages),
                      f", {len(found)} drift" if found else "")
             await self.finish(found, entry)
 

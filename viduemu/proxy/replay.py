@@ -93,7 +93,7 @@ def replay_one(http: httpx.Client, recorded: dict[str, Any], ids: dict[str, str]
         return Exchange(recorded["n"], f"WebSocket {recorded['path']}", recorded.get("status"), None,
                         note=f"not replayed ({len(recorded.get('messages', []))} messages recorded)")
     method, path, query = recorded["method"], substitute(recorded["path"], ids), substitute(recorded["query"], ids)
-    exchange = Exchange(recorded["n"], f"{method} {path}", recorded["status"], None)
+    exchange = Exchange(recorded["n"], f"{method} {recorded['path']}", recorded["status"], None)
     if "omitted" in recorded["request_body"]:
         exchange.note = "not replayed (the request body was too large to record)"
         return exchange
