@@ -74,7 +74,14 @@ def session(tmp_path_factory):
                                           "payload": {"conn_init": {"version": 1}}}))
                 return json.loads(await asyncio.wait_for(ws.recv(), 5))
 
+        async def without_key():
+            url = f"{proxy.replace('http', 'ws', 1)}/live/ws/live/connect?live_id={live['live']['id']}"
+            with pytest.raises(websockets.InvalidStatus) as refused:
+                await websockets.connect(url)
+            return refused.value.response.status_code
+
         seen["conn_init"] = asyncio.run(signaling())
+        seen["ws_refused"] = asyncio.run(without_key())
         seen["live"] = live
     return record, seen
 
@@ -85,6 +92,13 @@ def test_the_proxy_forwards_http_and_the_websocket_with_the_callers_key(session)
     assert seen["query"]["id"] == seen["created"]["task_id"]
     assert seen["refused"].status_code == 400 and seen["refused"].json()["reason"] == "FieldLacking"
     assert seen["conn_init"]["type"] == 2  # the upstream's answer to conn_init, through the proxy
+    assert seen["ws_refused"] == 401  # the upstream's refusal of a handshake, passed on as it came
+
+
+def test_an_unreachable_upstream_is_a_502_in_the_envelope_not_a_500():
+    with serving(Proxy(f"http://127.0.0.1:{free_port()}").app()) as proxy:
+        answer = httpx.get(f"{proxy}/ent/v2/credits", headers=AUTH)
+    assert answer.status_code == 502 and answer.json()["reason"] == "ProxyUpstreamUnreachable"
 
 
 def test_an_on_contract_upstream_leaves_a_report_of_the_callers_own_mistakes_only(session):
@@ -100,11 +114,12 @@ def test_the_recording_holds_every_exchange_with_keys_redacted(session):
     record, seen = session
     exchanges = load(record)
     assert [(e["kind"], e.get("method"), e["status"]) for e in exchanges] == [
-        ("http", "POST", 200), ("http", "GET", 200), ("http", "POST", 400), ("http", "POST", 200), ("ws", None, 101)]
+        ("http", "POST", 200), ("http", "GET", 200), ("http", "POST", 400), ("http", "POST", 200), ("ws", None, 101),
+        ("ws", None, 401)]
     text = (record / "exchanges.jsonl").read_text()
     assert KEY not in text
     assert exchanges[0]["request_headers"]["authorization"] == "Token REDACTED"
-    ws = exchanges[-1]
+    ws = exchanges[-2]
     assert [m["direction"] for m in ws["messages"]][:2] == ["receive", "send"]
     assert ws["messages"][1]["json"]["type"] == 2
 
@@ -124,7 +139,7 @@ def test_replay_reports_request_by_request_against_a_fresh_emulator(session, tmp
     record, seen = session
     report = replay(record, seed=3)
     lines = report.text().splitlines()
-    assert lines[0].startswith(f"replay of {record}: 5 exchange(s)")
+    assert lines[0].startswith(f"replay of {record}: 6 exchange(s)")
     # the recorded task id is mapped to the emulator's own: the query finds the replayed task
     assert [(e.request.split()[0], e.recorded_status, e.emulator_status) for e in report.exchanges[:4]] == [
         ("POST", 200, 200), ("GET", 200, 200), ("POST", 400, 400), ("POST", 200, 200)]

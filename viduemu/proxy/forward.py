@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import time
+import uuid
 from collections.abc import AsyncIterator, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,12 @@ DROP_RESPONSE = {"connection", "keep-alive", "transfer-encoding", "content-lengt
 # Forwarded on the WebSocket handshake (the rest are the handshake's own).
 WS_HEADERS = {"authorization", "user-agent", "origin"}
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def unreachable(why: str) -> JSONResponse:
+    """502 in the vendor's envelope: the proxy's own answer, never a 500."""
+    error = ViduError("ProxyUpstreamUnreachable", f"viduemu proxy: {why}", status=502)
+    return JSONResponse(error.body(uuid.uuid4().hex), status_code=502)
 
 
 class Proxy:
@@ -87,9 +94,7 @@ class Proxy:
             answer = await self.client.request(request.method, url, headers=headers, content=body)
         except httpx.HTTPError as exc:
             log.warning("upstream %s unreachable: %s", self.upstream, exc)
-            return JSONResponse({"code": 502, "reason": "ProxyUpstreamUnreachable",
-                                 "message": f"viduemu proxy: the upstream {self.upstream} did not answer: {exc}"},
-                                status_code=502)
+            return unreachable(f"the upstream {self.upstream} did not answer: {exc}")
         operation = self.operation(request.method, request.url.path)
         try:
             self.contracts.validate_response(request.method, request.url.path, answer.status_code,
@@ -140,16 +145,15 @@ class Proxy:
             upstream = await websockets.connect(str(url), additional_headers=headers, subprotocols=subprotocols,
                                                 open_timeout=30, max_size=None)
         except websockets.InvalidStatus as exc:
-            status, content = exc.response.status_code, exc.response.body or b""
-            entry.update(status=status, response_body=encode_body(bytes(content)))
+            status, content = exc.response.status_code, bytes(exc.response.body or b"")
+            entry.update(status=status, response_body=encode_body(content))
             await self.finish(found, entry)
             await self.deny(ws, Response(content, status, media_type="application/json"))
             return
         except (OSError, websockets.WebSocketException, asyncio.TimeoutError) as exc:
             entry.update(status=502, error=str(exc))
             await self.finish(found, entry)
-            await self.deny(ws, JSONResponse({"code": 502, "reason": "ProxyUpstreamUnreachable",
-                                              "message": f"viduemu proxy: {exc}"}, 502))
+            await self.deny(ws, unreachable(f"the upstream {self.upstream} did not answer: {exc}"))
             return
         entry["status"] = 101
         await ws.accept(subprotocol=upstream.subprotocol)
