@@ -87,7 +87,8 @@ class Proxy:
         assert self.client is not None
         body = await request.body()
         n = self.next_number()
-        found = self.check_request(n, request.method, request.url.path, body)
+        # the checks run in a worker thread: a large JSON body must not hold up the other exchanges
+        found = await asyncio.to_thread(self.check_request, n, request.method, request.url.path, body)
         headers = [(k, v) for k, v in request.headers.items() if k.lower() not in DROP_REQUEST]
         url = self.target(request.scope, self.upstream.scheme)
         try:
@@ -95,13 +96,7 @@ class Proxy:
         except httpx.HTTPError as exc:
             log.warning("upstream %s unreachable: %s", self.upstream, exc)
             return unreachable(f"the upstream {self.upstream} did not answer: {exc}")
-        operation = self.operation(request.method, request.url.path)
-        try:
-            self.contracts.validate_response(request.method, request.url.path, answer.status_code,
-                                             answer.headers, answer.content)
-        except ContractViolation as exc:
-            found.append(Drift(f"exchange {n}", operation, "schema", "an answer the contract describes",
-                               f"{answer.status_code} {redact_text(answer.text[:300])}", str(exc)))
+        found += await asyncio.to_thread(self.check_response, n, request.method, request.url.path, answer)
         log.info("%s %s -> %s%s", request.method, request.url.path, answer.status_code,
                  f" ({len(found)} drift)" if found else "")
         await self.finish(found, {
@@ -127,8 +122,14 @@ class Proxy:
                           f"{exc.reason}: {exc.message}", "the caller's request, not the upstream's answer")]
         return []
 
-    def operation(self, method: str, path: str) -> str:
-        return f"{method} {self.contracts.match_path(path) or path}"
+    def check_response(self, n: int, method: str, path: str, answer: httpx.Response) -> list[Drift]:
+        try:
+            self.contracts.validate_response(method, path, answer.status_code, answer.headers, answer.content)
+        except ContractViolation as exc:
+            return [Drift(f"exchange {n}", f"{method} {self.contracts.match_path(path) or path}", "schema",
+                          "an answer the contract describes",
+                          f"{answer.status_code} {redact_text(answer.text[:300])}", str(exc))]
+        return []
 
     # -- the signaling WebSocket -----------------------------------------------------------------
     async def websocket(self, ws: WebSocket) -> None:
