@@ -242,6 +242,12 @@ def test_the_cli_proxy_names_an_off_contract_answer_in_the_drift_report_as_it_ha
     assert "proxy on http://127.0.0.1:" in "".join(output)
 
 
+def test_the_proxy_needs_no_pytest():
+    code = "import sys; sys.modules['pytest'] = None; import viduemu.proxy.forward, viduemu.proxy.replay"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+
+
 def test_the_cli_proxy_binds_loopback_unless_told_other_machines_may_use_it():
     result = subprocess.run([sys.executable, "-m", "viduemu", "proxy", "--upstream", "http://127.0.0.1:9",
                              "--host", "0.0.0.0"], cwd=ROOT, capture_output=True, text=True, timeout=30)

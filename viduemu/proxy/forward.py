@@ -25,10 +25,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from pytest_viduemu.drift import Drift, DriftReport
 from viduemu.core.asyncapi import AsyncApi, MessageViolation
 from viduemu.core.contracts import Contracts, ContractViolation
 from viduemu.core.errors import ViduError
+from viduemu.drift import Drift, DriftReport
 from viduemu.proxy.recording import FILE, encode_body, redact, redact_headers, redact_text
 
 log = logging.getLogger("viduemu.proxy")
