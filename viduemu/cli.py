@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--state", help="the SQLite state file (default: VIDUEMU_STATE)")
         cmd.add_argument("--overwrite", action="store_true",
                          help="replace an existing FILE (export) or a state file that holds a state (import)")
+    add_proxy_commands(sub)
     return parser
 
 
@@ -113,6 +114,69 @@ def add_emulator_flags(serve: argparse.ArgumentParser) -> None:
                             "ignoring them with a Viduemu-Warning header")
 
 
+def add_proxy_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``viduemu proxy`` and ``viduemu replay`` (viduemu/proxy/, docs/proxy.md)."""
+    proxy = sub.add_parser("proxy", help="forward to the real Vidu, check every exchange against the contracts, "
+                                         "record it")
+    proxy.add_argument("--upstream", required=True, help="where to forward, e.g. https://api.vidu.com (the only "
+                                                         "host the proxy ever contacts)")
+    proxy.add_argument("--record", metavar="DIR", help="record every exchange, secrets redacted, in "
+                                                       "DIR/exchanges.jsonl")
+    proxy.add_argument("--drift-report", metavar="FILE",
+                       help="the drift report, JSON (and FILE.txt, text), rewritten after each exchange "
+                            "(default DIR/drift.json with --record, else viduemu-proxy-drift.json)")
+    proxy.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    proxy.add_argument("--port", type=int, default=8100, help="port (default 8100)")
+    proxy.add_argument("--allow-remote-clients", action="store_true",
+                       help="let --host be a non-loopback address: other machines may then send traffic through "
+                            "the proxy (into the recording and the report)")
+    proxy.add_argument("--log-level", choices=CHOICES["log_level"], default="info", help="log level (default info)")
+    replay = sub.add_parser("replay", help="send a recording's requests to a fresh emulator and report where its "
+                                           "answers differ from the recorded real ones")
+    replay.add_argument("dir", metavar="DIR", help="a directory recorded by viduemu proxy --record")
+    replay.add_argument("--report", metavar="FILE", help="the parity report, JSON (and FILE.txt, text) "
+                                                         "(default DIR/replay.json)")
+    replay.add_argument("--seed", type=int, default=0, help="the emulator's seed (default 0)")
+
+
+def proxy_command(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from viduemu.proxy.forward import Proxy
+
+    if not is_loopback(args.host) and not args.allow_remote_clients:
+        raise SystemExit(f"viduemu proxy: --host {args.host} is reachable from other machines: their traffic would "
+                         "go upstream and into the recording; add --allow-remote-clients to mean it")
+    report = args.drift_report or (os.path.join(args.record, "drift.json") if args.record
+                                   else "viduemu-proxy-drift.json")
+    try:
+        proxy = Proxy(args.upstream, args.record, report)
+    except ValueError as exc:
+        raise SystemExit(f"viduemu proxy: {exc}") from None
+    from viduemu.core import logs
+
+    logs.configure(args.log_level)
+    print(f"viduemu {__version__} proxy on http://{args.host}:{args.port} -> {proxy.upstream}\n"
+          f"  drift report: {report} (and {report}.txt)\n"
+          f"  recording: {os.path.join(args.record, 'exchanges.jsonl') if args.record else 'off (--record DIR)'}",
+          flush=True)
+    uvicorn.run(proxy.app(), host=args.host, port=args.port, log_level=args.log_level, access_log=False,
+                ws_per_message_deflate=False)
+
+
+def replay_command(args: argparse.Namespace) -> None:
+    from viduemu.proxy.replay import replay
+
+    try:
+        report = replay(args.dir, seed=args.seed)
+    except (FileNotFoundError, ValueError) as exc:
+        raise SystemExit(f"viduemu replay: {exc}") from None
+    path = args.report or os.path.join(args.dir, "replay.json")
+    report.write(path)
+    print(report.text() + f"\n(written to {path} and {path}.txt)")
+    raise SystemExit(1 if report.differences else 0)
+
+
 def settings_from(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Settings:
     """The Settings of ``viduemu serve``: flags > VIDUEMU_* variables of ``environ`` > defaults.
 
@@ -158,6 +222,8 @@ def main(argv: list[str] | None = None) -> None:
         if args.log_level is None:  # the command's output is what the user reads
             args.log_level = "warning"
         raise SystemExit(run(settings_from(args), args.cmd))
+    elif args.command in ("proxy", "replay"):
+        (proxy_command if args.command == "proxy" else replay_command)(args)
     else:
         snapshot_command(args)
 
