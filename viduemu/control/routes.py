@@ -39,6 +39,17 @@ async def reset(ctl: ControlArea, request: Request):
     return {"status": "ok"}
 
 
+async def demo(ctl: ControlArea, request: Request):
+    """``{"seed": N}`` (optional; default ``--seed``, else 0): fill the demo account (control/demo.py)."""
+    from viduemu.control.demo import fill
+
+    body = await read_object(request) if request.headers.get("content-type") else {}
+    seed = body.get("seed", ctl.core.settings.seed or 0)
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
+        raise ViduError("FieldInvalid", "seed must be an integer from 0 to 2^32-1", fields="seed")
+    return await fill(request.app, seed, ctl.core.contracts.document, ctl.core.settings.admin_token)
+
+
 async def get_clock(ctl: ControlArea, request: Request):
     return ctl.core.clock.state()
 
@@ -174,6 +185,7 @@ def routes(ctl: ControlArea) -> list[BaseRoute]:
     return [
         r("/health", health, ["GET"]),
         r("/reset", reset, ["POST"]),
+        r("/demo", demo, ["POST"]),
         r("/clock", get_clock, ["GET"]),
         r("/clock", set_clock, ["PUT"]),
         r("/clock/advance", advance, ["POST"]),

@@ -76,7 +76,7 @@ def task_summary(task: Task, link: Link) -> dict:
     creations' URLs signed by ``link`` like the vendor answers'."""
     history = task.history
     return {"task_id": task.task_id, "api_key": task.api_key, "type": task.type,
-            "model": task.fields.get("model"), "state": task.state, "err_code": task.err_code,
+            "model": task.fields.get("model"), "prompt": task.fields.get("prompt") or "", "state": task.state, "err_code": task.err_code,
             "credits": task.credits, "off_peak": task.off_peak, "callback_url": task.callback_url,
             "created_at": task.created_at, "updated_at": history[-1]["at"] if history else task.created_at,
             "history": history, "creations": [{**c, **_creation(c, link)} for c in task.creations]}

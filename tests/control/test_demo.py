@@ -1,0 +1,56 @@
+"""Demo data (``serve --demo``, ``POST /_emulator/demo``): a seeded, realistic history made through the real API."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.support.process import ServeProcess
+from viduemu.app import create_app
+from viduemu.config import Settings
+from viduemu.control.demo import DEMO_KEY
+
+STABLE = ("task_id", "api_key", "type", "model", "prompt", "state", "err_code", "credits")
+
+
+async def demo_tasks(seed: int) -> list[dict]:
+    app = create_app(Settings(clock="manual", seed=seed))
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as c:
+            assert (await c.post("/_emulator/demo")).status_code == 200
+            tasks = (await c.get("/_emulator/tasks")).json()["tasks"]
+    finally:
+        await app.state.emu.aclose()
+    return [{k: t[k] for k in STABLE} for t in tasks]  # times follow the wall clock the server started at
+
+
+async def test_the_same_seed_gives_the_same_demo_and_another_seed_another():
+    first, again, other = await demo_tasks(5), await demo_tasks(5), await demo_tasks(6)
+    assert first == again
+    assert [t["prompt"] for t in first] != [t["prompt"] for t in other]
+
+
+async def test_the_demo_prompts_are_written_in_several_languages():
+    prompts = " ".join(t["prompt"] for t in await demo_tasks(5))
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in prompts)       # Chinese
+    assert any("\u3040" <= ch <= "\u30ff" for ch in prompts)       # Japanese kana
+    assert any(ch.isascii() and ch.isalpha() for ch in prompts)
+
+
+@pytest.mark.slow
+def test_serve_demo_fills_an_account_with_every_kind_and_state_and_real_media():
+    with ServeProcess("--demo", "--seed", "3") as server:
+        assert f"demo data: key {DEMO_KEY}" in "".join(server.output)
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            tasks = http.get("/_emulator/tasks", params={"api_key": DEMO_KEY}).json()["tasks"]
+            assert {t["state"] for t in tasks} >= {"success", "failed", "processing", "queueing"}
+            assert {t["err_code"] for t in tasks} >= {"CreationPolicyViolation", "AuditSubmitIllegal", "UserCancelled"}
+            assert {t["type"] for t in tasks} >= {"img2video", "text2video", "reference2image", "text2audio",
+                                                  "ad-one-click", "lip-sync"}
+            auth = {"Authorization": f"Token {DEMO_KEY}"}
+            assert http.get("/ent/v2/subjects", headers=auth).json()
+            lives = http.get("/live/v1/lives", headers=auth).json()
+            assert lives
+            video = next(t for t in tasks if t["type"] == "text2video" and t["state"] == "success")
+            mp4 = http.get(video["creations"][0]["url"])
+            assert mp4.status_code == 200 and mp4.content[4:8] == b"ftyp"
