@@ -12,6 +12,7 @@ from starlette.routing import Match
 
 from viduemu.config import Settings
 from viduemu.control.demo import fill as fill_demo
+from viduemu.control.routes import FAVICON_PATH
 from viduemu.control.routes import PREFIX as CONTROL_PREFIX
 from viduemu.core.contracts import Contracts
 from viduemu.core.errors import ViduError
@@ -62,5 +63,5 @@ def create_app(settings: Settings | None = None, contracts: Contracts | None = N
                     exception_handlers={HTTPException: http_error, Exception: crash})  # type: ignore[dict-item]
     app.state.emu, app.state.core = emu, emu.core
     emu.resume()
-    app.add_middleware(RequestJournal, core=emu.core, skip=(CONTROL_PREFIX,))
+    app.add_middleware(RequestJournal, core=emu.core, skip=(CONTROL_PREFIX, FAVICON_PATH))
     return app
