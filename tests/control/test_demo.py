@@ -54,3 +54,10 @@ def test_serve_demo_fills_an_account_with_every_kind_and_state_and_real_media():
             video = next(t for t in tasks if t["type"] == "text2video" and t["state"] == "success")
             mp4 = http.get(video["creations"][0]["url"])
             assert mp4.status_code == 200 and mp4.content[4:8] == b"ftyp"
+
+
+async def test_a_demo_that_cannot_be_made_says_why_instead_of_failing(client):
+    rule = {"match": {"operation": "POST /ent/v2/img2video"}, "action": {"status": 429, "reason": "TooManyRequests"}}
+    assert (await client.post("/_emulator/faults", json=rule)).status_code == 200
+    r = await client.post("/_emulator/demo", json={"seed": 4294967295})
+    assert r.status_code == 409 and "POST /ent/v2/img2video answered 429" in r.json()["message"]

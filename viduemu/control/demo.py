@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 
+from viduemu.core.errors import ViduError
+
 DEMO_KEY = "vda_demo_gallery"
 LOCALES = ("en_US", "zh_CN", "ja_JP", "fr_FR", "de_DE")
 # Documented reasons a task fails with (../shared/vendor-docs/more/error-code.txt), one failed task each.
@@ -68,7 +70,9 @@ class Demo:
         control = path.startswith("/_emulator/")
         r = await self.http.request(method, path, json=body, headers=self.admin if control else None)
         if r.status_code != 200:
-            raise RuntimeError(f"demo: {method} {path} answered {r.status_code}: {r.text}")
+            # e.g. a fault rule in place, or a clock that cannot advance: said, never a 500
+            raise ViduError("BadRequest", f"the demo stopped part-way: {method} {path} answered {r.status_code} "
+                            f"{r.text[:300]}", status=409)
         if not control:
             self.made[path] = self.made.get(path, 0) + 1
         return r.json() if r.content else {}
