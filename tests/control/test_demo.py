@@ -61,3 +61,16 @@ async def test_a_demo_that_cannot_be_made_says_why_instead_of_failing(client):
     assert (await client.post("/_emulator/faults", json=rule)).status_code == 200
     r = await client.post("/_emulator/demo", json={"seed": 4294967295})
     assert r.status_code == 409 and "POST /ent/v2/img2video answered 429" in r.json()["message"]
+
+
+async def test_a_one_click_mv_and_its_jobs_are_in_the_control_planes_task_views(client):
+    assert (await client.post("/_emulator/demo")).status_code == 200
+    tasks = (await client.get("/_emulator/tasks", params={"api_key": DEMO_KEY})).json()["tasks"]
+    mv = next(t for t in tasks if t["type"] == "mv")
+    shots = [t for t in tasks if t["type"] == "mv.generate_video"]
+    assert mv["prompt"] and shots and any(t["type"] == "mv.compose" for t in tasks)
+    done = next(t for t in shots if t["state"] == "success")
+    assert done["creations"][0]["url"].startswith("/_emulator/files/")
+    detail = (await client.get(f"/_emulator/tasks/{done['task_id']}")).json()
+    assert detail["request"]["prompt"] == done["prompt"] and detail["callbacks"] == []
+    assert (await client.get("/_emulator/tasks", params={"type": "mv"})).json()["tasks"][0]["task_id"] == mv["task_id"]

@@ -48,6 +48,8 @@ async def demo(ctl: ControlArea, request: Request):
 
     body = await read_object(request) if request.headers.get("content-type") else {}
     seed = body.get("seed", ctl.core.settings.seed or 0)
+    if isinstance(seed, float) and seed.is_integer():  # JSON Schema's integer: 5.0 is one
+        seed = int(seed)
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
         raise ViduError("FieldInvalid", "seed must be an integer from 0 to 2^32-1", fields="seed")
     return await fill(request.app, seed, ctl.core.contracts.document, ctl.core.settings.admin_token)

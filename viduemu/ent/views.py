@@ -82,6 +82,23 @@ def task_summary(task: Task, link: Link) -> dict:
             "history": history, "creations": [{**c, **_creation(c, link)} for c in task.creations]}
 
 
+def mv_summaries(mv: Mv, link: Link) -> list[dict]:
+    """A one-click MV and each of its jobs as the control plane's task rows (types ``mv``,
+    ``mv.generate_video``, ``mv.compose``), with their videos once made."""
+    def row(some_id: str, kind: str, state: str, err_code: str, credits: int, created: float, updated: float,
+            signed_url: str, prompt: str) -> dict:
+        history = [{"state": "created", "at": created}] + ([{"state": state, "at": updated}] if state != "created" else [])
+        return {"task_id": some_id, "api_key": mv.api_key, "type": kind, "model": None, "prompt": prompt,
+                "state": state, "err_code": err_code, "credits": credits, "off_peak": False,
+                "callback_url": mv.callback_url, "created_at": created, "updated_at": updated, "history": history,
+                "creations": [{"id": some_id, "url": link(signed_url), "cover_url": ""}] if signed_url else []}
+
+    return [row(mv.id, "mv", mv.state, mv.err_code, mv.credits, mv.created_at, mv.updated_at, mv.signed_url,
+                mv.fields.get("prompt", "")),
+            *(row(j["id"], f"mv.{j['type']}", j["state"], j["err_code"], j.get("credits", 0), j["created_at"],
+                  j["updated_at"], j["signed_url"], (j.get("input") or {}).get("prompt", "")) for j in mv.jobs())]
+
+
 # -- credits -------------------------------------------------------------------------------------
 def credits_view(account: Account, figures: dict[str, int], detail: bool) -> dict:
     answer: dict[str, Any] = {"remains": [{"type": "test", "credit_remain": account.credits, **figures}]}
