@@ -74,3 +74,12 @@ async def test_a_one_click_mv_and_its_jobs_are_in_the_control_planes_task_views(
     detail = (await client.get(f"/_emulator/tasks/{done['task_id']}")).json()
     assert detail["request"]["prompt"] == done["prompt"] and detail["callbacks"] == []
     assert (await client.get("/_emulator/tasks", params={"type": "mv"})).json()["tasks"][0]["task_id"] == mv["task_id"]
+
+
+async def test_an_mvs_lyrics_are_made_up_in_the_language_of_its_prompt(client):
+    assert (await client.post("/_emulator/demo", json={"seed": 2})).status_code == 200
+    mv_id = next(t["task_id"] for t in (await client.get("/_emulator/tasks")).json()["tasks"] if t["type"] == "mv")
+    mv = (await client.get(f"/ent/v2/one-click/mv/{mv_id}", headers={"Authorization": f"Token {DEMO_KEY}"})).json()
+    shots = [j["mv_generate_video_input"] for r in mv["job_records"] for j in r["jobs"] if "mv_generate_video_input" in j]
+    assert shots and all(s["lyric_text"] for s in shots)
+    assert len({s["lyric_text"] for s in shots}) == len(shots)   # a line per shot

@@ -15,6 +15,7 @@ from viduemu.core.errors import ViduError, invalid
 from viduemu.core.http import base_url, control_route, query_value, read_json, read_valid, route
 from viduemu.ent import audio, checks, operations, pricing, queries, recommend, rules, solutions, uploads, views
 from viduemu.ent.models import Film, Mv, Speech
+from viduemu.vidu import fake
 from viduemu.vidu.auth import caller
 from viduemu.vidu.inputs import stored_form
 
@@ -153,7 +154,9 @@ def split_shots(seconds: int) -> list[int]:
 def shot_inputs(fields: dict, seconds: int) -> list[dict]:
     lengths = split_shots(seconds)
     theme = fields["prompt"].strip() or "a music video following the song"
-    return [{"duration": length, "prompt": f"Shot {i + 1} of {len(lengths)}: {theme}", "lyric_text": "",
+    locale = fake.locale_of(theme)  # the lyrics are made up in the prompt's language
+    return [{"duration": length, "prompt": f"Shot {i + 1} of {len(lengths)}: {theme}",
+             "lyric_text": fake.sentence(fake.seed_of(theme, i), locale),
              "signed_images": []} for i, length in enumerate(lengths)]
 
 
