@@ -27,6 +27,7 @@ SAMPLES = {
     "tls_cert": (["--tls-cert", "c.pem", "--tls-key", "k.pem"], "d.pem", "d.pem"),
     "tls_key": (["--tls-cert", "c.pem", "--tls-key", "k.pem"], "l.pem", "l.pem"),
     "fetch_urls": (["--fetch-urls"], "off", False),
+    "demo": (["--demo"], "0", False),
     "task_seconds": (["--task-seconds", "3"], "4", 4.0),
     "media_dir": (["--media-dir", "m1"], "m2", "m2"),
     "live_duration": (["--live-duration", "60"], "90", 90),

@@ -11,6 +11,8 @@ from starlette.requests import Request
 from starlette.routing import Match
 
 from viduemu.config import Settings
+from viduemu.control.demo import fill as fill_demo
+from viduemu.control.routes import FAVICON_PATH
 from viduemu.control.routes import PREFIX as CONTROL_PREFIX
 from viduemu.core.contracts import Contracts
 from viduemu.core.errors import ViduError
@@ -36,6 +38,9 @@ def create_app(settings: Settings | None = None, contracts: Contracts | None = N
     @contextlib.asynccontextmanager
     async def lifespan(app):
         emu.core.clock.start()
+        if emu.core.settings.demo:
+            await fill_demo(app, emu.core.settings.seed or 0, emu.core.contracts.document,
+                            emu.core.settings.admin_token)
         try:
             yield
         finally:
@@ -60,5 +65,5 @@ def create_app(settings: Settings | None = None, contracts: Contracts | None = N
                     exception_handlers={HTTPException: http_error, Exception: crash})  # type: ignore[dict-item]
     app.state.emu, app.state.core = emu, emu.core
     emu.resume()
-    app.add_middleware(RequestJournal, core=emu.core, skip=(CONTROL_PREFIX,))
+    app.add_middleware(RequestJournal, core=emu.core, skip=(CONTROL_PREFIX, FAVICON_PATH))
     return app

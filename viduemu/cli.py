@@ -105,6 +105,9 @@ def add_emulator_flags(serve: argparse.ArgumentParser) -> None:
                             "loopback addresses and --host; VIDUEMU_ALLOWED_HOST takes a comma-separated list)")
     serve.add_argument("--insecure-admin", action="store_true", default=None,
                        help="bound to a non-loopback address, serve the control plane without --admin-token")
+    serve.add_argument("--demo", action="store_true", default=None,
+                       help="start with a demo account's history (tasks of every kind and state, subjects, an MV, "
+                            "live sessions, voices); --seed makes it the same every time")
     serve.add_argument("--log-level", choices=CHOICES["log_level"],
                        help="log level (default info; warning under exec)")
     serve.add_argument("--log-format", choices=CHOICES["log_format"],
@@ -252,6 +255,11 @@ def banner(settings: Settings, core: Core) -> str:
              f"  clock: {core.clock.mode}" + (f" x{core.clock.speed:g}" if core.clock.mode == "speed" else ""),
              f"  state: {core.store.location}",
              f"  new accounts: any 'Token vda_...' key, {settings.initial_credits} credits"]
+    if settings.demo:
+        from viduemu.control.demo import DEMO_KEY
+
+        lines.append(f"  demo data: key {DEMO_KEY} (seed {settings.seed or 0}); the inspector: "
+                     f"{settings.base_url}/_emulator/")
     if settings.tls_cert:
         lines.append(f"  TLS certificate (trust this): {settings.tls_cert}")
     if settings.admin_token:

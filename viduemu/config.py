@@ -54,6 +54,7 @@ class Settings:
     admin_token: str | None = None
     allowed_host: tuple[str, ...] = ()  # host names answered besides loopback and --host (core/hosts.py)
     insecure_admin: bool = False   # bound to a non-loopback host without admin_token: start anyway
+    demo: bool = False             # fill the demo account (control/demo.py) at startup
     media_dir: str | None = None   # where rendered task media is cached; default <state>.media or a temp dir
     ready_file: str | None = None  # serve writes the base URL here once the server answers
 

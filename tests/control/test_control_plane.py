@@ -56,7 +56,6 @@ async def test_reset_clears_everything(client):
 
 async def test_unknown_paths_answer_not_found_in_the_envelope(client):
     assert_error(await client.get("/ent/v2/nothing-here", headers=AUTH), 404, "NotFound")
-    assert_error(await client.get("/"), 404, "NotFound")
 
 
 async def test_request_journal_lists_method_path_status_key_time(client):

@@ -77,7 +77,7 @@ async def test_a_404_on_a_vendor_looking_path_names_the_nearest_operation(client
     assert body["message"] == f"not found; did you mean {meant}?"
 
 
-@pytest.mark.parametrize("path", ["/favicon.ico", "/ent/v2/" + "x" * 300, "/ent/v2/quite/unlike/anything/else"])
+@pytest.mark.parametrize("path", ["/robots.txt", "/ent/v2/" + "x" * 300, "/ent/v2/quite/unlike/anything/else"])
 async def test_a_404_elsewhere_stays_a_plain_not_found(client, path):
     assert assert_error(await client.get(path), 404, "NotFound")["message"] == "not found"
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeGuard
 
 from starlette.requests import Request
+from starlette.responses import RedirectResponse
 from starlette.routing import BaseRoute
 
 from viduemu.control.static import static_page
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 PREFIX = "/_emulator"
 call_page, call_asset = static_page(Path(__file__).parent / "call")
 inspector_page, inspector_asset = static_page(Path(__file__).parent / "inspector")
+FAVICON_PATH = "/favicon.ico"  # browsers ask for it by themselves: served, and never journalled (app.py)
+FAVICON = Path(__file__).parent / "inspector" / "favicon.svg"
 MAX_SPEED = 1_000_000  # beyond it the virtual time overflows to infinity within seconds
 MAX_CREDITS = 2**63 - 1  # an int64, as the vendor's balances and SQLite's integers are
 
@@ -37,6 +40,19 @@ async def health(ctl: ControlArea, request: Request):
 async def reset(ctl: ControlArea, request: Request):
     ctl.reset_all()
     return {"status": "ok"}
+
+
+async def demo(ctl: ControlArea, request: Request):
+    """``{"seed": N}`` (optional; default ``--seed``, else 0): fill the demo account (control/demo.py)."""
+    from viduemu.control.demo import fill
+
+    body = await read_object(request) if request.headers.get("content-type") else {}
+    seed = body.get("seed", ctl.core.settings.seed or 0)
+    if isinstance(seed, float) and seed.is_integer():  # JSON Schema's integer: 5.0 is one
+        seed = int(seed)
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
+        raise ViduError("FieldInvalid", "seed must be an integer from 0 to 2^32-1", fields="seed")
+    return await fill(request.app, seed, ctl.core.contracts.document, ctl.core.settings.admin_token)
 
 
 async def get_clock(ctl: ControlArea, request: Request):
@@ -167,6 +183,18 @@ def _is_number(value: object) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
 
 
+async def root(ctl: ControlArea, request: Request):
+    """``GET /``: a browser is sent to the inspector, an API client to the contracts (not a bare 404)."""
+    if "text/html" in request.headers.get("accept", ""):
+        return RedirectResponse(PREFIX + "/", status_code=302)
+    return {"name": "viduemu", "version": ctl.core.version, "inspector": PREFIX + "/",
+            "openapi": PREFIX + "/openapi.json", "asyncapi": PREFIX + "/asyncapi.json"}
+
+
+async def favicon(ctl: ControlArea, request: Request):
+    return await serve(request, FAVICON, "image/svg+xml")
+
+
 def routes(ctl: ControlArea) -> list[BaseRoute]:
     def r(path: str, handler, methods: list[str], public: bool = False) -> BaseRoute:
         return control_route(PREFIX + path, handler, ctl, methods=methods, public=public)
@@ -174,6 +202,7 @@ def routes(ctl: ControlArea) -> list[BaseRoute]:
     return [
         r("/health", health, ["GET"]),
         r("/reset", reset, ["POST"]),
+        r("/demo", demo, ["POST"]),
         r("/clock", get_clock, ["GET"]),
         r("/clock", set_clock, ["PUT"]),
         r("/clock/advance", advance, ["POST"]),
@@ -197,4 +226,6 @@ def routes(ctl: ControlArea) -> list[BaseRoute]:
         r("/inspector/{name}", inspector_asset, ["GET"], public=True),
         r("/call/assets/{name}", call_asset, ["GET"], public=True),
         r("/call/{live_id}", call_page, ["GET"], public=True),
+        control_route("/", root, ctl, methods=["GET"], public=True),
+        control_route(FAVICON_PATH, favicon, ctl, methods=["GET"], public=True),
     ]

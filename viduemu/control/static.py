@@ -11,7 +11,7 @@ from starlette.requests import Request
 from viduemu.core.errors import ViduError
 from viduemu.core.files import serve
 
-TYPES = {".js": "text/javascript", ".css": "text/css"}
+TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 
 
 def static_page(folder: Path):

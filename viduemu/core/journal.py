@@ -53,8 +53,10 @@ class RequestJournal:
         self.app, self.core, self.skip = app, core, skip
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(self.skip):
+        if scope["type"] not in ("http", "websocket") or scope["path"].startswith(self.skip):
             return await self.app(scope, receive, send)
+        if scope["type"] == "websocket":
+            return await self._upgrade(scope, receive, send)
         started = time.perf_counter()
         status = {"code": 500}
         sent, received = _Body(), _Body()
@@ -78,30 +80,52 @@ class RequestJournal:
         try:
             await self.app(scope, receive_and_keep, send_and_watch)
         finally:
-            emu = self.core
-            meta = scope.get("viduemu", {})
-            # Only the Authorization header is needed: no dict of every header on each request.
-            auth = next((v for k, v in scope["headers"] if k.lower() == b"authorization"), b"")
-            trace_id = meta.get("trace_id")
+            trace_id = scope.get("viduemu", {}).get("trace_id")
             if trace_id:
-                emu.bodies.add(trace_id, {"request_body": received.text(), "request_bytes": received.size,
-                                          "response_body": sent.text(), "response_bytes": sent.size})
-            key = any_key({"authorization": auth.decode("latin-1")})
-            latency_ms = round((time.perf_counter() - started) * 1000, 3)
-            logs.request_line(scope["method"], scope["path"], status["code"], meta.get("reason"), trace_id,
-                              latency_ms, key, meta.get("warnings"))
-            emu.journal(REQUESTS, {
-                "at": emu.clock.now(),
-                "method": scope["method"],
-                "path": scope["path"],
-                "query": scope.get("query_string", b"").decode("latin-1"),
-                "status": status["code"],
-                "reason": meta.get("reason"),
-                "api_key": key,
-                "trace_id": trace_id,
-                "latency_ms": latency_ms,
-                **({"warnings": meta["warnings"]} if meta.get("warnings") else {}),
-            })
+                self.core.bodies.add(trace_id, {"request_body": received.text(), "request_bytes": received.size,
+                                                "response_body": sent.text(), "response_bytes": sent.size})
+            self._note(scope, status["code"], started, log=True)
+
+    async def _upgrade(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A WebSocket upgrade is journalled as it is answered: 101 accepted, 403 closed before (ASGI's
+        refusal), or the status of a refusal sent as an HTTP answer; what follows is the WS journal's."""
+        started, noted = time.perf_counter(), [False]
+        answers = {"websocket.accept": 101, "websocket.close": 403}
+
+        async def send_and_note(message: Message) -> None:
+            kind = message["type"]
+            if not noted[0] and (kind in answers or kind == "websocket.http.response.start"):
+                noted[0] = True
+                self._note(scope, answers.get(kind) or message.get("status", 403), started)
+            await send(message)
+
+        await self.app(scope, receive, send_and_note)
+
+    def _note(self, scope: Scope, status: int, started: float, *, log: bool = False) -> None:
+        """Journal the request; ``log``: its info line too (a WebSocket's open and close lines are the
+        signaling's own, live/signaling.py)."""
+        emu = self.core
+        meta = scope.get("viduemu", {})
+        # Only the Authorization header is needed: no dict of every header on each request.
+        auth = next((v for k, v in scope["headers"] if k.lower() == b"authorization"), b"")
+        key = any_key({"authorization": auth.decode("latin-1")})
+        method, trace_id = scope.get("method", "GET"), meta.get("trace_id")   # a WebSocket upgrade is a GET
+        latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        if log:
+            logs.request_line(method, scope["path"], status, meta.get("reason"), trace_id, latency_ms, key,
+                              meta.get("warnings"))
+        emu.journal(REQUESTS, {
+            "at": emu.clock.now(),
+            "method": method,
+            "path": scope["path"],
+            "query": scope.get("query_string", b"").decode("latin-1"),
+            "status": status,
+            "reason": meta.get("reason"),
+            "api_key": key,
+            "trace_id": trace_id,
+            "latency_ms": latency_ms,
+            **({"warnings": meta["warnings"]} if meta.get("warnings") else {}),
+        })
 
 
 class _Body:

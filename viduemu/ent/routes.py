@@ -15,6 +15,7 @@ from viduemu.core.errors import ViduError, invalid
 from viduemu.core.http import base_url, control_route, query_value, read_json, read_valid, route
 from viduemu.ent import audio, checks, operations, pricing, queries, recommend, rules, solutions, uploads, views
 from viduemu.ent.models import Film, Mv, Speech
+from viduemu.vidu import fake
 from viduemu.vidu.auth import caller
 from viduemu.vidu.inputs import stored_form
 
@@ -153,7 +154,9 @@ def split_shots(seconds: int) -> list[int]:
 def shot_inputs(fields: dict, seconds: int) -> list[dict]:
     lengths = split_shots(seconds)
     theme = fields["prompt"].strip() or "a music video following the song"
-    return [{"duration": length, "prompt": f"Shot {i + 1} of {len(lengths)}: {theme}", "lyric_text": "",
+    locale = fake.locale_of(theme)  # the lyrics are made up in the prompt's language
+    return [{"duration": length, "prompt": f"Shot {i + 1} of {len(lengths)}: {theme}",
+             "lyric_text": fake.sentence(fake.seed_of(theme, i), locale),
              "signed_images": []} for i, length in enumerate(lengths)]
 
 
@@ -306,8 +309,9 @@ TASK_FILTERS = ("api_key", "state", "type", "model")
 async def inspect_tasks(ent: EntArea, request: Request):
     """Tasks across accounts and dialects, oldest first; ``?api_key=&state=&type=&model=`` narrow it."""
     link = ent.core.linker("")  # paths: the inspector is served by the same origin
-    found = (views.task_summary(t, link) for t in ent.tasks.all())
-    return {"tasks": [t for t in found
+    found = [*(views.task_summary(t, link) for t in ent.tasks.all()),
+             *(row for mv in ent.mv.table.all() for row in views.mv_summaries(mv, link))]
+    return {"tasks": [t for t in sorted(found, key=lambda t: t["created_at"])
                       if all(request.query_params.get(n) in (None, "", t.get(n)) for n in TASK_FILTERS)]}
 
 
@@ -316,10 +320,24 @@ async def inspect_task(ent: EntArea, request: Request):
     task_id = request.path_params["task_id"]
     task = ent.tasks.find(task_id)
     if task is None:
-        raise ViduError("NotFound", f"task not found: {task_id}")
+        found = _inspected_mv(ent, task_id)
+        if found is None:
+            raise ViduError("NotFound", f"task not found: {task_id}")
+        return {**found, "callbacks": ent.callbacks.attempts(task_id),
+                "callbacks_pending": ent.callbacks.pending(task_id)}
     return {**views.task_summary(task, ent.core.linker("")), "request": task.fields,
             "callbacks": ent.callbacks.attempts(task_id),
             "callbacks_pending": ent.callbacks.pending(task_id)}
+
+
+def _inspected_mv(ent: EntArea, some_id: str) -> dict | None:
+    """An MV or one of its jobs as a task row, with its request (the MV's fields, a shot's input)."""
+    mv = ent.mv.find(some_id) or next((m for m in ent.mv.table.all() if m.job(some_id)), None)
+    if mv is None:
+        return None
+    row = next(r for r in views.mv_summaries(mv, ent.core.linker("")) if r["task_id"] == some_id)
+    job = mv.job(some_id)
+    return {**row, "request": mv.fields if job is None else job.get("input", {})}
 
 
 def routes(ent: EntArea) -> list[BaseRoute]:

@@ -76,10 +76,27 @@ def task_summary(task: Task, link: Link) -> dict:
     creations' URLs signed by ``link`` like the vendor answers'."""
     history = task.history
     return {"task_id": task.task_id, "api_key": task.api_key, "type": task.type,
-            "model": task.fields.get("model"), "state": task.state, "err_code": task.err_code,
+            "model": task.fields.get("model"), "prompt": task.fields.get("prompt") or "", "state": task.state, "err_code": task.err_code,
             "credits": task.credits, "off_peak": task.off_peak, "callback_url": task.callback_url,
             "created_at": task.created_at, "updated_at": history[-1]["at"] if history else task.created_at,
             "history": history, "creations": [{**c, **_creation(c, link)} for c in task.creations]}
+
+
+def mv_summaries(mv: Mv, link: Link) -> list[dict]:
+    """A one-click MV and each of its jobs as the control plane's task rows (types ``mv``,
+    ``mv.generate_video``, ``mv.compose``), with their videos once made."""
+    def row(some_id: str, kind: str, state: str, err_code: str, credits: int, created: float, updated: float,
+            signed_url: str, prompt: str) -> dict:
+        history = [{"state": "created", "at": created}] + ([{"state": state, "at": updated}] if state != "created" else [])
+        return {"task_id": some_id, "api_key": mv.api_key, "type": kind, "model": None, "prompt": prompt,
+                "state": state, "err_code": err_code, "credits": credits, "off_peak": False,
+                "callback_url": mv.callback_url, "created_at": created, "updated_at": updated, "history": history,
+                "creations": [{"id": some_id, "url": link(signed_url), "cover_url": ""}] if signed_url else []}
+
+    return [row(mv.id, "mv", mv.state, mv.err_code, mv.credits, mv.created_at, mv.updated_at, mv.signed_url,
+                mv.fields.get("prompt", "")),
+            *(row(j["id"], f"mv.{j['type']}", j["state"], j["err_code"], j.get("credits", 0), j["created_at"],
+                  j["updated_at"], j["signed_url"], (j.get("input") or {}).get("prompt", "")) for j in mv.jobs())]
 
 
 # -- credits -------------------------------------------------------------------------------------

@@ -104,3 +104,10 @@ document.addEventListener("click", (event) => {
 window.addEventListener("hashchange", open);
 open();
 setInterval(refresh, POLL_MS);
+
+// Reset, after a confirmation: everything is forgotten
+const resetDialog = document.getElementById("reset-dialog");
+document.getElementById("reset").addEventListener("click", () => resetDialog.showModal());
+resetDialog.addEventListener("close", () => {
+  if (resetDialog.returnValue === "reset") act(() => api("POST", "/reset"));
+});

@@ -15,10 +15,13 @@ function list(root) {
         <label>model <select name="model"></select></label>
         <label>state <select name="state"></select></label>
         <label>created <select name="age">${AGES.map(([v, l]) => `<option value="${v}">${l}</option>`).join("")}</select></label>
+        <label>id <input type="search" name="id" placeholder="task id" autocomplete="off"></label>
       </form>
       <div id="task-table"></div>
     </section>`;
   $("#task-filters", root).addEventListener("change", () => window.inspector.refresh());
+  $("#task-filters", root).addEventListener("input", () => window.inspector.refresh());
+  $("#task-filters", root).addEventListener("submit", (event) => event.preventDefault());
 }
 
 async function refreshList(root, page) {
@@ -32,12 +35,12 @@ async function refreshList(root, page) {
   const since = chosen.age ? page.clock.now - Number(chosen.age) : null;
   const shown = all.filter((t) => (!chosen.api_key || t.api_key === chosen.api_key)
     && (!chosen.model || t.model === chosen.model) && (!chosen.state || t.state === chosen.state)
-    && (since === null || t.created_at >= since)).reverse();
-  patch($("#task-table", root), table(["task", "account", "type", "model", "state", "credits", "created", "updated"],
+    && (since === null || t.created_at >= since) && (!chosen.id || t.task_id.includes(chosen.id.trim()))).reverse();
+  patch($("#task-table", root), table(["task", "account", "type", "model", "prompt", "state", "credits", "created", "updated"],
     shown.map((t) => ({
       href: `tasks/${t.task_id}`,
       cells: [`<a href="#tasks/${esc(t.task_id)}"><code>${esc(t.task_id)}</code></a>`, `<code>${esc(t.api_key)}</code>`,
-        esc(t.type), esc(t.model ?? "–"), badge(t.state) + (t.err_code ? ` <small>${esc(t.err_code)}</small>` : ""),
+        esc(t.type), esc(t.model ?? "–"), `<span class="prompt" title="${esc(t.prompt)}">${esc(t.prompt || "–")}</span>`, badge(t.state) + (t.err_code ? ` <small>${esc(t.err_code)}</small>` : ""),
         esc(t.credits), esc(when(t.created_at)), esc(when(t.updated_at))],
     })), { empty: all.length ? "no task matches the filters" : "no task yet", className: "tasks" }));
 }
@@ -54,7 +57,8 @@ function detail(root, taskId) {
 
 function callbackRows(task) {
   return task.callbacks.map((c) => ({
-    cells: [esc(c.attempt), esc(when(c.at)), c.status === null ? "–" : badge(c.status, c.error ? "failed" : "success"),
+    cells: [esc(c.attempt), esc(when(c.at)), c.body?.state ? badge(c.body.state) : "–",
+      c.status === null ? "–" : badge(c.status, c.error ? "failed" : "success"),
       esc(c.error || ""), `<code>${esc(c.url)}</code>`,
       `<dl class="headers">${SIGNATURE_HEADERS.filter((h) => c.headers[h] !== undefined)
         .map((h) => `<dt>${esc(h)}</dt><dd><code>${esc(c.headers[h])}</code></dd>`).join("")}</dl>`,
@@ -93,7 +97,7 @@ async function refreshDetail(root, taskId) {
     cells: [badge(h.state), esc(clockTime(h.at)), esc(secs(h.at - task.created_at, 3))],
   })), { className: "history" }));
   patch($("#task-callbacks", root), task.callback_url
-    ? table(["attempt", "at", "status", "error", "url", "signature headers", "body"], callbackRows(task),
+    ? table(["attempt", "at", "state carried", "status", "error", "url", "signature headers", "body"], callbackRows(task),
       { empty: "no delivery yet", className: "callbacks" })
       + (task.callbacks_pending ? `<p>${esc(task.callbacks_pending)} callback(s) waiting to be delivered</p>` : "")
     : `<p class="empty">no callback_url: no callbacks</p>`);
