@@ -113,7 +113,8 @@ async def test_the_character_answers_when_the_user_stops_talking():
         assert all(s == "listening" for t, s in states if t < tone_end + 0.3)
         assert tone_end + 0.4 < spoke_at < tone_end + 1.5
         assert [who for _, who, _ in heard] == ["user", "character"]
-        assert heard[0][2] == "[user speech, 1.0 s]"   # it heard about 1 s of speech
+        # it heard about 1 s of speech: Faker's words for 1 s at 150 words a minute (docs/decisions.md)
+        assert 2 <= len(heard[0][2].split()) <= 3 and "[" not in heard[0][2]
         # it answers for about as long (1 s), then listens again
         assert await wait_until(lambda: character.state == "listening", 2.0)
         assert 0.8 < time.monotonic() - spoke_at < 1.5

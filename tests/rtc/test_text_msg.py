@@ -231,3 +231,9 @@ def test_a_message_without_words_gets_a_reply_about_that():
 @pytest.mark.parametrize("words", [10, 15, 20])
 def test_an_answer_is_said_at_150_words_a_minute(words):
     assert replies.seconds(" ".join(["word"] * words)) == pytest.approx(words / WORDS_PER_SECOND)
+
+
+def test_the_reply_is_in_the_language_of_the_message_faker_s_words():
+    said = replies.reply(random.Random(3), "博物馆几点开门？")
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in said.split(":", 1)[1])
+    assert replies.seconds(said) >= sum("\u4e00" <= ch <= "\u9fff" for ch in said) / 4   # 4 characters a second

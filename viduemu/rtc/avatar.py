@@ -37,6 +37,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from viduemu.rtc import look as looks
 from viduemu.rtc import reply as replies
 from viduemu.rtc.listen import Ears, level_dbfs
+from viduemu.vidu import fake
 from viduemu.vidu import voice as voices
 from viduemu.vidu.inputs import thumbnail
 from viduemu.vidu.lives import DEFAULT_VOICE
@@ -107,6 +108,7 @@ class Character:
         self.video = live.call_mode == "video"
         self.voice = avatar.get("voice") or DEFAULT_VOICE
         self.name = avatar.get("name") or ""
+        self.locale = fake.locale_of(avatar.get("persona") or "")   # the session's language, for its transcripts
         self.seed: int | str = seed if seed is not None else f"live:{self.live_id}"
         self.transcripts = transcripts
         self.on_transcript: Callable[[str, str], None] | None = None
@@ -187,7 +189,7 @@ class Character:
     def _utterance_over(self, heard: float) -> None:
         if not self.started or self.stopped:
             return
-        self._transcript("user", f"[user speech, {heard:.1f} s]")
+        self._transcript("user", replies.words(self._rng, self.locale, max(1, round(heard * replies.WORDS_PER_SECOND))))
         self._answer(min(ANSWER_MAX, max(ANSWER_MIN, heard)))
 
     def reply(self, content: str) -> None:
@@ -195,7 +197,7 @@ class Character:
         to say, its words as the character's transcript. Only while on_live."""
         if not self.started or self.stopped:
             return
-        said = replies.reply(self._rng, content)
+        said = replies.reply(self._rng, content, fake.locale_of(content) if content.strip() else self.locale)
         self._answer(replies.seconds(said), said)
 
     def _answer(self, seconds: float, said: str | None = None) -> None:
@@ -204,7 +206,8 @@ class Character:
         self.state = "speaking"
         self._speech_started = time.monotonic()
         self._speech_timer = asyncio.get_running_loop().call_later(seconds, self.interrupt)
-        self._transcript("character", said or f"[{self.name or self.voice} answers, {seconds:.1f} s]")
+        self._transcript("character", said or replies.words(self._rng, self.locale,
+                                                            max(1, round(seconds * replies.WORDS_PER_SECOND))))
 
     def interrupt(self) -> None:
         """End the current answer now (a barge-in; also what a client's audio_interrupted means)."""

@@ -1,9 +1,11 @@
-"""What the character says back to a ``text_msg`` (WebSocket type 99): a short reply from a small
-seeded grammar, and how long it takes to say.
+"""What the character says: Faker's words in the session's language, seeded, and how long they take to say.
 
-The reply picks up the message's longest word as its topic, so a transcript reads as an answer to
-what was asked; it is 10 to 20 words, said at ``WORDS_PER_SECOND`` (150 words a minute, an ordinary
-speaking rate), so an answer lasts 4 to 8 s. docs/decisions.md, "S1 extras (issue 15)".
+A reply to a ``text_msg`` (WebSocket type 99) opens on the message's longest word, so a transcript reads
+as an answer to what was asked, then 9 to 19 of Faker's words: 10 to 20 words in all, said at
+``WORDS_PER_SECOND`` (150 words a minute, an ordinary speaking rate; Chinese and Japanese, written without
+spaces, at ``CHARS_PER_SECOND``), so an answer lasts 4 to 8 s. What the user said aloud (type 9) and the
+answer to it (type 10) are Faker sentences too: the emulator hears no words. The language is the script of
+the message, else of the avatar's persona (vidu/fake.locale_of). docs/decisions.md, "S1 extras (issue 15)".
 """
 
 from __future__ import annotations
@@ -11,18 +13,12 @@ from __future__ import annotations
 import random
 import re
 
-WORDS_PER_SECOND = 2.5
-MIN_SECONDS = 1.0
+from viduemu.vidu import fake
 
-OPENERS = ("Sure.", "Good question.", "Happy to help.", "Of course.", "Let me think.", "Ah, I like that.")
-BODIES = (
-    "When it comes to {topic}, start with the basics.",
-    "I can tell you a little about {topic}.",
-    "{topic} is something I enjoy talking about.",
-    "There is more to {topic} than most people think.",
-    "My short answer on {topic} is yes.",
-)
-CLOSERS = ("Anything else?", "Shall I go on?", "What would you like to know next?", "Does that help?")
+WORDS_PER_SECOND = 2.5
+CHARS_PER_SECOND = 4.0   # a wide (CJK) character is about a syllable
+MIN_SECONDS = 1.0
+REPLY_WORDS = (9, 19)    # Faker's words after the topic
 TOPIC_FALLBACK = "that"
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -33,12 +29,18 @@ def topic(content: str) -> str:
     return max(words, key=len) if words else TOPIC_FALLBACK
 
 
-def reply(rng: random.Random, content: str) -> str:
-    """A reply to ``content``: an opener, a sentence about its topic, a question back."""
-    body = rng.choice(BODIES).format(topic=topic(content)[:40])
-    return " ".join((rng.choice(OPENERS), body[0].upper() + body[1:], rng.choice(CLOSERS)))
+def words(rng: random.Random, locale: str, count: int) -> str:
+    """A sentence of ``count`` of Faker's words in ``locale``, drawn from ``rng``."""
+    return fake.sentence(rng.getrandbits(63), locale, count)
+
+
+def reply(rng: random.Random, content: str, locale: str | None = None) -> str:
+    """A reply to ``content``: its topic, then Faker's words (in ``locale``, else the message's language)."""
+    locale = locale or fake.locale_of(content)
+    return f"{topic(content)[:40]}: {words(rng, locale, rng.randint(*REPLY_WORDS))}"
 
 
 def seconds(text: str) -> float:
     """How long ``text`` takes to say."""
-    return max(MIN_SECONDS, len(text.split()) / WORDS_PER_SECOND)
+    wide = sum(1 for ch in text if "\u3040" <= ch <= "\u9fff")
+    return max(MIN_SECONDS, len(text.split()) / WORDS_PER_SECOND, wide / CHARS_PER_SECOND)

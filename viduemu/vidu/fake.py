@@ -32,6 +32,7 @@ def locale_of(text: str) -> str:
 
 
 def sentence(seed: int, locale: str, words: int = 8) -> str:
+    """A sentence of ``words`` words (exactly) in ``locale``."""
     fake = faker(locale)
     fake.seed_instance(seed)
-    return fake.sentence(nb_words=words)
+    return fake.sentence(nb_words=words, variable_nb_words=False)
