@@ -194,6 +194,22 @@ async def test_an_image_task_shows_its_image_and_an_audio_task_plays(server, ope
     assert duration == pytest.approx(3, abs=0.2)
 
 
+async def test_the_callbacks_table_shows_the_state_each_delivery_carried_unclipped_at_1280(server, open_page):
+    body = {"model": "viduq1", "images": [IMAGE], "prompt": "a lighthouse at dusk",
+            "callback_url": "http://127.0.0.1:9/a/rather/long/path/of/a/callback/receiver/hook?token=abcdef0123456789"}
+    r = await server.http.post("/ent/v2/img2video", json=body, headers=auth("vda_callbacks"))
+    assert r.status_code == 200, r.text
+    task_id = r.json()["task_id"]
+    await server.advance(60)   # the task succeeds; its deliveries are refused (nothing listens there)
+    page = await open_page(f"#tasks/{task_id}")
+    await page.wait_for("document.querySelectorAll('table.callbacks tbody tr').length >= 1", "a delivery")
+    cells = await page.evaluate("""[...document.querySelectorAll('table.callbacks tbody tr')].map(r =>
+      [r.children[2].textContent, [...r.children].every(td => td.scrollWidth <= td.clientWidth + 1),
+       r.getBoundingClientRect().right <= document.documentElement.clientWidth])""")
+    assert {state for state, _, _ in cells} <= {"processing", "success"} and cells[-1][0] in ("processing", "success")
+    assert all(fits and inside for _, fits, inside in cells), cells
+
+
 async def test_a_live_sessions_billing_chart_has_a_step_per_deduction(server, open_page):
     key = "vda_lives"
     live_id = await create_live(server, key)
@@ -217,6 +233,10 @@ async def test_a_live_sessions_billing_chart_has_a_step_per_deduction(server, op
               hangup: svg.querySelector('.hangup text').textContent}; })()""")
     assert chart["steps"] == [[6, -9, False], [12, -9, False], [18, -9, False], [20, -3, True]]
     assert chart["deductions"] == 4 and chart["cost"] == 30 and chart["hangup"] == "hangup: audit_violation"
+    # the chart uses its card's width (at 1280 px), not a fixed cap
+    widths = await page.evaluate("""(() => [document.querySelector('#billing-chart').getBoundingClientRect().width,
+      document.querySelector('#billing').getBoundingClientRect().width])()""")
+    assert widths[0] == pytest.approx(widths[1], abs=2)
     live = (await server.http.get(f"/live/v1/lives/{live_id}", headers=auth(key))).json()["live"]
     assert live["credits_cost"] == 30 and live["hangup_reason"] == "audit_violation"
     assert await page.evaluate("document.querySelector('[data-hangup=\"user_end\"]').disabled")
