@@ -37,6 +37,21 @@ async def test_the_demo_prompts_are_written_in_several_languages():
     assert any(ch.isascii() and ch.isalpha() for ch in prompts)
 
 
+async def test_the_demo_has_finished_live_sessions_with_their_bills():
+    app = create_app(Settings(clock="manual", seed=5))
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as c:
+            assert (await c.post("/_emulator/demo")).status_code == 200
+            lives = (await c.get("/live/v1/lives", headers={"Authorization": f"Token {DEMO_KEY}"})).json()["lives"]
+    finally:
+        await app.state.emu.aclose()
+    billed = [live for live in lives if live["credits_cost"]]
+    assert len(billed) >= 2 and all(live["status"] == "ended" for live in lives)
+    for live in billed:   # "3 credits per 2 s", billed seconds rounded up to even (wire notes §2.5)
+        assert int(live["billed_seconds"]) % 2 == 0
+        assert live["credits_cost"] == int(live["billed_seconds"]) // 2 * 3
+
+
 @pytest.mark.slow
 def test_serve_demo_fills_an_account_with_every_kind_and_state_and_real_media():
     with ServeProcess("--demo", "--seed", "3") as server:

@@ -9,7 +9,9 @@ several locales, seeded: the same seed gives the same demo.
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import json
 from typing import Any
 
 import httpx
@@ -25,6 +27,8 @@ NOT_A_TASK = ("/ent/v2/upscale", "/ent/v2/subjects", "/ent/v2/img2video-prompt-r
               "/ent/v2/audio-tts", "/ent/v2/audio-clone")
 IN_FLIGHT = 8          # tasks left moving at the end: 5 processing (the account's limit), the rest queueing
 ROUND_SECONDS = 3 * 3600.0  # virtual time between rounds: the history spreads over hours
+ON_AIR_SECONDS = (42, 96)   # the finished sessions' time on_live (then a second to hang up): billed 44 s and 98 s
+SIGNALING = "/live/ws/live/connect"
 
 
 def _faker(seed: int):
@@ -77,6 +81,41 @@ class Demo:
             self.made[path] = self.made.get(path, 0) + 1
         return r.json() if r.content else {}
 
+    async def on_air(self, app: Any, live_id: str, seconds: float) -> None:
+        """A session on the air for ``seconds`` of the clock, then hung up by its client: the signaling
+        WebSocket driven in-process (conn_init, the clock, a type-5 hangup), so the engine bills it as it
+        bills any session. An in-process socket has no heartbeats (live/signaling.py)."""
+        inbox: asyncio.Queue[dict] = asyncio.Queue()
+        outbox: asyncio.Queue[dict] = asyncio.Queue()
+        scope = {"type": "websocket", "asgi": {"version": "3.0"}, "scheme": "ws", "http_version": "1.1",
+                 "path": SIGNALING, "raw_path": SIGNALING.encode(), "query_string": f"live_id={live_id}".encode(),
+                 "headers": [(b"host", b"127.0.0.1"), (b"authorization", f"Token {DEMO_KEY}".encode())],
+                 "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 1), "subprotocols": [], "extensions": {}}
+
+        def frame(kind: int, seq: int, payload: dict) -> dict:
+            return {"type": "websocket.receive",
+                    "text": json.dumps({"type": kind, "live_id": live_id, "seq_id": seq, "payload": payload})}
+
+        async def answered(kind: str) -> dict:
+            message = await asyncio.wait_for(outbox.get(), 10)
+            if message["type"] != kind:
+                raise ViduError("BadRequest", f"the demo's live session {live_id} was refused: {message}",
+                                status=409)
+            return message
+
+        await inbox.put({"type": "websocket.connect"})
+        socket = asyncio.ensure_future(app(scope, inbox.get, outbox.put))
+        try:
+            await answered("websocket.accept")
+            await inbox.put(frame(1, 1, {"conn_init": {"version": 1}}))
+            await answered("websocket.send")   # conn_init_ack: on_live from here
+            await self.advance(seconds)
+            await inbox.put(frame(5, 2, {"hangup": {"hangup_reason": "user_end"}}))
+            await self.advance(1)
+        finally:
+            await inbox.put({"type": "websocket.disconnect", "code": 1000})
+            await asyncio.wait_for(socket, 10)
+
     async def advance(self, seconds: float) -> None:
         await self.call("POST", "/_emulator/clock/advance", {"seconds": seconds})
 
@@ -104,12 +143,16 @@ async def fill(app: Any, seed: int, document: dict, admin_token: str | None = No
             await demo.call("POST", "/ent/v2/audio-clone", {"audio_url": f"https://example.com/voice-{i}.mp3",
                                                             "voice_id": f"demo-voice-{i + 1:02d}",
                                                             "text": demo.text(8)})
-        for i in range(3):
+        for i in range(3):   # two finished sessions with bills, one never connected
             persona = f"{demo.fake[demo.locale()].name()}, {demo.fake['en_US'].job()}. {demo.text(10)}"
             live = await demo.call("POST", "/live/v1/lives", {
-                "call_mode": ("audio", "video")[i % 2],
+                "call_mode": "audio" if i < len(ON_AIR_SECONDS) else "video",
                 "avatar": {"persona": persona, "image_uri": f"https://example.com/avatar-{i}.png"}})
-            await demo.call("POST", f"/_emulator/lives/{live['live']['id']}/hangup", {"hangup_reason": "user_end"})
+            if i < len(ON_AIR_SECONDS):
+                await demo.on_air(app, live["live"]["id"], ON_AIR_SECONDS[i])
+            else:
+                await demo.call("POST", f"/_emulator/lives/{live['live']['id']}/hangup",
+                                {"hangup_reason": "user_end"})
         await demo.advance(ROUND_SECONDS)
         for reason in FAILURES:
             await demo.call("POST", "/_emulator/faults", {"match": {"operation": "task.finish", "api_key": DEMO_KEY},
