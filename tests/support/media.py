@@ -122,10 +122,12 @@ def source_video(seconds: float, width: int, height: int, fps: int = 10) -> byte
 
 
 @functools.lru_cache(maxsize=None)
-def mp4_colour(seconds: float, width: int, height: int, fps: int, color: tuple[int, int, int]) -> str:
+def mp4_colour(seconds: float, width: int, height: int, fps: int, color: tuple[int, int, int],
+               codec: str = "libx264") -> str:
+    """A silent MP4 of one colour, its video encoded with ``codec``."""
     buf = io.BytesIO()
     with av.open(buf, "w", format="mp4") as out:
-        stream = out.add_stream("libx264", rate=fps)
+        stream = out.add_stream(codec, rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         image = Image.new("RGB", (width, height), color)
         for i in range(round(seconds * fps)):

@@ -8,7 +8,7 @@ import io
 import av
 from PIL import Image
 
-from tests.support.media import data_uri
+from tests.support.media import data_uri, mp4_colour
 
 
 @functools.lru_cache(maxsize=None)
@@ -40,14 +40,4 @@ def mp4_sound(seconds: float, width: int = 200, height: int = 200, fps: int = 4,
 @functools.lru_cache(maxsize=None)
 def mp4_codec(codec: str, seconds: float = 1.0, width: int = 360, height: int = 360, fps: int = 4) -> str:
     """A silent MP4 whose video is encoded with ``codec`` (e.g. ``mpeg4``, not H.264)."""
-    buf = io.BytesIO()
-    with av.open(buf, "w", format="mp4") as out:
-        video = out.add_stream(codec, rate=fps)
-        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
-        image = Image.new("RGB", (width, height), (20, 200, 120))
-        for i in range(round(seconds * fps)):
-            frame = av.VideoFrame.from_image(image)
-            frame.pts = i
-            out.mux(video.encode(frame))
-        out.mux(video.encode(None))
-    return data_uri("video/mp4", buf.getvalue())
+    return mp4_colour(seconds, width, height, fps, (20, 200, 120), codec)
